@@ -1,0 +1,35 @@
+# Third-party dependencies, all from Debian 12 packages (scripts/install-deps.sh).
+# No FetchContent: the build machines reach Debian's archive and nothing else.
+
+find_package(Threads REQUIRED)
+find_package(tl-expected 1.0 REQUIRED)
+find_package(fmt 9 REQUIRED)
+find_package(spdlog 1.10 REQUIRED)
+find_package(CLI11 2.1 REQUIRED)
+
+# Standalone asio is header-only and ships no CMake package: wrap it in an
+# interface target so its settings live in one place.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+add_library(asio INTERFACE)
+add_library(chat::asio ALIAS asio)
+target_include_directories(asio SYSTEM INTERFACE "${ASIO_INCLUDE_DIR}")
+target_compile_definitions(
+  asio
+  INTERFACE ASIO_STANDALONE
+            # We never use asio's deprecated interfaces; hiding them keeps
+            # accidental use (and their compile time) out.
+            ASIO_NO_DEPRECATED
+            # Clang 14 with libstdc++ does not detect coroutine support by
+            # itself; g++ 12 does, and the definitions are harmless there.
+            ASIO_HAS_CO_AWAIT
+            ASIO_HAS_STD_COROUTINE)
+target_link_libraries(asio INTERFACE Threads::Threads)
+
+if(CHAT_BUILD_TESTS)
+  find_package(Catch2 2.13 REQUIRED)
+  include(Catch)
+endif()
+
+if(CHAT_BUILD_BENCH)
+  find_package(benchmark 1.7 REQUIRED)
+endif()

@@ -1,0 +1,28 @@
+# Builds an INTERFACE target carrying our warning flags. Linked PRIVATE into our
+# own targets only, so third-party headers (included as SYSTEM) stay quiet.
+
+function(chat_make_warnings_target name as_errors)
+  add_library(${name} INTERFACE)
+  set(flags
+      -Wall
+      -Wextra
+      -Wpedantic
+      -Wshadow # a shadowed name is almost always a bug in coroutine lambdas
+      -Wconversion # sizes cross int/size_t boundaries in every parser
+      -Wsign-conversion
+      -Wnon-virtual-dtor # members and sinks are used through base pointers
+      -Wold-style-cast
+      -Wcast-align
+      -Woverloaded-virtual
+      -Wnull-dereference
+      -Wdouble-promotion
+      -Wformat=2
+      -Wimplicit-fallthrough)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND flags -Wmisleading-indentation -Wduplicated-cond -Wlogical-op)
+  endif()
+  if(as_errors)
+    list(APPEND flags -Werror)
+  endif()
+  target_compile_options(${name} INTERFACE ${flags})
+endfunction()

@@ -1,0 +1,46 @@
+// The server-wide directory of nicks: unique, case-insensitive
+// (CASEMAPPING=ascii), shared by every front door.
+//
+// Guarded by a mutex, not a strand: every private message from any strand
+// looks a nick up, and each operation is a short map access with no I/O.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "chat/member.hpp"
+
+namespace chat {
+
+class directory {
+ public:
+  // Reserves `nick` for `owner`. False if anyone holds it already, in any
+  // letter case. A claimed nick is not found by find() until publish().
+  bool claim(std::string_view nick, const std::shared_ptr<member>& owner);
+
+  // Makes a claimed nick reachable for private messages.
+  void publish(std::string_view nick, const member* owner);
+
+  // Frees `nick` if `owner` holds it; otherwise does nothing.
+  void release(std::string_view nick, const member* owner);
+
+  // The published holder of `nick`, or null.
+  std::shared_ptr<member> find(std::string_view nick) const;
+
+  std::size_t size() const;
+
+ private:
+  struct entry {
+    std::weak_ptr<member> owner;
+    const member* key;  // identity, valid even after the owner is gone
+    bool published;
+  };
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, entry> entries_;  // guarded by mutex_
+};
+
+}  // namespace chat

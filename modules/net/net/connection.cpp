@@ -1,0 +1,195 @@
+#include "net/connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/bind_executor.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+namespace net {
+
+connection::connection(tcp::socket socket, const limits& lim, connection_registry* registry)
+    : socket_(std::move(socket)),
+      limits_(lim),
+      strand_(asio::make_strand(socket_.get_executor())),
+      registry_(registry),
+      outbox_(lim.outbox_bytes),
+      wake_(strand_, std::chrono::steady_clock::time_point::max()),
+      watchdog_(strand_) {
+  std::error_code ec;
+  remote_ = socket_.remote_endpoint(ec);
+}
+
+connection::~connection() = default;
+
+void connection::start() {
+  if (registry_ != nullptr) {
+    registry_->add(shared_from_this());
+  }
+  auto on_done = [self = shared_from_this()](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("connection {}: {}", self->remote_.address().to_string(), ex.what());
+      }
+    }
+    self->stop();
+  };
+  asio::co_spawn(
+      strand_, [self = shared_from_this()] { return self->reader(); }, asio::bind_executor(strand_, on_done));
+  asio::co_spawn(
+      strand_, [self = shared_from_this()] { return self->writer(); }, asio::bind_executor(strand_, on_done));
+}
+
+bool connection::send(payload p) {
+  switch (outbox_.push(std::move(p))) {
+    case outbox::push_result::queued:
+      return true;
+    case outbox::push_result::wake:
+      wake_writer();
+      return true;
+    case outbox::push_result::overflow:
+      asio::post(strand_, [self = shared_from_this()] { self->on_overflow(); });
+      return false;
+    case outbox::push_result::closed:
+      return false;
+  }
+  return false;
+}
+
+void connection::wake_writer() {
+  asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
+}
+
+void connection::on_overflow() {
+  spdlog::warn("connection {}: SendQ exceeded ({} bytes), disconnecting", remote_.address().to_string(),
+               limits_.outbox_bytes);
+  stop();
+}
+
+void connection::request_shutdown(std::chrono::milliseconds grace) {
+  asio::post(strand_, [self = shared_from_this(), grace] {
+    if (self->closing_ || self->stopped_) {
+      return;
+    }
+    self->on_shutdown();
+    self->close_after_flush(grace);
+  });
+}
+
+void connection::close_after_flush(std::chrono::milliseconds deadline) {
+  if (closing_ || stopped_) {
+    return;
+  }
+  closing_ = true;
+  arm_watchdog(deadline);
+  if (outbox_.seal()) {
+    wake_.cancel();
+  }
+}
+
+void connection::stop() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  outbox_.close();
+  std::error_code ignored;
+  socket_.close(ignored);
+  wake_.cancel();
+  watchdog_.cancel();
+  if (registry_ != nullptr) {
+    registry_->remove(this);
+  }
+  on_stop();
+}
+
+void connection::arm_watchdog(std::chrono::milliseconds after) {
+  watchdog_.expires_after(after);
+  watchdog_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+    if (ec || self->stopped_) {
+      return;  // re-armed, disarmed or stopped
+    }
+    if (self->closing_) {
+      self->stop();
+    } else {
+      self->on_watchdog();
+    }
+  }));
+}
+
+void connection::disarm_watchdog() {
+  watchdog_.cancel();
+}
+
+awaitable<void> connection::writer() {
+  std::vector<payload> batch;
+  std::vector<asio::const_buffer> buffers;
+  for (;;) {
+    batch.clear();
+    const auto taken = outbox_.take(batch, kMaxWriteBatch);
+    if (taken == outbox::take_result::drained) {
+      break;
+    }
+    if (taken == outbox::take_result::idle) {
+      // Woken by cancel(): an aborted wait is the normal wake-up.
+      co_await wake_.async_wait(use_nothrow);
+      if (stopped_) {
+        co_return;
+      }
+      continue;
+    }
+    buffers.clear();
+    std::size_t bytes = 0;
+    for (const auto& p : batch) {
+      buffers.emplace_back(asio::buffer(*p));
+      bytes += p->size();
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_nothrow);
+    outbox_.written(bytes);
+    if (ec) {
+      stop();
+      co_return;
+    }
+  }
+  if (closing_ && !stopped_) {
+    // Everything is written: half-close so the client sees EOF after the
+    // last frame; the reader drains until the client closes its side.
+    std::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+}
+
+void connection_registry::add(const std::shared_ptr<connection>& c) {
+  const std::lock_guard lock(mutex_);
+  items_.emplace(c.get(), c);
+}
+
+void connection_registry::remove(const connection* c) {
+  const std::lock_guard lock(mutex_);
+  items_.erase(c);
+}
+
+void connection_registry::for_each(const std::function<void(const std::shared_ptr<connection>&)>& f) const {
+  std::vector<std::shared_ptr<connection>> live;
+  {
+    const std::lock_guard lock(mutex_);
+    live.reserve(items_.size());
+    for (const auto& [key, weak] : items_) {
+      if (auto c = weak.lock()) {
+        live.push_back(std::move(c));
+      }
+    }
+  }
+  for (const auto& c : live) {
+    f(c);
+  }
+}
+
+std::size_t connection_registry::size() const {
+  const std::lock_guard lock(mutex_);
+  return items_.size();
+}
+
+}  // namespace net

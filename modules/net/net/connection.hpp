@@ -1,0 +1,108 @@
+// One client connection: socket, bounded outbox, writer coroutine, watchdog
+// timer and the single idempotent stop path. Front doors derive from it and
+// supply the reader.
+//
+// Guarded by its strand (the socket's executor): every member function runs
+// there, except send(), which any thread may call.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "net/asio.hpp"
+#include "net/limits.hpp"
+#include "net/outbox.hpp"
+
+namespace net {
+
+class connection_registry;
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(tcp::socket socket, const limits& lim, connection_registry* registry);
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  virtual ~connection();
+
+  // Spawns the reader and the writer. Call once, from any thread.
+  void start();
+
+  // Queues bytes for the client. Thread-safe. A client whose outbox would
+  // pass its limit is stopped (on its strand) instead; returns false then,
+  // and when the connection is closing.
+  bool send(payload p);
+
+  // Posts an orderly shutdown to the strand: the front door says goodbye,
+  // queued data is flushed, then the connection closes. Thread-safe.
+  void request_shutdown(std::chrono::milliseconds grace);
+
+  const strand& executor() const noexcept { return strand_; }
+  const tcp::endpoint& remote() const noexcept { return remote_; }
+
+ protected:
+  // Reads from socket_ until EOF or error; need not call stop().
+  virtual awaitable<void> reader() = 0;
+  // The connection is gone: leave rooms, free names. Runs once, on the strand.
+  virtual void on_stop() = 0;
+  // The watchdog expired while the connection is still open (e.g. login).
+  virtual void on_watchdog() {}
+  // The server is shutting down: send a farewell if the protocol has one.
+  virtual void on_shutdown() {}
+
+  // Queues `text` already framed for the wire.
+  bool send_bytes(std::string bytes) { return send(std::make_shared<const std::string>(std::move(bytes))); }
+
+  // Stops reading commands, writes what is queued (typically an error reply),
+  // half-closes, then closes on EOF or after `deadline`.
+  void close_after_flush(std::chrono::milliseconds deadline);
+
+  // Closes everything now. Idempotent.
+  void stop();
+
+  // (Re)arms the watchdog; on expiry on_watchdog() runs, or stop() if closing.
+  void arm_watchdog(std::chrono::milliseconds after);
+  void disarm_watchdog();
+
+  bool closing() const noexcept { return closing_; }
+  bool stopped() const noexcept { return stopped_; }
+
+  tcp::socket socket_;
+  const limits& limits_;
+
+ private:
+  awaitable<void> writer();
+  void wake_writer();
+  void on_overflow();
+
+  strand strand_;
+  tcp::endpoint remote_;
+  connection_registry* registry_;
+  outbox outbox_;
+  asio::steady_timer wake_;      // the writer's condition variable
+  asio::steady_timer watchdog_;  // login and close deadlines
+  bool closing_ = false;
+  bool stopped_ = false;
+};
+
+// The live connections, so that shutdown can reach each one. Guarded by a
+// mutex: connections come and go on their own strands.
+class connection_registry {
+ public:
+  void add(const std::shared_ptr<connection>& c);
+  void remove(const connection* c);
+  // Calls `f` for every live connection (outside the lock).
+  void for_each(const std::function<void(const std::shared_ptr<connection>&)>& f) const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<const connection*, std::weak_ptr<connection>> items_;  // guarded by mutex_
+};
+
+}  // namespace net

@@ -1,0 +1,39 @@
+// Per-connection limits of the server, with their defaults. Each is a named
+// constant documented in README.md ("Limits") and tested at its edge.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace net {
+
+// Bytes queued for one client and not yet written to its socket. A client
+// that falls this far behind is disconnected ("SendQ exceeded"); nobody else
+// waits for it.
+inline constexpr std::size_t kDefaultOutboxLimit = 512 * 1024;
+
+// How long a new seed connection may take to send its username.
+inline constexpr std::chrono::milliseconds kDefaultLoginTimeout{10'000};
+
+// After an error reply, how long we wait for the client to read it before
+// the connection is closed regardless.
+inline constexpr std::chrono::milliseconds kDefaultCloseTimeout{5'000};
+
+// On shutdown, how long clients get to receive the notice and queued data.
+inline constexpr std::chrono::milliseconds kDefaultShutdownGrace{3'000};
+
+// Bytes asked of the kernel per read. Memory is held only while a partial
+// frame is pending.
+inline constexpr std::size_t kReadChunk = 4096;
+
+// Queued messages gathered into one write (one syscall, one TCP segment when
+// they fit): asio passes at most 64 buffers to a single writev.
+inline constexpr std::size_t kMaxWriteBatch = 64;
+
+struct limits {
+  std::size_t outbox_bytes = kDefaultOutboxLimit;
+  std::chrono::milliseconds login_timeout = kDefaultLoginTimeout;
+  std::chrono::milliseconds close_timeout = kDefaultCloseTimeout;
+};
+
+}  // namespace net

@@ -1,0 +1,73 @@
+#include "net/outbox.hpp"
+
+#include <algorithm>
+
+namespace net {
+
+outbox::push_result outbox::push(payload p) {
+  const std::lock_guard lock(mutex_);
+  if (sealed_ || closed_) {
+    return push_result::closed;
+  }
+  if (bytes_ + p->size() > limit_) {
+    closed_ = true;
+    queue_.clear();
+    head_ = 0;
+    return push_result::overflow;
+  }
+  bytes_ += p->size();
+  queue_.push_back(std::move(p));
+  if (writer_idle_) {
+    writer_idle_ = false;
+    return push_result::wake;
+  }
+  return push_result::queued;
+}
+
+outbox::take_result outbox::take(std::vector<payload>& batch, std::size_t max) {
+  const std::lock_guard lock(mutex_);
+  const std::size_t pending = queue_.size() - head_;
+  if (pending == 0 || closed_) {
+    if (sealed_ || closed_) {
+      return take_result::drained;
+    }
+    writer_idle_ = true;
+    return take_result::idle;
+  }
+  const std::size_t n = std::min(pending, max);
+  const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(head_);
+  std::move(first, first + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
+  head_ += n;
+  if (head_ == queue_.size()) {
+    queue_.clear();
+    head_ = 0;
+  }
+  return take_result::items;
+}
+
+void outbox::written(std::size_t bytes) {
+  const std::lock_guard lock(mutex_);
+  bytes_ -= std::min(bytes, bytes_);
+}
+
+bool outbox::seal() {
+  const std::lock_guard lock(mutex_);
+  sealed_ = true;
+  const bool wake = writer_idle_;
+  writer_idle_ = false;
+  return wake;
+}
+
+void outbox::close() {
+  const std::lock_guard lock(mutex_);
+  closed_ = true;
+  queue_.clear();
+  head_ = 0;
+}
+
+std::size_t outbox::bytes() const {
+  const std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+}  // namespace net

@@ -1,0 +1,59 @@
+// A bounded queue of shared wire buffers between producers on any strand and
+// one writer on the connection's strand. Guarded by its own mutex: a push is
+// a pointer copy under a lock, cheaper than a post per message.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace net {
+
+using payload = std::shared_ptr<const std::string>;
+
+class outbox {
+ public:
+  explicit outbox(std::size_t limit_bytes) : limit_(limit_bytes) {}
+
+  enum class push_result {
+    queued,    // the writer is busy and will find it
+    wake,      // the writer was idle: the caller must wake it
+    overflow,  // over the byte limit: nothing queued, the outbox is now closed
+    closed,    // sealed or closed: dropped
+  };
+  push_result push(payload p);
+
+  enum class take_result {
+    items,    // `batch` holds buffers to write
+    idle,     // nothing queued; the writer is marked idle and must wait
+    drained,  // sealed and empty: the writer is done
+  };
+  // Moves up to `max` queued buffers to the back of `batch`.
+  take_result take(std::vector<payload>& batch, std::size_t max);
+
+  // Written buffers leave the byte count only once the socket took them.
+  void written(std::size_t bytes);
+
+  // No more pushes; what is queued is still written. Returns true if the
+  // writer is idle and must be woken to finish.
+  bool seal();
+
+  // No more pushes, and what is queued is dropped.
+  void close();
+
+  std::size_t bytes() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<payload> queue_;  // [head_, end) is pending
+  std::size_t head_ = 0;
+  std::size_t bytes_ = 0;  // queued plus in flight
+  const std::size_t limit_;
+  bool writer_idle_ = false;
+  bool sealed_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace net

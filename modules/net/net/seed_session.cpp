@@ -1,0 +1,206 @@
+#include "net/seed_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "net/log.hpp"
+
+namespace net {
+
+namespace seed = protocol::seed;
+
+namespace {
+
+// The rendered frame of `ev` for seed clients, built once per event and shared
+// by every recipient (see chat::event::wire).
+template <class Render>
+const payload& cached_frame(const chat::event& ev, Render render) {
+  auto& slot = ev.wire[static_cast<std::size_t>(chat::wire_slot::seed)];
+  if (!slot) {
+    slot = std::make_shared<const std::string>(seed::encode_frame(render()));
+  }
+  return slot;
+}
+
+const payload& you_joined_frame() {
+  static const payload frame = std::make_shared<const std::string>(seed::encode_frame(seed::kYouJoined));
+  return frame;
+}
+
+}  // namespace
+
+seed_session::seed_session(tcp::socket socket, chat::hub& hub, const limits& lim,
+                           connection_registry* registry)
+    : connection(std::move(socket), lim, registry), hub_(hub) {}
+
+std::shared_ptr<seed_session> seed_session::self() {
+  return std::static_pointer_cast<seed_session>(shared_from_this());
+}
+
+awaitable<void> seed_session::reader() {
+  arm_watchdog(limits_.login_timeout);
+  for (;;) {
+    auto space = decoder_.prepare(kReadChunk);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), use_nothrow);
+    if (ec) {
+      if (!closing() && !stopped()) {
+        spdlog::debug("seed {}: {}", describe(remote()), ec.message());
+      }
+      break;
+    }
+    if (closing()) {
+      continue;  // an error reply is on its way out: discard until EOF
+    }
+    decoder_.commit(n);
+    while (!closing() && !stopped()) {
+      auto next = decoder_.next();
+      if (!next.has_value()) {
+        spdlog::info("seed {}: {} (starts {})", describe(remote()), protocol::describe(next.error()),
+                     sample(std::string_view(space.data(), n)));
+        refuse(seed::error_text(next.error()));
+        break;
+      }
+      if (!next->has_value()) {
+        break;
+      }
+      handle(**next);
+    }
+    decoder_.shrink_if_empty();
+  }
+  stop();
+}
+
+void seed_session::handle(std::string_view data) {
+  if (nick_.empty()) {
+    login(data);
+    return;
+  }
+  auto cmd = seed::parse_command(data);
+  if (!cmd.has_value()) {
+    send_text(seed::error_text(cmd.error()));
+    return;
+  }
+  const auto& lobby = hub_.lobby();
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, seed::say>) {
+          lobby->publish(
+              chat::make_event(chat::event_kind::said, lobby->name(), nick_, std::string(c.text), this));
+        } else if constexpr (std::is_same_v<T, seed::who>) {
+          lobby->who(self(), nick_);
+        } else if constexpr (std::is_same_v<T, seed::private_message>) {
+          if (auto target = hub_.directory().find(c.to)) {
+            target->deliver(
+                chat::make_event(chat::event_kind::private_message, {}, nick_, std::string(c.text), this));
+          } else {
+            send_text(seed::not_online_text(c.to));
+          }
+        } else if constexpr (std::is_same_v<T, seed::logout>) {
+          spdlog::info("seed {}: {} logged out", describe(remote()), nick_);
+          leave_chat();
+          close_after_flush(limits_.close_timeout);
+        }
+      },
+      *cmd);
+}
+
+void seed_session::login(std::string_view data) {
+  auto name = seed::parse_username(data);
+  if (!name.has_value()) {
+    spdlog::info("seed {}: refused username {}: {}", describe(remote()), sample(data),
+                 protocol::describe(name.error()));
+    refuse(seed::error_text(name.error()));
+    return;
+  }
+  if (!hub_.directory().claim(*name, self())) {
+    spdlog::info("seed {}: refused username {}: taken", describe(remote()), *name);
+    refuse(seed::name_taken_text(*name));
+    return;
+  }
+  disarm_watchdog();
+  nick_ = std::string(*name);
+  spdlog::info("seed {}: {} joined", describe(remote()), nick_);
+  hub_.lobby()->join(self(), nick_);
+}
+
+void seed_session::deliver(const chat::event_ptr& ev) {
+  using chat::event_kind;
+  switch (ev->kind) {
+    case event_kind::joined:
+      if (ev->origin == this) {
+        // Reachable for private messages only once "You have joined" is queued,
+        // so that it stays the first frame a newcomer receives.
+        send(you_joined_frame());
+        hub_.directory().publish(ev->from, this);
+      } else {
+        send(cached_frame(*ev, [&] { return seed::joined_text(ev->from); }));
+      }
+      break;
+    case event_kind::left:
+      send(cached_frame(*ev, [&] { return seed::left_text(ev->from); }));
+      break;
+    case event_kind::said:
+      if (ev->origin != this) {  // the original never echoes
+        send(cached_frame(*ev, [&] { return seed::said_text(ev->from, ev->text); }));
+      }
+      break;
+    case event_kind::private_message:
+      send(cached_frame(*ev, [&] { return seed::private_text(ev->from, ev->text); }));
+      break;
+    case event_kind::who_reply: {
+      std::vector<std::string_view> others;
+      others.reserve(ev->names.size());
+      for (const auto& name : ev->names) {
+        if (name != ev->from) {
+          others.emplace_back(name);
+        }
+      }
+      send_bytes(seed::encode_frame(seed::who_text(others)));
+      break;
+    }
+    case event_kind::notice:
+      send(cached_frame(*ev, [&] { return ev->text; }));
+      break;
+  }
+}
+
+void seed_session::send_text(std::string_view text) {
+  send_bytes(seed::encode_frame(text));
+}
+
+void seed_session::refuse(std::string_view text) {
+  send_text(text);
+  leave_chat();
+  close_after_flush(limits_.close_timeout);
+}
+
+void seed_session::on_watchdog() {
+  if (nick_.empty()) {
+    spdlog::info("seed {}: login timed out", describe(remote()));
+    refuse(seed::kLoginTimeout);
+  }
+}
+
+void seed_session::on_shutdown() {
+  send_text(seed::kServerShutdown);
+}
+
+void seed_session::leave_chat() {
+  if (nick_.empty()) {
+    return;
+  }
+  hub_.lobby()->leave(this);
+  hub_.directory().release(nick_, this);
+  nick_.clear();
+}
+
+void seed_session::on_stop() {
+  if (!nick_.empty()) {
+    spdlog::info("seed {}: {} left", describe(remote()), nick_);
+  }
+  leave_chat();
+}
+
+}  // namespace net

@@ -1,0 +1,44 @@
+// A client of the seed-compatible listener (the original Python chatroom's
+// protocol): the first frame is the username, then commands and text, all in
+// the #lobby room.
+//
+// Guarded by its connection's strand; deliver() is the only entry point from
+// other threads, and touches nothing but the thread-safe outbox.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "chat/hub.hpp"
+#include "chat/member.hpp"
+#include "net/connection.hpp"
+#include "protocol/seed.hpp"
+
+namespace net {
+
+class seed_session final : public connection, public chat::member {
+ public:
+  seed_session(tcp::socket socket, chat::hub& hub, const limits& lim, connection_registry* registry);
+
+  void deliver(const chat::event_ptr& ev) override;
+
+ private:
+  awaitable<void> reader() override;
+  void on_stop() override;
+  void on_watchdog() override;
+  void on_shutdown() override;
+
+  void handle(std::string_view data);
+  void login(std::string_view data);
+  void send_text(std::string_view text);
+  // Sends `text` as the last frame, then closes.
+  void refuse(std::string_view text);
+  void leave_chat();
+  std::shared_ptr<seed_session> self();
+
+  chat::hub& hub_;
+  protocol::seed::frame_decoder decoder_;
+  std::string nick_;  // empty until logged in
+};
+
+}  // namespace net

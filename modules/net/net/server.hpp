@@ -1,0 +1,78 @@
+// The server: an io_context on a pool of threads, the shared chat hub, and
+// the listeners (front doors) that turn accepted sockets into sessions.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include "chat/hub.hpp"
+#include "net/asio.hpp"
+#include "net/connection.hpp"
+#include "net/limits.hpp"
+
+namespace net {
+
+// The original's port; 0 asks the kernel for a free one.
+inline constexpr std::uint16_t kDefaultSeedPort = 1234;
+
+// Pending connections the kernel may queue per listener (clamped by
+// net.core.somaxconn). Connection storms such as 10,000 clients starting at
+// once must not see SYNs dropped and retried a second later.
+inline constexpr int kListenBacklog = 4096;
+
+struct server_config {
+  std::string host = "127.0.0.1";
+  std::uint16_t seed_port = kDefaultSeedPort;
+  std::size_t threads = 0;  // 0: one per core
+  limits lim;
+  std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace;
+};
+
+class server {
+ public:
+  explicit server(server_config cfg);
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+  ~server();
+
+  // Binds every listener and starts accepting. Throws std::system_error if an
+  // address cannot be bound (an edge: start-up).
+  void start();
+
+  // Where the seed listener is bound (useful with port 0).
+  tcp::endpoint seed_endpoint() const;
+
+  // Runs the event loop on cfg.threads threads, this one included, until
+  // shutdown() has finished.
+  void run();
+
+  // Stops accepting, says goodbye to every client, flushes their outboxes
+  // within the grace period, then lets run() return. Thread-safe, idempotent.
+  void shutdown();
+
+  asio::io_context& context() noexcept { return io_; }
+  chat::hub& hub() noexcept { return hub_; }
+  std::size_t connections() const { return registry_.size(); }
+  std::size_t threads() const noexcept { return threads_; }
+
+ private:
+  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  awaitable<void> drain();
+
+  server_config cfg_;
+  std::size_t threads_;
+  asio::io_context io_;
+  chat::hub hub_;
+  connection_registry registry_;
+  std::unique_ptr<tcp::acceptor> seed_acceptor_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace net

@@ -1,0 +1,17 @@
+// UTF-8 well-formedness (RFC 3629): no overlong forms, no surrogates, nothing
+// above U+10FFFF, no truncated sequences.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace protocol {
+
+bool is_valid_utf8(std::string_view bytes) noexcept;
+
+// Length of the longest prefix of `bytes`, at most `limit` bytes, that does not
+// end inside a multi-byte sequence. Used to cut text without splitting a
+// character; assumes `bytes` is valid UTF-8.
+std::size_t utf8_prefix(std::string_view bytes, std::size_t limit) noexcept;
+
+}  // namespace protocol
