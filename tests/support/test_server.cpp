@@ -1,0 +1,35 @@
+#include "support/test_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace test {
+
+net::server_config test_config(std::size_t threads) {
+  net::server_config cfg;
+  cfg.host = "127.0.0.1";
+  cfg.seed_port = 0;
+  cfg.threads = threads;
+  cfg.shutdown_grace = std::chrono::milliseconds(1000);
+  return cfg;
+}
+
+test_server::test_server(net::server_config cfg) : server_(std::make_unique<net::server>(std::move(cfg))) {
+  // Quiet by default; CHAT_TEST_LOG=debug shows the server's log.
+  const char* level = std::getenv("CHAT_TEST_LOG");
+  spdlog::set_level(level != nullptr ? spdlog::level::from_str(level) : spdlog::level::warn);
+  server_->start();
+  runner_ = std::thread([this] { server_->run(); });
+}
+
+test_server::~test_server() { stop(); }
+
+void test_server::stop() {
+  if (runner_.joinable()) {
+    server_->shutdown();
+    runner_.join();
+  }
+}
+
+std::uint16_t test_server::port() const { return server_->seed_endpoint().port(); }
+
+}  // namespace test
