@@ -191,8 +191,10 @@ void seed_session::leave_chat() {
   if (nick_.empty()) {
     return;
   }
-  hub_.lobby()->leave(this);
+  // Free the name before the room announces the departure, so that a client
+  // who saw "<name> has left the chat!" can take the name at once.
   hub_.directory().release(nick_, this);
+  hub_.lobby()->leave(this);
   nick_.clear();
 }
 
