@@ -2,10 +2,11 @@
 // fan-out in-process (no sockets). Run: build/release/bench/chat-micro
 #include <benchmark/benchmark.h>
 
-#include <asio/io_context.hpp>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <asio/io_context.hpp>
 
 #include "chat/room.hpp"
 #include "net/outbox.hpp"
@@ -69,7 +70,8 @@ BENCHMARK(BM_Utf8Ascii)->Arg(64)->Arg(4096);
 
 void BM_Utf8Mixed(benchmark::State& state) {
   std::string text;
-  while (text.size() < static_cast<std::size_t>(state.range(0))) text += "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 ";
+  while (text.size() < static_cast<std::size_t>(state.range(0)))
+    text += "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 ";
   for (auto _ : state) benchmark::DoNotOptimize(protocol::is_valid_utf8(text));
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
 }
@@ -81,7 +83,8 @@ class outbox_member final : public chat::member {
  public:
   void deliver(const chat::event_ptr& ev) override {
     auto& slot = ev->wire[0];
-    if (!slot) slot = std::make_shared<const std::string>(seed::encode_frame(seed::said_text(ev->from, ev->text)));
+    if (!slot)
+      slot = std::make_shared<const std::string>(seed::encode_frame(seed::said_text(ev->from, ev->text)));
     if (box_.push(slot) == net::outbox::push_result::overflow) std::abort();
     if (++pending_ == 64) {  // play the writer: drain in batches
       batch_.clear();

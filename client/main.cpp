@@ -65,7 +65,8 @@ awaitable<void> send_lines(tcp::socket& socket, asio::posix::stream_descriptor& 
       break;
     }
     if (line.empty()) continue;
-    auto [wec, written] = co_await asio::async_write(socket, asio::buffer(protocol::seed::encode_frame(line)), use_nothrow);
+    auto [wec, written] =
+        co_await asio::async_write(socket, asio::buffer(protocol::seed::encode_frame(line)), use_nothrow);
     if (wec) break;
   }
   done = true;

@@ -14,10 +14,11 @@ function(chat_make_warnings_target name as_errors)
       -Wold-style-cast
       -Wcast-align
       -Woverloaded-virtual
-      -Wnull-dereference
       -Wdouble-promotion
       -Wformat=2
       -Wimplicit-fallthrough)
+  # Not -Wnull-dereference: at -O2 g++ 12 reports it inside asio's inlined
+  # scheduler code, which SYSTEM includes cannot silence.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     list(APPEND flags -Wmisleading-indentation -Wduplicated-cond -Wlogical-op)
   endif()

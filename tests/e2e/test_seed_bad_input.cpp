@@ -2,11 +2,11 @@
 // clear error frame, and everyone else keeps chatting.
 #include <sys/socket.h>
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <string>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "protocol/limits.hpp"
 #include "support/seed_client.hpp"
@@ -56,7 +56,8 @@ TEST_CASE("the msg command with missing parts gets a usage reply and the connect
 TEST_CASE("invalid UTF-8 is refused - not relayed - and the connection stays", "[seed][bad]") {
   test::test_server server;
   bystanders b(server.port());
-  for (const std::string& bad : {std::string("\xff"), std::string("ab\xc3"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"), std::string("ok \xf4\x90\x80\x80")}) {
+  for (const std::string& bad : {std::string("\xff"), std::string("ab\xc3"), std::string("\xc0\xaf"),
+                                 std::string("\xed\xa0\x80"), std::string("ok \xf4\x90\x80\x80")}) {
     b.bob.send(bad);
     CHECK(b.bob.recv() == "Error: message is not valid UTF-8");
   }
@@ -135,8 +136,8 @@ TEST_CASE("garbage and hostile headers get an error - then a close", "[seed][bad
   test::test_server server;
   bystanders b(server.port());
   for (const std::string& bad : {std::string("GET / HTTP/1.1\r\n\r\n"), std::string("-5        hello"),
-                                std::string("          "), std::string("99999999999999999999"),
-                                std::string("NICK x\r\n", 8), std::string("\0\0\0\0\0\0\0\0\0\0", 10)}) {
+                                 std::string("          "), std::string("99999999999999999999"),
+                                 std::string("NICK x\r\n", 8), std::string("\0\0\0\0\0\0\0\0\0\0", 10)}) {
     INFO(bad);
     seed_client c(server.port());
     c.send_raw(bad);

@@ -2,14 +2,14 @@
 // client starting at once, and many concurrent clients on several server
 // threads with no message lost, duplicated or reordered per sender.
 // Bounded in count and time; correctness only, never timing.
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <map>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "support/seed_client.hpp"
 #include "support/test_server.hpp"
@@ -114,7 +114,8 @@ TEST_CASE("many clients on several server threads: no loss - no duplicate - per-
   // Each client first hears of everyone who joined after it.
   for (int i = 0; i < kClients; ++i) {
     for (int j = i + 1; j < kClients; ++j) {
-      REQUIRE(clients[static_cast<std::size_t>(i)]->recv() == "U" + std::to_string(j) + " has joined the chat!");
+      REQUIRE(clients[static_cast<std::size_t>(i)]->recv() ==
+              "U" + std::to_string(j) + " has joined the chat!");
     }
   }
 

@@ -43,7 +43,9 @@ seed_client::seed_client(seed_client&& other) noexcept
   other.fd_ = -1;
 }
 
-seed_client::~seed_client() { close(); }
+seed_client::~seed_client() {
+  close();
+}
 
 void seed_client::close() {
   if (fd_ >= 0) {
@@ -74,7 +76,8 @@ void seed_client::send_raw(std::string_view bytes) {
 bool seed_client::fill(std::size_t n, std::chrono::steady_clock::time_point deadline) {
   while (buf_.size() < n) {
     if (eof_ || fd_ < 0) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(left.count()));

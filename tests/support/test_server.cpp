@@ -21,7 +21,9 @@ test_server::test_server(net::server_config cfg) : server_(std::make_unique<net:
   runner_ = std::thread([this] { server_->run(); });
 }
 
-test_server::~test_server() { stop(); }
+test_server::~test_server() {
+  stop();
+}
 
 void test_server::stop() {
   if (runner_.joinable()) {
@@ -30,6 +32,8 @@ void test_server::stop() {
   }
 }
 
-std::uint16_t test_server::port() const { return server_->seed_endpoint().port(); }
+std::uint16_t test_server::port() const {
+  return server_->seed_endpoint().port();
+}
 
 }  // namespace test

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <span>
+#include <tuple>
+
 #include <asio/bind_executor.hpp>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
@@ -121,6 +125,46 @@ void connection::arm_watchdog(std::chrono::milliseconds after) {
 
 void connection::disarm_watchdog() {
   watchdog_.cancel();
+}
+
+namespace {
+
+// Every read lands here first; only a partial frame is copied into the
+// connection's own buffer. Idle connections therefore hold no read buffer.
+// The coroutine may move between threads, but never while using it: each
+// use is between two suspension points.
+std::span<char> read_scratch() {
+  static thread_local std::array<char, kReadScratch> scratch;
+  return scratch;
+}
+
+}  // namespace
+
+awaitable<void> connection::reader() {
+  on_start();
+  std::error_code ec;
+  socket_.non_blocking(true, ec);
+  while (!ec && !stopped_) {
+    // Wait for readability without a buffer, then read what is there.
+    // (asio re-arms the descriptor for each wait, so a read that leaves data
+    // behind is woken again at once.)
+    std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+    if (ec) {
+      break;
+    }
+    const auto scratch = read_scratch();
+    const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec.clear();
+      continue;
+    }
+    if (!ec && !closing_) {
+      on_bytes(std::string_view(scratch.data(), n));
+    }
+  }
+  if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
+    spdlog::debug("connection {}: {}", remote_.address().to_string(), ec.message());
+  }
 }
 
 awaitable<void> connection::writer() {

@@ -46,8 +46,11 @@ class connection : public std::enable_shared_from_this<connection> {
   const tcp::endpoint& remote() const noexcept { return remote_; }
 
  protected:
-  // Reads from socket_ until EOF or error; need not call stop().
-  virtual awaitable<void> reader() = 0;
+  // Runs on the strand when the connection starts (e.g. to arm a timer).
+  virtual void on_start() {}
+  // Bytes from the client, valid during the call only. Not called once the
+  // connection is closing.
+  virtual void on_bytes(std::string_view bytes) = 0;
   // The connection is gone: leave rooms, free names. Runs once, on the strand.
   virtual void on_stop() = 0;
   // The watchdog expired while the connection is still open (e.g. login).
@@ -76,6 +79,7 @@ class connection : public std::enable_shared_from_this<connection> {
   const limits& limits_;
 
  private:
+  awaitable<void> reader();
   awaitable<void> writer();
   void wake_writer();
   void on_overflow();

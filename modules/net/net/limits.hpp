@@ -22,9 +22,9 @@ inline constexpr std::chrono::milliseconds kDefaultCloseTimeout{5'000};
 // On shutdown, how long clients get to receive the notice and queued data.
 inline constexpr std::chrono::milliseconds kDefaultShutdownGrace{3'000};
 
-// Bytes asked of the kernel per read. Memory is held only while a partial
-// frame is pending.
-inline constexpr std::size_t kReadChunk = 4096;
+// Bytes asked of the kernel per read, into a per-thread scratch buffer; a
+// connection holds memory of its own only while a partial frame is pending.
+inline constexpr std::size_t kReadScratch = 64 * 1024;
 
 // Queued messages gathered into one write (one syscall, one TCP segment when
 // they fit): asio passes at most 64 buffers to a single writev.

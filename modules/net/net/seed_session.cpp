@@ -38,37 +38,19 @@ std::shared_ptr<seed_session> seed_session::self() {
   return std::static_pointer_cast<seed_session>(shared_from_this());
 }
 
-awaitable<void> seed_session::reader() {
+void seed_session::on_start() {
   arm_watchdog(limits_.login_timeout);
-  for (;;) {
-    auto space = decoder_.prepare(kReadChunk);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), use_nothrow);
-    if (ec) {
-      if (!closing() && !stopped()) {
-        spdlog::debug("seed {}: {}", describe(remote()), ec.message());
-      }
-      break;
-    }
-    if (closing()) {
-      continue;  // an error reply is on its way out: discard until EOF
-    }
-    decoder_.commit(n);
-    while (!closing() && !stopped()) {
-      auto next = decoder_.next();
-      if (!next.has_value()) {
-        spdlog::info("seed {}: {} (starts {})", describe(remote()), protocol::describe(next.error()),
-                     sample(std::string_view(space.data(), n)));
-        refuse(seed::error_text(next.error()));
-        break;
-      }
-      if (!next->has_value()) {
-        break;
-      }
-      handle(**next);
-    }
-    decoder_.shrink_if_empty();
+}
+
+void seed_session::on_bytes(std::string_view bytes) {
+  auto ok = decoder_.consume(bytes, [this](std::string_view frame) {
+    handle(frame);
+    return !closing() && !stopped();
+  });
+  if (!ok.has_value()) {
+    spdlog::info("seed {}: {} (read {})", describe(remote()), protocol::describe(ok.error()), sample(bytes));
+    refuse(seed::error_text(ok.error()));
   }
-  stop();
 }
 
 void seed_session::handle(std::string_view data) {

@@ -23,7 +23,8 @@ class seed_session final : public connection, public chat::member {
   void deliver(const chat::event_ptr& ev) override;
 
  private:
-  awaitable<void> reader() override;
+  void on_start() override;
+  void on_bytes(std::string_view bytes) override;
   void on_stop() override;
   void on_watchdog() override;
   void on_shutdown() override;

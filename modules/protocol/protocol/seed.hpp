@@ -58,6 +58,14 @@ class frame_decoder {
 
   tl::expected<std::optional<std::string_view>, errc> next();
 
+  // Decodes the buffered bytes followed by `bytes`, calling
+  // `on_frame(payload) -> bool` for each complete frame until it returns
+  // false; a trailing partial frame stays buffered. With nothing buffered,
+  // frames are decoded straight from `bytes` without a copy. Payload views
+  // are valid during the call only. Returns the error of an invalid stream.
+  template <class OnFrame>
+  tl::expected<void, errc> consume(std::string_view bytes, OnFrame&& on_frame);
+
   // Bytes received but not yet handed out as frames.
   [[nodiscard]] std::size_t buffered() const noexcept { return end_ - begin_; }
   // Returns the buffer's memory once nothing is pending (idle connections).
@@ -70,6 +78,46 @@ class frame_decoder {
   std::size_t max_payload_;
   std::optional<errc> failed_;
 };
+
+template <class OnFrame>
+tl::expected<void, errc> frame_decoder::consume(std::string_view bytes, OnFrame&& on_frame) {
+  if (failed_) {
+    return tl::make_unexpected(*failed_);
+  }
+  if (buffered() == 0) {
+    while (!bytes.empty()) {
+      auto decoded = decode_frame(bytes, max_payload_);
+      if (!decoded.has_value()) {
+        failed_ = decoded.error();
+        return tl::make_unexpected(decoded.error());
+      }
+      if (!decoded->has_value()) {
+        break;
+      }
+      const auto payload = (*decoded)->payload;
+      bytes.remove_prefix((*decoded)->wire_size);
+      if (!on_frame(payload)) {
+        return {};
+      }
+    }
+    if (!bytes.empty()) {
+      feed(bytes);
+    }
+    return {};
+  }
+  feed(bytes);
+  for (;;) {
+    auto next_frame = next();
+    if (!next_frame.has_value()) {
+      return tl::make_unexpected(next_frame.error());
+    }
+    if (!next_frame->has_value() || !on_frame(**next_frame)) {
+      break;
+    }
+  }
+  shrink_if_empty();
+  return {};
+}
 
 // ---- Commands (client to server) -------------------------------------------
 
