@@ -176,7 +176,7 @@ TEST_CASE("a client silent at login times out without delaying anyone", "[seed][
   b.still_chatting("after the timeout");
 }
 
-TEST_CASE("a slow reader is dropped at its outbox limit; the others get everything", "[seed][bad]") {
+TEST_CASE("a slow reader is dropped at its outbox limit and the others get everything", "[seed][bad]") {
   auto cfg = test::test_config();
   cfg.lim.outbox_bytes = 64 * 1024;
   test::test_server server(cfg);

@@ -83,7 +83,7 @@ TEST_CASE("the who command lists the others in join order - in one frame", "[see
   CHECK(alice.silent_for());
 }
 
-TEST_CASE("the msg command reaches one user; the sender hears nothing on success", "[seed]") {
+TEST_CASE("the msg command reaches one user and the sender hears nothing on success", "[seed]") {
   test::test_server server;
   auto alice = login(server.port(), "alice");
   auto bob = login(server.port(), "bob");
@@ -158,7 +158,7 @@ TEST_CASE("headers are read leniently - like int(header.strip())", "[seed]") {
   CHECK(alice.recv() == "bob > ok");
 }
 
-TEST_CASE("frames split across writes are reassembled; merged frames are all read", "[seed]") {
+TEST_CASE("frames split across writes are reassembled and merged frames are all read", "[seed]") {
   test::test_server server;
   auto alice = login(server.port(), "alice");
   seed_client bob(server.port());
