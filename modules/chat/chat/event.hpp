@@ -20,6 +20,13 @@ enum class event_kind {
   private_message,  // `from` sent `text` to one member
   who_reply,        // answer to `from`: `names` of everyone in `room`, in join order
   notice,           // a server notice with `text` (e.g. shutdown)
+  error,            // a request of `from` failed: `code`, about `text`
+};
+
+// Why a request failed; each front door words it its own way.
+enum class error_code {
+  none,
+  no_such_user,  // a private message to `text`, who is not online
 };
 
 // Each front door owns one slot of an event's wire cache.
@@ -33,6 +40,7 @@ struct event {
   std::string text;
   std::vector<std::string> names;
   const member* origin = nullptr;  // who caused it; compared by address only
+  error_code code = error_code::none;
 
   // The rendered bytes per front door, so a broadcast is serialised once per
   // format and the same buffer is shared by every recipient. Only filled while
@@ -51,6 +59,16 @@ inline event_ptr make_event(event_kind kind, std::string room, std::string from,
   ev->from = std::move(from);
   ev->text = std::move(text);
   ev->origin = origin;
+  return ev;
+}
+
+inline event_ptr make_error(error_code code, std::string from, std::string about, const member* origin) {
+  auto ev = std::make_shared<event>();
+  ev->kind = event_kind::error;
+  ev->from = std::move(from);
+  ev->text = std::move(about);
+  ev->origin = origin;
+  ev->code = code;
   return ev;
 }
 

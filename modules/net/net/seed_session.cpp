@@ -77,7 +77,7 @@ void seed_session::handle(std::string_view data) {
             target->deliver(
                 chat::make_event(chat::event_kind::private_message, {}, nick_, std::string(c.text), this));
           } else {
-            send_text(seed::not_online_text(c.to));
+            deliver(chat::make_error(chat::error_code::no_such_user, nick_, std::string(c.to), this));
           }
         } else if constexpr (std::is_same_v<T, seed::logout>) {
           spdlog::info("seed {}: {} logged out", describe(remote()), nick_);
@@ -144,6 +144,11 @@ void seed_session::deliver(const chat::event_ptr& ev) {
     }
     case event_kind::notice:
       send(cached_frame(*ev, [&] { return ev->text; }));
+      break;
+    case event_kind::error:
+      if (ev->code == chat::error_code::no_such_user) {
+        send_text(seed::not_online_text(ev->text));
+      }
       break;
   }
 }
