@@ -25,6 +25,18 @@ struct bystanders {
   explicit bystanders(std::uint16_t port) : alice(login(port, "alice")), bob(login(port, "bob")) {
     REQUIRE(alice.recv() == "bob has joined the chat!");
   }
+  // Logs `name` in and checks that both bystanders hear of it.
+  seed_client newcomer(std::uint16_t port, const std::string& name) {
+    auto c = login(port, name);
+    REQUIRE(alice.recv() == name + " has joined the chat!");
+    REQUIRE(bob.recv() == name + " has joined the chat!");
+    return c;
+  }
+  // Checks that both bystanders hear that `name` left.
+  void saw_leave(const std::string& name) {
+    CHECK(alice.recv() == name + " has left the chat!");
+    CHECK(bob.recv() == name + " has left the chat!");
+  }
   void still_chatting(const std::string& text = "still here") {
     alice.send(text);
     CHECK(bob.recv() == "alice > " + text);
@@ -38,9 +50,7 @@ struct bystanders {
 TEST_CASE("the msg command with missing parts gets a usage reply and the connection stays", "[seed][bad]") {
   test::test_server server;
   bystanders b(server.port());
-  auto mallory = login(server.port(), "mallory");
-  REQUIRE(b.alice.recv() == "mallory has joined the chat!");
-  REQUIRE(b.bob.recv() == "mallory has joined the chat!");
+  auto mallory = b.newcomer(server.port(), "mallory");
 
   for (const auto* bad : {"!msg", "!msg bob", "!msg bob ", "!msg  bob hi"}) {
     INFO(bad);
@@ -120,15 +130,12 @@ TEST_CASE("frame size limit: at the limit relayed - above it an error and a clos
   b.alice.send(largest);
   CHECK(b.bob.recv() == prefix + largest);
 
-  auto mallory = login(server.port(), "mallory");
-  REQUIRE(b.alice.recv() == "mallory has joined the chat!");
-  REQUIRE(b.bob.recv() == "mallory has joined the chat!");
+  auto mallory = b.newcomer(server.port(), "mallory");
   // Only the header: the server must not wait for a body it will refuse.
   mallory.send_raw(std::to_string(protocol::kMaxSeedPayload + 1) + "      ");
   CHECK(mallory.recv() == "Error: frame too large (limit 8192 bytes)");
   CHECK(mallory.closed_within());
-  CHECK(b.alice.recv() == "mallory has left the chat!");
-  CHECK(b.bob.recv() == "mallory has left the chat!");
+  b.saw_leave("mallory");
   b.still_chatting();
 }
 
@@ -147,13 +154,10 @@ TEST_CASE("garbage and hostile headers get an error - then a close", "[seed][bad
     CHECK(c.closed_within());
   }
   // The same after login: the user is announced as gone.
-  auto mallory = login(server.port(), "mallory");
-  REQUIRE(b.alice.recv() == "mallory has joined the chat!");
-  REQUIRE(b.bob.recv() == "mallory has joined the chat!");
+  auto mallory = b.newcomer(server.port(), "mallory");
   mallory.send_raw("1x        ");
   CHECK(mallory.recv() == "Error: invalid frame header");
-  CHECK(b.alice.recv() == "mallory has left the chat!");
-  CHECK(b.bob.recv() == "mallory has left the chat!");
+  b.saw_leave("mallory");
   b.still_chatting();
 }
 
@@ -181,9 +185,7 @@ TEST_CASE("a slow reader is dropped at its outbox limit and the others get every
   cfg.lim.outbox_bytes = 64 * 1024;
   test::test_server server(cfg);
   bystanders b(server.port());
-  auto slow = login(server.port(), "slow");
-  REQUIRE(b.alice.recv() == "slow has joined the chat!");
-  REQUIRE(b.bob.recv() == "slow has joined the chat!");
+  auto slow = b.newcomer(server.port(), "slow");
   // Keep the slow reader's kernel buffer small so its outbox fills quickly.
   const int small = 4096;
   ::setsockopt(slow.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
@@ -227,13 +229,10 @@ TEST_CASE("a slow reader is dropped at its outbox limit and the others get every
 TEST_CASE("a reset in the middle of a frame is a departure - not a crash", "[seed][bad]") {
   test::test_server server;
   bystanders b(server.port());
-  auto mallory = login(server.port(), "mallory");
-  REQUIRE(b.alice.recv() == "mallory has joined the chat!");
-  REQUIRE(b.bob.recv() == "mallory has joined the chat!");
+  auto mallory = b.newcomer(server.port(), "mallory");
   mallory.send_raw("20        only half");
   mallory.reset();
-  CHECK(b.alice.recv() == "mallory has left the chat!");
-  CHECK(b.bob.recv() == "mallory has left the chat!");
+  b.saw_leave("mallory");
   b.still_chatting();
 
   // A reset before login is not announced at all.
@@ -247,9 +246,7 @@ TEST_CASE("a reset in the middle of a frame is a departure - not a crash", "[see
 TEST_CASE("messages to a user who just reset are dropped quietly", "[seed][bad]") {
   test::test_server server;
   bystanders b(server.port());
-  auto gone = login(server.port(), "gone");
-  REQUIRE(b.alice.recv() == "gone has joined the chat!");
-  REQUIRE(b.bob.recv() == "gone has joined the chat!");
+  auto gone = b.newcomer(server.port(), "gone");
   gone.reset();
   for (int i = 0; i < 50; ++i) {
     b.alice.send("!msg gone are you there " + std::to_string(i));

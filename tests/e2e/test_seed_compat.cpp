@@ -1,5 +1,7 @@
 // The seed protocol through real sockets, byte for byte as the original
 // Python server speaks it.
+#include <tuple>
+
 #include <catch2/catch.hpp>
 
 #include "support/seed_client.hpp"
@@ -8,6 +10,21 @@
 using test::frame;
 using test::login;
 using test::seed_client;
+
+namespace {
+
+// alice, bob and carol, logged in in that order, with the join notices read.
+std::tuple<seed_client, seed_client, seed_client> trio(std::uint16_t port) {
+  auto alice = login(port, "alice");
+  auto bob = login(port, "bob");
+  auto carol = login(port, "carol");
+  REQUIRE(alice.recv() == "bob has joined the chat!");
+  REQUIRE(alice.recv() == "carol has joined the chat!");
+  REQUIRE(bob.recv() == "carol has joined the chat!");
+  return {std::move(alice), std::move(bob), std::move(carol)};
+}
+
+}  // namespace
 
 TEST_CASE("the server sends nothing before the username", "[seed]") {
   test::test_server server;
@@ -37,12 +54,7 @@ TEST_CASE("the exact bytes of the confirmation frame", "[seed]") {
 
 TEST_CASE("broadcast reaches every other user and is not echoed", "[seed]") {
   test::test_server server;
-  auto alice = login(server.port(), "alice");
-  auto bob = login(server.port(), "bob");
-  auto carol = login(server.port(), "carol");
-  REQUIRE(alice.recv() == "bob has joined the chat!");
-  REQUIRE(alice.recv() == "carol has joined the chat!");
-  REQUIRE(bob.recv() == "carol has joined the chat!");
+  auto [alice, bob, carol] = trio(server.port());
 
   alice.send("hello, world");
   CHECK(bob.recv() == "alice > hello, world");
@@ -85,12 +97,7 @@ TEST_CASE("the who command lists the others in join order - in one frame", "[see
 
 TEST_CASE("the msg command reaches one user and the sender hears nothing on success", "[seed]") {
   test::test_server server;
-  auto alice = login(server.port(), "alice");
-  auto bob = login(server.port(), "bob");
-  auto carol = login(server.port(), "carol");
-  REQUIRE(alice.recv() == "bob has joined the chat!");
-  REQUIRE(alice.recv() == "carol has joined the chat!");
-  REQUIRE(bob.recv() == "carol has joined the chat!");
+  auto [alice, bob, carol] = trio(server.port());
 
   alice.send("!msg bob psst,  a secret");
   CHECK(bob.recv() == "privately alice > psst,  a secret");
