@@ -6,7 +6,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <asio/signal_set.hpp>
@@ -29,6 +32,17 @@ void raise_fd_limit() {
   }
 }
 
+// The lines of a text file, without line ends.
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,11 +50,28 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   long long login_timeout_ms = cfg.lim.login_timeout.count();
 
-  CLI::App app{"Chat server: a drop-in replacement for the seed Python chatroom server."};
+  CLI::App app{
+      "Chat server: IRC, and a drop-in replacement for the seed Python chatroom server, on shared rooms."};
   app.add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
   app.add_option("--port,--seed-port", cfg.seed_port,
                  "Port of the seed-compatible listener (0: any free port)")
       ->capture_default_str();
+  app.add_option("--irc-port", cfg.irc_port, "Port of the IRC listener (0: any free port)")
+      ->capture_default_str();
+  bool no_seed = false;
+  bool no_irc = false;
+  app.add_flag("--no-seed", no_seed, "Do not open the seed-compatible listener");
+  app.add_flag("--no-irc", no_irc, "Do not open the IRC listener");
+  app.add_option("--server-name", cfg.irc.server_name, "Server name shown to IRC clients")
+      ->capture_default_str();
+  app.add_option("--network", cfg.irc.network, "Network name shown to IRC clients")->capture_default_str();
+  std::string motd_file;
+  app.add_option("--motd-file", motd_file, "Message of the day for IRC clients, one line per line")
+      ->check(CLI::ExistingFile);
+  std::string password_file;
+  app.add_option("--password-file", password_file,
+                 "File whose first line is the IRC server password (PASS); none by default")
+      ->check(CLI::ExistingFile);
   app.add_option("--threads", cfg.threads, "Event-loop threads (0: one per core)")->capture_default_str();
   app.add_option("--max-outbox", cfg.lim.outbox_bytes,
                  "Bytes queued for one slow client before it is disconnected")
@@ -53,6 +84,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   CLI11_PARSE(app, argc, argv);
   cfg.lim.login_timeout = std::chrono::milliseconds(login_timeout_ms);
+  cfg.seed_enabled = !no_seed;
+  cfg.irc_enabled = !no_irc;
+  if (!motd_file.empty()) cfg.irc.motd = read_lines(motd_file);
+  if (!password_file.empty()) {
+    auto lines = read_lines(password_file);
+    cfg.irc.password = lines.empty() ? std::string() : lines.front();
+  }
 
   auto logger = spdlog::stderr_color_mt("chat");
   spdlog::set_default_logger(logger);

@@ -35,7 +35,7 @@ def read_frame(sock):
 def main():
     binary, signame = sys.argv[1], sys.argv[2]
     server = subprocess.Popen(
-        [binary, "--host", "127.0.0.1", "--port", "0", "--threads", "2"],
+        [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--threads", "2"],
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -8,6 +8,7 @@ net::server_config test_config(std::size_t threads) {
   net::server_config cfg;
   cfg.host = "127.0.0.1";
   cfg.seed_port = 0;
+  cfg.irc_port = 0;
   cfg.threads = threads;
   cfg.shutdown_grace = std::chrono::milliseconds(1000);
   return cfg;
@@ -34,6 +35,9 @@ void test_server::stop() {
 
 std::uint16_t test_server::port() const {
   return server_->seed_endpoint().port();
+}
+std::uint16_t test_server::irc_port() const {
+  return server_->irc_endpoint().port();
 }
 
 }  // namespace test

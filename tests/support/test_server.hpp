@@ -21,7 +21,8 @@ class test_server {
   test_server& operator=(const test_server&) = delete;
   ~test_server();
 
-  std::uint16_t port() const;
+  std::uint16_t port() const;  // the seed listener
+  std::uint16_t irc_port() const;
   net::server& get() noexcept { return *server_; }
 
   // Graceful shutdown; returns once the server's threads have finished.

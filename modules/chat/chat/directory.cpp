@@ -4,10 +4,31 @@
 
 namespace chat {
 
-bool directory::claim(std::string_view nick, const std::shared_ptr<member>& owner) {
+bool directory::claim(std::string_view nick, const std::shared_ptr<member>& owner, bool published) {
   auto key = protocol::fold_nick(nick);
   const std::lock_guard lock(mutex_);
-  return entries_.try_emplace(std::move(key), entry{owner, owner.get(), false}).second;
+  return entries_.try_emplace(std::move(key), entry{owner, owner.get(), published}).second;
+}
+
+bool directory::rename(std::string_view old_nick, std::string_view new_nick,
+                       const std::shared_ptr<member>& owner) {
+  const auto old_key = protocol::fold_nick(old_nick);
+  auto new_key = protocol::fold_nick(new_nick);
+  const std::lock_guard lock(mutex_);
+  const auto old_it = entries_.find(old_key);
+  const bool owned = old_it != entries_.end() && old_it->second.key == owner.get();
+  const bool published = owned && old_it->second.published;
+  if (old_key == new_key) {
+    return true;
+  }
+  // try_emplace may rehash: old_it is not used past this point.
+  if (!entries_.try_emplace(std::move(new_key), entry{owner, owner.get(), published}).second) {
+    return false;
+  }
+  if (owned) {
+    entries_.erase(old_key);
+  }
+  return true;
 }
 
 void directory::publish(std::string_view nick, const member* owner) {

@@ -20,7 +20,12 @@ class directory {
  public:
   // Reserves `nick` for `owner`. False if anyone holds it already, in any
   // letter case. A claimed nick is not found by find() until publish().
-  bool claim(std::string_view nick, const std::shared_ptr<member>& owner);
+  bool claim(std::string_view nick, const std::shared_ptr<member>& owner, bool published = false);
+
+  // Moves `owner` from `old_nick` to `new_nick` in one step, keeping its
+  // published state. False if another holds `new_nick`; a change of letter
+  // case only always succeeds.
+  bool rename(std::string_view old_nick, std::string_view new_nick, const std::shared_ptr<member>& owner);
 
   // Makes a claimed nick reachable for private messages.
   void publish(std::string_view nick, const member* owner);

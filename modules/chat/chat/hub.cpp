@@ -5,7 +5,8 @@
 namespace chat {
 
 hub::hub(asio::any_io_executor ex) : ex_(std::move(ex)) {
-  lobby_ = room_named(kLobby);
+  lobby_ = std::make_shared<room>(ex_, std::string(kLobby), /*persistent=*/true);
+  rooms_.emplace(protocol::fold_nick(kLobby), lobby_);
 }
 
 std::shared_ptr<room> hub::room_named(std::string_view name) {
@@ -13,9 +14,43 @@ std::shared_ptr<room> hub::room_named(std::string_view name) {
   const std::lock_guard lock(rooms_mutex_);
   auto [it, inserted] = rooms_.try_emplace(std::move(key));
   if (inserted) {
-    it->second = std::make_shared<room>(ex_, std::string(name));
+    it->second = std::make_shared<room>(ex_, std::string(name), /*persistent=*/false,
+                                        [this](const room* r) { forget(r); });
   }
   return it->second;
+}
+
+std::shared_ptr<room> hub::find_room(std::string_view name) const {
+  const auto key = protocol::fold_nick(name);
+  const std::lock_guard lock(rooms_mutex_);
+  auto it = rooms_.find(key);
+  return it == rooms_.end() ? nullptr : it->second;
+}
+
+std::vector<room_summary> hub::rooms() const {
+  std::vector<std::shared_ptr<room>> all;
+  {
+    const std::lock_guard lock(rooms_mutex_);
+    all.reserve(rooms_.size());
+    for (const auto& [key, r] : rooms_) all.push_back(r);
+  }
+  std::vector<room_summary> out;
+  out.reserve(all.size());
+  for (const auto& r : all) out.push_back(r->summary());
+  return out;
+}
+
+std::size_t hub::room_count() const {
+  const std::lock_guard lock(rooms_mutex_);
+  return rooms_.size();
+}
+
+void hub::forget(const room* r) {
+  const std::lock_guard lock(rooms_mutex_);
+  auto it = rooms_.find(protocol::fold_nick(r->name()));
+  if (it != rooms_.end() && it->second.get() == r) {
+    rooms_.erase(it);
+  }
 }
 
 }  // namespace chat

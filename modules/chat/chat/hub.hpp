@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <asio/any_io_executor.hpp>
 
@@ -14,9 +15,11 @@
 
 namespace chat {
 
-// The room every seed-protocol user lives in (and IRC users may join).
+// The room every seed-protocol user lives in (and IRC users may join). It
+// exists from start-up and never closes.
 inline constexpr std::string_view kLobby = "#lobby";
 
+// Guarded by a mutex for the room map; rooms themselves are actors.
 class hub {
  public:
   explicit hub(asio::any_io_executor ex);
@@ -25,14 +28,23 @@ class hub {
   const std::shared_ptr<room>& lobby() const noexcept { return lobby_; }
 
   // The room called `name` (compared case-insensitively), made on first use.
+  // A room closes when its last member leaves; a later call makes a new one.
   std::shared_ptr<room> room_named(std::string_view name);
 
+  // The room called `name`, or null if there is none.
+  std::shared_ptr<room> find_room(std::string_view name) const;
+
+  std::vector<room_summary> rooms() const;
+  std::size_t room_count() const;
+
  private:
+  void forget(const room* r);
+
   asio::any_io_executor ex_;
   chat::directory directory_;
-  std::shared_ptr<room> lobby_;
-  std::mutex rooms_mutex_;
+  mutable std::mutex rooms_mutex_;
   std::map<std::string, std::shared_ptr<room>, std::less<>> rooms_;  // guarded by rooms_mutex_
+  std::shared_ptr<room> lobby_;
 };
 
 }  // namespace chat

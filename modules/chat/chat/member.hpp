@@ -1,9 +1,23 @@
-// What a room or a directory knows of a connected user: a sink for events.
+// What a room or a directory knows of a connected user: a sink for events,
+// and a few details for WHO and WHOIS.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "chat/event.hpp"
 
 namespace chat {
+
+struct member_info {
+  std::string nick;
+  std::string user;
+  std::string host;
+  std::string realname;
+  std::string away;  // away message; empty if present
+  std::vector<std::string> rooms;
+  bool seed = false;  // connected through the seed-compatible listener
+};
 
 class member {
  public:
@@ -16,6 +30,9 @@ class member {
   // from room strands and from other members' strands. A member that cannot
   // keep up drops itself; it never slows the caller down.
   virtual void deliver(const event_ptr& ev) = 0;
+
+  // A snapshot of the member's details. Thread-safe.
+  virtual member_info info() const = 0;
 };
 
 }  // namespace chat

@@ -1,12 +1,17 @@
-// A chat room: an actor. Its member list is touched only on its own strand;
-// every public function posts there and returns at once, so callers on any
-// thread never wait for a room.
+// A chat room (an IRC channel; the seed protocol's whole chat is the room
+// #lobby): an actor. Its state is touched only on its own strand; every
+// public function posts there and returns at once, so callers on any thread
+// never wait for a room. Replies and failures come back as events.
 #pragma once
 
 #include <cstddef>
+#include <ctime>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
@@ -17,42 +22,133 @@
 
 namespace chat {
 
+// Who asks: the member (to send replies to), its nick and nick!user@host.
+struct actor {
+  std::shared_ptr<member> m;
+  std::string nick;
+  std::string source;
+};
+
+// One mode change: `mode` is o, v (with a nick), k (key), l (limit), b
+// (mask), or the flags t (topic lock), n (no outside messages), m
+// (moderated), i (invite only).
+struct mode_change {
+  bool add = true;
+  char mode = 0;
+  std::string arg;
+  friend bool operator==(const mode_change&, const mode_change&) = default;
+};
+
+// What LIST shows, readable from any thread.
+struct room_summary {
+  std::string name;
+  std::size_t members = 0;
+  std::string topic;
+};
+
 class room : public std::enable_shared_from_this<room> {
  public:
-  // Guarded by its own strand, made on `ex`.
-  room(const asio::any_io_executor& ex, std::string name);
+  // Guarded by its own strand, made on `ex`. `on_empty` runs on the strand
+  // when the last member leaves a room that is not `persistent`; the room is
+  // closed from then on and refuses joins with error_code::room_closed.
+  room(const asio::any_io_executor& ex, std::string name, bool persistent,
+       std::function<void(const room*)> on_empty = {});
 
   const std::string& name() const noexcept { return name_; }
 
-  // Adds `m` under `nick` and tells everyone, the newcomer last, with a
-  // `joined` event. Joining twice is ignored.
-  void join(std::shared_ptr<member> m, std::string nick);
+  // Adds `who` (checking bans, invite-only, key and limit) and tells
+  // everyone, the newcomer last, with a `joined` event; the newcomer then
+  // gets a `channel_state`. The first member becomes an operator. Joining
+  // twice is ignored.
+  void join(actor who, std::string key = {});
 
-  // Removes `m` and tells the others with a `left` event carrying `reason`.
-  // A member that is not here is ignored.
+  // IRC PART: removes `who` and sends a `left` event to everyone, the leaver
+  // included; an error if `who` is not here.
+  void part(actor who, std::string reason);
+
+  // Removes `m` if present and tells the others with a `left` event. Silent
+  // otherwise (used when a seed user disconnects).
   void leave(const member* m, std::string reason = {});
 
-  // Delivers `ev` to every member, in join order. Members filter their own
-  // events (e.g. the seed protocol never echoes a sender's text).
-  void publish(event_ptr ev);
+  // Removes `m` if present and delivers `quit` (one event shared by all the
+  // rooms of the quitter) to the others.
+  void quit(const member* m, event_ptr quit);
 
-  // Sends `requester` a who_reply with every member's nick in join order.
-  void who(std::shared_ptr<member> requester, std::string requester_nick);
+  // Renames `m` and delivers `nick_changed` (shared by all its rooms) to the
+  // others.
+  void rename(const member* m, event_ptr nick_changed);
+
+  // Delivers a `said` event to every member, in join order, if `who` may
+  // speak here (+n, +m, +b); otherwise an error to `who`. Members filter
+  // their own events (the seed protocol never echoes).
+  void say(actor who, event_ptr said);
+
+  // Replies with a who_reply / names_reply roster in join order.
+  void who(actor who);
+  void names(actor who);
+
+  // Topic query (no text) or change (+t needs an operator).
+  void topic(actor who, std::optional<std::string> text);
+
+  // Mode query (no changes), ban list query (a lone "b"), or changes, which
+  // need an operator. Applied changes are announced as one mode_changed.
+  void mode(actor who, std::vector<mode_change> changes);
+
+  void kick(actor who, std::string target, std::string reason);
+
+  // Invites `target` (needs an operator on +i rooms); both get `invited`.
+  void invite(actor who, std::shared_ptr<member> target, std::string target_nick);
 
   // Calls `done` on the room's strand with the nicks in join order.
   void snapshot(std::function<void(std::vector<std::string>)> done);
+
+  // Member count and topic; thread-safe, may lag the strand slightly.
+  room_summary summary() const;
 
  private:
   struct entry {
     std::shared_ptr<member> m;
     std::string nick;
+    std::string source;
+    bool op = false;
+    bool voice = false;
   };
+  using iterator = std::vector<entry>::iterator;
 
   void fan_out(const event_ptr& ev) const;
+  void reply_error(const actor& who, error_code code, std::string about = {}) const;
+  iterator find(const member* m);
+  iterator find_nick(std::string_view nick);
+  bool is_banned(std::string_view source) const;
+  void remove(iterator it);
+  std::shared_ptr<const room_state> state(bool for_operator) const;
+  roster_entry roster_of(const entry& e) const;
+  void publish_summary();
+  void apply_modes(actor& who, const std::vector<mode_change>& changes);
 
   asio::strand<asio::any_io_executor> strand_;
   const std::string name_;
-  std::vector<entry> members_;  // join order; guarded by strand_
+  const bool persistent_;
+  std::function<void(const room*)> on_empty_;
+
+  // Guarded by strand_.
+  std::vector<entry> members_;  // join order
+  std::string topic_;
+  std::string topic_by_;
+  std::time_t topic_at_ = 0;
+  std::time_t created_at_;
+  bool topic_lock_ = true;    // +t
+  bool no_external_ = true;   // +n
+  bool moderated_ = false;    // +m
+  bool invite_only_ = false;  // +i
+  std::string key_;           // +k
+  std::size_t limit_ = 0;     // +l, 0: none
+  std::vector<std::string> bans_;
+  std::unordered_set<std::string> invited_;  // folded nicks
+  bool closed_ = false;
+
+  mutable std::mutex summary_mutex_;
+  room_summary summary_;  // guarded by summary_mutex_
 };
 
 }  // namespace chat

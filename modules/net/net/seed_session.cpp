@@ -32,7 +32,29 @@ const payload& you_joined_frame() {
 
 seed_session::seed_session(tcp::socket socket, chat::hub& hub, const limits& lim,
                            connection_registry* registry)
-    : connection(std::move(socket), lim, registry), hub_(hub) {}
+    : connection(std::move(socket), lim, registry), hub_(hub), host_(remote().address().to_string()) {}
+
+std::string seed_session::source() const {
+  return nick_ + "!" + nick_ + "@" + host_;
+}
+
+chat::actor seed_session::as_actor() {
+  return chat::actor{self(), nick_, source()};
+}
+
+chat::member_info seed_session::info() const {
+  chat::member_info i;
+  {
+    const std::lock_guard lock(info_mutex_);
+    i.nick = public_nick_;
+  }
+  i.user = i.nick;
+  i.host = host_;
+  i.realname = i.nick;
+  i.rooms.emplace_back(chat::kLobby);
+  i.seed = true;
+  return i;
+}
 
 std::shared_ptr<seed_session> seed_session::self() {
   return std::static_pointer_cast<seed_session>(shared_from_this());
@@ -68,14 +90,19 @@ void seed_session::handle(std::string_view data) {
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, seed::say>) {
-          lobby->publish(
-              chat::make_event(chat::event_kind::said, lobby->name(), nick_, std::string(c.text), this));
+          auto ev = chat::new_event(chat::event_kind::said, lobby->name(), nick_, this);
+          ev->source = source();
+          ev->text = std::string(c.text);
+          lobby->say(as_actor(), std::move(ev));
         } else if constexpr (std::is_same_v<T, seed::who>) {
-          lobby->who(self(), nick_);
+          lobby->who(as_actor());
         } else if constexpr (std::is_same_v<T, seed::private_message>) {
           if (auto target = hub_.directory().find(c.to)) {
-            target->deliver(
-                chat::make_event(chat::event_kind::private_message, {}, nick_, std::string(c.text), this));
+            auto ev = chat::new_event(chat::event_kind::private_message, {}, nick_, this);
+            ev->source = source();
+            ev->target = target->info().nick;
+            ev->text = std::string(c.text);
+            target->deliver(ev);
           } else {
             deliver(chat::make_error(chat::error_code::no_such_user, nick_, std::string(c.to), this));
           }
@@ -103,8 +130,12 @@ void seed_session::login(std::string_view data) {
   }
   disarm_watchdog();
   nick_ = std::string(*name);
+  {
+    const std::lock_guard lock(info_mutex_);
+    public_nick_ = nick_;
+  }
   spdlog::info("seed {}: {} joined", describe(remote()), nick_);
-  hub_.lobby()->join(self(), nick_);
+  hub_.lobby()->join(as_actor());
 }
 
 void seed_session::deliver(const chat::event_ptr& ev) {
@@ -121,22 +152,43 @@ void seed_session::deliver(const chat::event_ptr& ev) {
       }
       break;
     case event_kind::left:
-      send(cached_frame(*ev, [&] { return seed::left_text(ev->from); }));
+      if (ev->origin != this) {
+        send(cached_frame(*ev, [&] { return seed::left_text(ev->from); }));
+      }
+      break;
+    case event_kind::quit:  // shared by several rooms: never cached
+      send_text(seed::left_text(ev->from));
+      break;
+    case event_kind::kicked:
+      if (ev->target == public_nick()) {
+        kicked_out(seed::kicked_text(ev->from, ev->text));
+      } else {
+        send(cached_frame(*ev, [&] { return seed::left_text(ev->target); }));
+      }
+      break;
+    case event_kind::nick_changed:  // shared by several rooms: never cached
+      send_text(seed::nick_changed_text(ev->from, ev->target));
       break;
     case event_kind::said:
+      if (!ev->args.empty() && ev->args.front() == "TAGMSG") {
+        break;  // IRC tags without text: nothing to show
+      }
       if (ev->origin != this) {  // the original never echoes
         send(cached_frame(*ev, [&] { return seed::said_text(ev->from, ev->text); }));
       }
       break;
     case event_kind::private_message:
+      if (!ev->args.empty() && ev->args.front() == "TAGMSG") {
+        break;
+      }
       send(cached_frame(*ev, [&] { return seed::private_text(ev->from, ev->text); }));
       break;
     case event_kind::who_reply: {
       std::vector<std::string_view> others;
-      others.reserve(ev->names.size());
-      for (const auto& name : ev->names) {
-        if (name != ev->from) {
-          others.emplace_back(name);
+      others.reserve(ev->roster.size());
+      for (const auto& entry : ev->roster) {
+        if (entry.nick != ev->from) {
+          others.emplace_back(entry.nick);
         }
       }
       send_bytes(seed::encode_frame(seed::who_text(others)));
@@ -146,11 +198,52 @@ void seed_session::deliver(const chat::event_ptr& ev) {
       send(cached_frame(*ev, [&] { return ev->text; }));
       break;
     case event_kind::error:
-      if (ev->code == chat::error_code::no_such_user) {
-        send_text(seed::not_online_text(ev->text));
-      }
+      deliver_error(*ev);
       break;
+    case event_kind::names_reply:
+    case event_kind::channel_state:
+    case event_kind::topic_changed:
+    case event_kind::mode_changed:
+    case event_kind::ban_list:
+    case event_kind::invited:
+      break;  // IRC-only notions: the seed protocol has no words for them
   }
+}
+
+void seed_session::deliver_error(const chat::event& ev) {
+  using chat::error_code;
+  switch (ev.code) {
+    case error_code::no_such_user:
+      send_text(seed::not_online_text(ev.text));
+      break;
+    case error_code::cannot_send:
+      send_text(seed::kCannotSend);
+      break;
+    case error_code::banned:
+      kicked_out(std::string(seed::kBanned));
+      break;
+    case error_code::invite_only:
+      kicked_out(std::string(seed::kInviteOnly));
+      break;
+    case error_code::bad_key:
+      kicked_out(std::string(seed::kNeedsKey));
+      break;
+    case error_code::room_full:
+      kicked_out(std::string(seed::kChatFull));
+      break;
+    default:
+      break;  // nothing a seed client can ask for fails otherwise
+  }
+}
+
+void seed_session::kicked_out(std::string text) {
+  // Called from a room's strand: the session's state is touched on its own.
+  asio::post(executor(), [self = self(), text = std::move(text)] {
+    if (!self->nick_.empty()) {
+      spdlog::info("seed {}: {} removed: {}", describe(self->remote()), self->nick_, text);
+      self->refuse(text);
+    }
+  });
 }
 
 void seed_session::send_text(std::string_view text) {
@@ -174,9 +267,18 @@ void seed_session::on_shutdown() {
   send_text(seed::kServerShutdown);
 }
 
+std::string seed_session::public_nick() const {
+  const std::lock_guard lock(info_mutex_);
+  return public_nick_;
+}
+
 void seed_session::leave_chat() {
   if (nick_.empty()) {
     return;
+  }
+  {
+    const std::lock_guard lock(info_mutex_);
+    public_nick_.clear();
   }
   // Free the name before the room announces the departure, so that a client
   // who saw "<name> has left the chat!" can take the name at once.

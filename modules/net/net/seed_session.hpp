@@ -6,6 +6,7 @@
 // other threads, and touches nothing but the thread-safe outbox.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,7 @@ class seed_session final : public connection, public chat::member {
   seed_session(tcp::socket socket, chat::hub& hub, const limits& lim, connection_registry* registry);
 
   void deliver(const chat::event_ptr& ev) override;
+  chat::member_info info() const override;
 
  private:
   void on_start() override;
@@ -35,11 +37,22 @@ class seed_session final : public connection, public chat::member {
   // Sends `text` as the last frame, then closes.
   void refuse(std::string_view text);
   void leave_chat();
+  void deliver_error(const chat::event& ev);
+  // Sends `text`, leaves the chat and closes; safe to call from any strand.
+  void kicked_out(std::string text);
+  // This session's nick as other threads may read it.
+  std::string public_nick() const;
   std::shared_ptr<seed_session> self();
+  chat::actor as_actor();
+  std::string source() const;  // nick!nick@address, as IRC users see it
 
   chat::hub& hub_;
   protocol::seed::frame_decoder decoder_;
   std::string nick_;  // empty until logged in
+  std::string host_;  // the client's address, for nick!user@host
+
+  mutable std::mutex info_mutex_;
+  std::string public_nick_;  // nick_ for other threads; guarded by info_mutex_
 };
 
 }  // namespace net

@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -7,6 +8,7 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 
+#include "net/irc_session.hpp"
 #include "net/log.hpp"
 #include "net/seed_session.hpp"
 
@@ -42,9 +44,27 @@ server::server(server_config cfg)
 server::~server() = default;
 
 void server::start() {
-  seed_acceptor_ = std::make_unique<tcp::acceptor>(bind_acceptor(io_, cfg_.host, cfg_.seed_port));
-  spdlog::info("seed-compatible listener on {}", describe(seed_acceptor_->local_endpoint()));
-  asio::co_spawn(io_, accept_loop(*seed_acceptor_), [](std::exception_ptr e) {
+  counts_.connections = [this] { return registry_.size(); };
+  if (cfg_.irc.created.empty()) {
+    cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
+  }
+  if (cfg_.seed_enabled) {
+    listen(seed_acceptor_, cfg_.seed_port, "seed-compatible", [this](tcp::socket s) {
+      std::make_shared<seed_session>(std::move(s), hub_, cfg_.lim, &registry_)->start();
+    });
+  }
+  if (cfg_.irc_enabled) {
+    listen(irc_acceptor_, cfg_.irc_port, "IRC", [this](tcp::socket s) {
+      std::make_shared<irc_session>(std::move(s), hub_, cfg_.irc, counts_, cfg_.lim, &registry_)->start();
+    });
+  }
+}
+
+void server::listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port, std::string_view what,
+                    std::function<void(tcp::socket)> make_session) {
+  acceptor = std::make_unique<tcp::acceptor>(bind_acceptor(io_, cfg_.host, port));
+  spdlog::info("{} listener on {}", what, describe(acceptor->local_endpoint()));
+  asio::co_spawn(io_, accept_loop(*acceptor, std::move(make_session)), [](std::exception_ptr e) {
     if (e) {
       try {
         std::rethrow_exception(e);
@@ -58,8 +78,12 @@ void server::start() {
 tcp::endpoint server::seed_endpoint() const {
   return seed_acceptor_->local_endpoint();
 }
+tcp::endpoint server::irc_endpoint() const {
+  return irc_acceptor_->local_endpoint();
+}
 
-awaitable<void> server::accept_loop(tcp::acceptor& acceptor) {
+template <class MakeSession>
+awaitable<void> server::accept_loop(tcp::acceptor& acceptor, MakeSession make_session) {
   asio::steady_timer backoff(io_);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
@@ -78,7 +102,7 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor) {
     // Chat lines are small and latency-bound: never wait for Nagle. The
     // writer gathers queued lines into one write instead.
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<seed_session>(std::move(socket), hub_, cfg_.lim, &registry_)->start();
+    make_session(std::move(socket));
   }
 }
 
@@ -118,8 +142,8 @@ void server::shutdown() {
     spdlog::info("shutting down: {} connections get {} ms to flush", registry_.size(),
                  cfg_.shutdown_grace.count());
     std::error_code ignored;
-    if (seed_acceptor_) {
-      seed_acceptor_->close(ignored);
+    for (auto* acceptor : {seed_acceptor_.get(), irc_acceptor_.get()}) {
+      if (acceptor != nullptr) acceptor->close(ignored);
     }
     registry_.for_each(
         [this](const std::shared_ptr<connection>& c) { c->request_shutdown(cfg_.shutdown_grace); });

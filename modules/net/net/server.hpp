@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -15,12 +17,15 @@
 #include "chat/hub.hpp"
 #include "net/asio.hpp"
 #include "net/connection.hpp"
+#include "net/irc_session.hpp"
 #include "net/limits.hpp"
 
 namespace net {
 
 // The original's port; 0 asks the kernel for a free one.
 inline constexpr std::uint16_t kDefaultSeedPort = 1234;
+// The IRC port everybody expects.
+inline constexpr std::uint16_t kDefaultIrcPort = 6667;
 
 // Pending connections the kernel may queue per listener (clamped by
 // net.core.somaxconn). Connection storms such as 10,000 clients starting at
@@ -30,6 +35,10 @@ inline constexpr int kListenBacklog = 4096;
 struct server_config {
   std::string host = "127.0.0.1";
   std::uint16_t seed_port = kDefaultSeedPort;
+  std::uint16_t irc_port = kDefaultIrcPort;
+  bool seed_enabled = true;
+  bool irc_enabled = true;
+  irc_settings irc;
   std::size_t threads = 0;  // 0: one per core
   limits lim;
   std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace;
@@ -46,8 +55,9 @@ class server {
   // address cannot be bound (an edge: start-up).
   void start();
 
-  // Where the seed listener is bound (useful with port 0).
+  // Where the listeners are bound (useful with port 0).
   tcp::endpoint seed_endpoint() const;
+  tcp::endpoint irc_endpoint() const;
 
   // Runs the event loop on cfg.threads threads, this one included, until
   // shutdown() has finished.
@@ -63,7 +73,10 @@ class server {
   std::size_t threads() const noexcept { return threads_; }
 
  private:
-  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  template <class MakeSession>
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, MakeSession make_session);
+  void listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port, std::string_view what,
+              std::function<void(tcp::socket)> make_session);
   awaitable<void> drain();
 
   server_config cfg_;
@@ -72,6 +85,8 @@ class server {
   chat::hub hub_;
   connection_registry registry_;
   std::unique_ptr<tcp::acceptor> seed_acceptor_;
+  std::unique_ptr<tcp::acceptor> irc_acceptor_;
+  server_counts counts_;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -14,6 +14,15 @@ enum class errc {
   invalid_utf8,          // payload is not well-formed UTF-8
   empty_message,         // nothing to send
   msg_usage,             // `!msg` without a user or without text
+  room_name_invalid,     // not '#' and a name without space, comma, colon or control bytes
+  room_name_too_long,    // room name longer than kMaxRoomNameLength
+  irc_empty_line,        // IRC line of nothing but spaces
+  irc_no_command,        // IRC tags or source but no command
+  irc_bad_character,     // NUL, CR or LF inside an IRC line
+  irc_line_too_long,     // IRC line (tags excluded) above kIrcMaxLine with CRLF
+  irc_tags_too_long,     // IRC tag section above kIrcMaxClientTags
+  irc_too_many_params,   // more than kIrcMaxParams IRC parameters
+  irc_bad_command,       // IRC command neither letters nor three digits
 };
 
 // A short, stable, human-readable description (no trailing period).

@@ -1,5 +1,7 @@
 #include "protocol/nick.hpp"
 
+#include "protocol/utf8.hpp"
+
 namespace protocol {
 
 namespace {
@@ -43,6 +45,48 @@ tl::expected<std::string_view, errc> parse_nick(std::string_view name, std::size
     if (!is_letter(c) && !is_digit(c) && !is_special(c) && c != '-') {
       return tl::make_unexpected(errc::nick_invalid);
     }
+  }
+  return name;
+}
+
+bool match_mask(std::string_view mask, std::string_view text) noexcept {
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  std::size_t m = 0;
+  std::size_t t = 0;
+  std::size_t star = std::string_view::npos;  // position after the last '*'
+  std::size_t resume = 0;                     // where text resumes after that star
+  while (t < text.size()) {
+    if (m < mask.size() && (mask[m] == '?' || lower(mask[m]) == lower(text[t]))) {
+      ++m;
+      ++t;
+    } else if (m < mask.size() && mask[m] == '*') {
+      star = ++m;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      m = star;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (m < mask.size() && mask[m] == '*') ++m;
+  return m == mask.size();
+}
+
+tl::expected<std::string_view, errc> parse_room_name(std::string_view name, std::size_t max_length) {
+  if (name.size() < 2 || name.front() != '#') {
+    return tl::make_unexpected(errc::room_name_invalid);
+  }
+  if (name.size() > max_length) {
+    return tl::make_unexpected(errc::room_name_too_long);
+  }
+  for (const char c : name) {
+    if (c == ' ' || c == ',' || c == ':' || c == '\a' || c == '\0' || c == '\r' || c == '\n') {
+      return tl::make_unexpected(errc::room_name_invalid);
+    }
+  }
+  if (!is_valid_utf8(name)) {
+    return tl::make_unexpected(errc::room_name_invalid);
   }
   return name;
 }

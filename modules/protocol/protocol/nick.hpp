@@ -21,4 +21,13 @@ tl::expected<std::string_view, errc> parse_nick(std::string_view name,
 // The case-folded key under which a nick is unique (CASEMAPPING=ascii).
 std::string fold_nick(std::string_view nick);
 
+// Case-insensitive glob match: `*` matches any run of bytes, `?` one byte.
+// Used for ban masks such as `*!*@10.0.0.*`. Linear in practice: it never
+// backtracks more than once per star.
+bool match_mask(std::string_view mask, std::string_view text) noexcept;
+
+// Accepts a room (channel) name: `#` then 1..max_length-1 bytes with no
+// space, comma, colon, BEL, NUL, CR or LF, and valid UTF-8.
+tl::expected<std::string_view, errc> parse_room_name(std::string_view name, std::size_t max_length);
+
 }  // namespace protocol

@@ -249,6 +249,17 @@ std::string error_text(errc e) {
   return out;
 }
 
+std::string nick_changed_text(std::string_view old_nick, std::string_view new_nick) {
+  return concat({old_nick, " is now known as ", new_nick});
+}
+
+std::string kicked_text(std::string_view by, std::string_view reason) {
+  if (reason.empty()) {
+    return concat({"You were kicked from the chat by ", by});
+  }
+  return concat({"You were kicked from the chat by ", by, ": ", reason});
+}
+
 std::string name_taken_text(std::string_view name) {
   return concat({"Error: username ", name, " is already taken"});
 }

@@ -166,4 +166,16 @@ inline constexpr std::string_view kLoginTimeout = "Error: login timed out";
 inline constexpr std::string_view kOutboxOverflow = "Error: too much unread data, disconnecting";
 inline constexpr std::string_view kServerShutdown = "Server is shutting down";
 
+// Texts for what IRC users can do to the shared #lobby room.
+// "<old> is now known as <new>"
+std::string nick_changed_text(std::string_view old_nick, std::string_view new_nick);
+// "You were kicked from the chat by <by>" plus ": <reason>" when there is one.
+std::string kicked_text(std::string_view by, std::string_view reason);
+inline constexpr std::string_view kCannotSend =
+    "Error: you cannot send to the chat now (moderated or banned)";
+inline constexpr std::string_view kBanned = "Error: you are banned from the chat";
+inline constexpr std::string_view kInviteOnly = "Error: the chat is invite-only";
+inline constexpr std::string_view kNeedsKey = "Error: the chat needs a key, which seed clients cannot send";
+inline constexpr std::string_view kChatFull = "Error: the chat is full";
+
 }  // namespace protocol::seed

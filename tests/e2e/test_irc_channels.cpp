@@ -1,0 +1,218 @@
+// Channel operators and modes, and a busy channel, through real sockets.
+#include <atomic>
+#include <map>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/irc_client.hpp"
+#include "support/test_server.hpp"
+
+using test::irc_client;
+using test::irc_login;
+using namespace std::chrono_literals;
+
+namespace {
+
+void join(irc_client& c, const std::string& room) {
+  c.send("JOIN " + room);
+  REQUIRE(c.expect(" 366 ").has_value());
+}
+
+// op owns #ops (first member), bob is an ordinary member.
+struct channel {
+  explicit channel(std::uint16_t port) : op(irc_login(port, "op")), bob(irc_login(port, "bob")) {
+    join(op, "#ops");
+    join(bob, "#ops");
+    REQUIRE(op.expect("JOIN #ops").value_or("").starts_with(":bob!"));
+  }
+  irc_client op;
+  irc_client bob;
+};
+
+}  // namespace
+
+TEST_CASE("the first member is operator and modes need one", "[irc][modes]") {
+  test::test_server server;
+  channel ch(server.irc_port());
+  ch.op.send("MODE #ops");
+  CHECK(ch.op.line() == ":chat.server 324 op #ops +nt");
+  CHECK(ch.op.line()->starts_with(":chat.server 329 op #ops "));
+
+  ch.bob.send("MODE #ops +m");
+  CHECK(ch.bob.line() == ":chat.server 482 bob #ops :You're not channel operator");
+  ch.bob.send("KICK #ops op");
+  CHECK(ch.bob.line() == ":chat.server 482 bob #ops :You're not channel operator");
+
+  ch.op.send("MODE #ops +v bob");
+  CHECK(ch.op.line() == ":op!~op@127.0.0.1 MODE #ops +v bob");
+  CHECK(ch.bob.line() == ":op!~op@127.0.0.1 MODE #ops +v bob");
+  ch.op.send("MODE #ops +o bob");
+  CHECK(ch.bob.line() == ":op!~op@127.0.0.1 MODE #ops +o bob");
+  ch.op.send("NAMES #ops");
+  CHECK(ch.op.expect(" 353 ") == ":chat.server 353 op = #ops :@op @bob");
+  ch.op.send("CAP REQ multi-prefix");
+  REQUIRE(ch.op.expect("ACK").has_value());
+  ch.op.send("NAMES #ops");
+  CHECK(ch.op.expect(" 353 ") == ":chat.server 353 op = #ops :@op @+bob");
+  ch.op.send("MODE #ops +o ghost");
+  CHECK(ch.op.expect(" 441 ") == ":chat.server 441 op ghost #ops :They aren't on that channel");
+  ch.op.send("MODE #ops +z");
+  CHECK(ch.op.expect(" 472 ") == ":chat.server 472 op z :is unknown mode char to me");
+  ch.op.send("MODE #nowhere +m");
+  CHECK(ch.op.expect(" 403 ").has_value());
+}
+
+TEST_CASE("+m lets only voiced members and operators speak", "[irc][modes]") {
+  test::test_server server;
+  channel ch(server.irc_port());
+  ch.op.send("MODE #ops +m");
+  REQUIRE(ch.op.expect("MODE #ops +m").has_value());
+  REQUIRE(ch.bob.expect("MODE #ops +m").has_value());
+  ch.bob.send("PRIVMSG #ops :can I talk");
+  CHECK(ch.bob.line() == ":chat.server 404 bob #ops :Cannot send to channel");
+  CHECK(ch.op.silent_for());
+  ch.op.send("MODE #ops +v bob");
+  REQUIRE(ch.bob.expect("+v bob").has_value());
+  ch.bob.send("PRIVMSG #ops :now I can");
+  CHECK(ch.op.expect("PRIVMSG") == ":bob!~bob@127.0.0.1 PRIVMSG #ops :now I can");
+}
+
+TEST_CASE("+i +k +l +b refuse joins with 473 475 471 474", "[irc][modes]") {
+  test::test_server server;
+  channel ch(server.irc_port());
+  auto carol = irc_login(server.irc_port(), "carol");
+
+  ch.op.send("MODE #ops +i");
+  REQUIRE(ch.op.expect("MODE #ops +i").has_value());
+  REQUIRE(ch.bob.expect("MODE #ops +i").has_value());
+  carol.send("JOIN #ops");
+  CHECK(carol.line() == ":chat.server 473 carol #ops :Cannot join channel (+i)");
+  ch.bob.send("INVITE carol #ops");  // on +i only operators invite
+  CHECK(ch.bob.line() == ":chat.server 482 bob #ops :You're not channel operator");
+  ch.op.send("INVITE bob #ops");
+  CHECK(ch.op.line() == ":chat.server 443 op bob #ops :is already on channel");
+  ch.op.send("INVITE carol #ops");
+  CHECK(ch.op.line() == ":chat.server 341 op carol #ops");
+  CHECK(carol.line() == ":op!~op@127.0.0.1 INVITE carol #ops");
+  carol.send("JOIN #ops");
+  CHECK(carol.expect("JOIN #ops").has_value());
+  carol.send("PART #ops");
+  REQUIRE(carol.expect("PART").has_value());
+  ch.op.send("MODE #ops -i+k key");
+  REQUIRE(ch.op.expect("MODE #ops -i+k key").has_value());
+
+  carol.send("JOIN #ops wrong");
+  CHECK(carol.line() == ":chat.server 475 carol #ops :Cannot join channel (+k)");
+  ch.bob.send("MODE #ops");
+  CHECK(ch.bob.expect(" 324 ") ==
+        ":chat.server 324 bob #ops +knt *");  // the key is hidden from non-operators
+  ch.op.send("MODE #ops -k+l key 2");
+  REQUIRE(ch.op.expect("MODE #ops -k+l * 2").has_value());
+  carol.send("JOIN #ops");
+  CHECK(carol.line() == ":chat.server 471 carol #ops :Cannot join channel (+l)");
+  ch.op.send("MODE #ops -l+b");
+  REQUIRE(ch.op.expect("MODE #ops -l").has_value());
+  ch.op.send("MODE #ops +b carol!*@*");
+  REQUIRE(ch.op.expect("MODE #ops +b carol!*@*").has_value());
+  carol.send("JOIN #ops");
+  CHECK(carol.line() == ":chat.server 474 carol #ops :Cannot join channel (+b)");
+  ch.bob.send("MODE #ops +b");
+  CHECK(ch.bob.expect(" 367 ") == ":chat.server 367 bob #ops carol!*@*");
+  CHECK(ch.bob.line() == ":chat.server 368 bob #ops :End of channel ban list");
+}
+
+TEST_CASE("KICK removes a member - with reason - and 441 for strangers", "[irc][modes]") {
+  test::test_server server;
+  channel ch(server.irc_port());
+  ch.op.send("KICK #ops bob :behave");
+  CHECK(ch.op.line() == ":op!~op@127.0.0.1 KICK #ops bob :behave");
+  CHECK(ch.bob.line() == ":op!~op@127.0.0.1 KICK #ops bob :behave");
+  ch.bob.send("PRIVMSG #ops :let me back");
+  CHECK(ch.bob.line() == ":chat.server 404 bob #ops :Cannot send to channel");
+  ch.op.send("KICK #ops bob");
+  CHECK(ch.op.line() == ":chat.server 441 op bob #ops :They aren't on that channel");
+  ch.bob.send("KICK #ops op");
+  CHECK(ch.bob.line() == ":chat.server 442 bob #ops :You're not on that channel");
+}
+
+TEST_CASE("an empty channel closes and can be made again", "[irc][channels]") {
+  test::test_server server;
+  auto alice = irc_login(server.irc_port(), "alice");
+  join(alice, "#temp");
+  alice.send("TOPIC #temp :old topic");
+  REQUIRE(alice.expect("TOPIC").has_value());
+  alice.send("PART #temp");
+  REQUIRE(alice.expect("PART").has_value());
+  alice.send("TOPIC #temp");
+  CHECK(alice.line() == ":chat.server 403 alice #temp :No such channel");
+  join(alice, "#temp");
+  alice.send("TOPIC #temp");
+  CHECK(alice.line() == ":chat.server 331 alice #temp :No topic is set");
+}
+
+TEST_CASE("100 clients in one channel on several threads: no loss - no duplicate - per-sender order",
+          "[irc][load]") {
+  test::test_server server(test::test_config(4));
+  constexpr int kClients = 100;
+  constexpr int kMessages = 30;
+  std::vector<std::optional<irc_client>> clients(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    auto& c = clients[static_cast<std::size_t>(i)];
+    c.emplace(irc_login(server.irc_port(), "u" + std::to_string(i)));
+    c->send("JOIN #busy");
+    REQUIRE(c->expect(" 366 ").has_value());
+  }
+  // Everyone has seen every later join: count them off so that what follows
+  // is only the test traffic.
+  for (int i = 0; i < kClients; ++i) {
+    for (int j = i + 1; j < kClients; ++j) {
+      REQUIRE(clients[static_cast<std::size_t>(i)]->expect(" JOIN #busy").has_value());
+    }
+  }
+
+  struct tally {
+    int received = 0;
+    int out_of_order = 0;
+    bool timed_out = false;
+  };
+  std::vector<tally> tallies(kClients);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto& c = *clients[static_cast<std::size_t>(i)];
+      auto& t = tallies[static_cast<std::size_t>(i)];
+      ++ready;
+      while (ready.load() < kClients) std::this_thread::yield();
+      for (int m = 0; m < kMessages; ++m) c.send("PRIVMSG #busy :" + std::to_string(m));
+      std::map<std::string, int> next;
+      while (t.received < (kClients - 1) * kMessages) {
+        auto l = c.line();
+        if (!l) {
+          t.timed_out = true;
+          break;
+        }
+        if (l->starts_with("PING")) continue;
+        const auto bang = l->find('!');
+        const auto colon = l->find(" :");
+        const auto sender = l->substr(1, bang - 1);
+        const int seq = std::stoi(l->substr(colon + 2));
+        if (seq != next[sender]) ++t.out_of_order;
+        next[sender] = seq + 1;
+        ++t.received;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kClients; ++i) {
+    INFO("client u" << i);
+    const auto& t = tallies[static_cast<std::size_t>(i)];
+    CHECK(t.received == (kClients - 1) * kMessages);
+    CHECK(t.out_of_order == 0);
+    CHECK_FALSE(t.timed_out);
+    CHECK(clients[static_cast<std::size_t>(i)]->silent_for(10ms));
+  }
+}
