@@ -37,7 +37,8 @@ TEST_CASE("seed users are ordinary nicks in #lobby", "[irc][cross]") {
   auto sam = login(server.port(), "sam");
   auto ann = irc_login(server.irc_port(), "ann");
   ann.send("JOIN #lobby");
-  CHECK(ann.expect(" 353 ") == ":chat.server 353 ann = #lobby :@sam ann");
+  // A seed user is never operator: it could not act as one. ann, who can, is.
+  CHECK(ann.expect(" 353 ") == ":chat.server 353 ann = #lobby :sam @ann");
   CHECK(sam.recv() == "ann has joined the chat!");
   ann.send("WHOIS sam");
   CHECK(ann.expect(" 311 ") == ":chat.server 311 ann sam sam 127.0.0.1 * :sam");

@@ -18,6 +18,9 @@ bool directory::rename(std::string_view old_nick, std::string_view new_nick,
   const auto old_it = entries_.find(old_key);
   const bool owned = old_it != entries_.end() && old_it->second.key == owner.get();
   const bool published = owned && old_it->second.published;
+  if (!owned) {
+    return false;
+  }
   if (old_key == new_key) {
     return true;
   }
@@ -25,9 +28,7 @@ bool directory::rename(std::string_view old_nick, std::string_view new_nick,
   if (!entries_.try_emplace(std::move(new_key), entry{owner, owner.get(), published}).second) {
     return false;
   }
-  if (owned) {
-    entries_.erase(old_key);
-  }
+  entries_.erase(old_key);
   return true;
 }
 

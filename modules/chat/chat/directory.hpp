@@ -23,8 +23,8 @@ class directory {
   bool claim(std::string_view nick, const std::shared_ptr<member>& owner, bool published = false);
 
   // Moves `owner` from `old_nick` to `new_nick` in one step, keeping its
-  // published state. False if another holds `new_nick`; a change of letter
-  // case only always succeeds.
+  // published state. False if `owner` does not hold `old_nick` or another
+  // holds `new_nick`; a change of letter case only succeeds for the owner.
   bool rename(std::string_view old_nick, std::string_view new_nick, const std::shared_ptr<member>& owner);
 
   // Makes a claimed nick reachable for private messages.

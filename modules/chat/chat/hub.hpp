@@ -1,6 +1,7 @@
 // Everything the front doors share: the nick directory and the rooms.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,11 @@ class hub {
   std::shared_ptr<room> find_room(std::string_view name) const;
 
   std::vector<room_summary> rooms() const;
+
+  // Set once the server shuts down: departures are then not announced, so
+  // that every client's last message is the goodbye, not others leaving.
+  void begin_shutdown() noexcept { shutting_down_ = true; }
+  bool shutting_down() const noexcept { return shutting_down_; }
   std::size_t room_count() const;
 
  private:
@@ -45,6 +51,7 @@ class hub {
   mutable std::mutex rooms_mutex_;
   std::map<std::string, std::shared_ptr<room>, std::less<>> rooms_;  // guarded by rooms_mutex_
   std::shared_ptr<room> lobby_;
+  std::atomic<bool> shutting_down_{false};
 };
 
 }  // namespace chat

@@ -27,8 +27,7 @@ void room::join(actor who, std::string key) {
     if (self->find(who.m.get()) != self->members_.end()) {
       return;
     }
-    const auto folded = protocol::fold_nick(who.nick);
-    const bool invited = self->invited_.contains(folded);
+    const bool invited = self->take_invite(who.m.get());
     if (self->is_banned(who.source) && !invited) {
       self->reply_error(who, error_code::banned);
       return;
@@ -45,8 +44,11 @@ void room::join(actor who, std::string key) {
       self->reply_error(who, error_code::room_full);
       return;
     }
-    self->invited_.erase(folded);
-    const bool first = self->members_.empty();
+    // The first member becomes operator. A seed user cannot act as one, so
+    // in the lobby the first member who can becomes operator while none is.
+    const bool opless =
+        std::none_of(self->members_.begin(), self->members_.end(), [](const entry& e) { return e.op; });
+    const bool first = (self->members_.empty() || (self->persistent_ && opless)) && !who.m->info().seed;
     self->members_.push_back(entry{who.m, who.nick, who.source, first, false});
     self->publish_summary();
 
@@ -77,8 +79,8 @@ void room::part(actor who, std::string reason) {
              });
 }
 
-void room::leave(const member* m, std::string reason) {
-  asio::post(strand_, [self = shared_from_this(), m, reason = std::move(reason)]() mutable {
+void room::leave(const member* m, std::string reason, bool announce) {
+  asio::post(strand_, [self = shared_from_this(), m, reason = std::move(reason), announce]() mutable {
     auto it = self->find(m);
     if (it == self->members_.end()) {
       return;
@@ -87,7 +89,7 @@ void room::leave(const member* m, std::string reason) {
     ev->source = it->source;
     ev->text = std::move(reason);
     self->remove(it);
-    self->fan_out(ev);
+    if (announce) self->fan_out(ev);
   });
 }
 
@@ -98,7 +100,7 @@ void room::quit(const member* m, event_ptr quit) {
       return;
     }
     self->remove(it);
-    self->fan_out(quit);
+    if (quit) self->fan_out(quit);
   });
 }
 
@@ -250,7 +252,7 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
         break;
       }
       case 'k':
-        if (c.add && !c.arg.empty()) {
+        if (c.add && !c.arg.empty() && c.arg != key_) {
           key_ = c.arg;
           record(c, c.arg);
         } else if (!c.add && !key_.empty()) {
@@ -268,7 +270,7 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
             }
             limit = limit * 10 + static_cast<std::size_t>(d - '0');
           }
-          if (limit > 0) {
+          if (limit > 0 && limit != limit_) {
             limit_ = limit;
             record(c, std::to_string(limit));
           }
@@ -346,7 +348,10 @@ void room::invite(actor who, std::shared_ptr<member> target, std::string target_
       self->reply_error(who, error_code::already_on_room, std::move(target_nick));
       return;
     }
-    self->invited_.insert(protocol::fold_nick(target_nick));
+    if (!std::any_of(self->invited_.begin(), self->invited_.end(),
+                     [&](const std::weak_ptr<member>& w) { return w.lock() == target; })) {
+      self->invited_.push_back(target);
+    }
     auto ev = new_event(event_kind::invited, self->name_, who.nick, who.m.get());
     ev->source = who.source;
     ev->target = std::move(target_nick);
@@ -392,6 +397,16 @@ room::iterator room::find_nick(std::string_view nick) {
 bool room::is_banned(std::string_view source) const {
   return std::any_of(bans_.begin(), bans_.end(),
                      [&](const std::string& mask) { return protocol::match_mask(mask, source); });
+}
+
+bool room::take_invite(const member* m) {
+  bool found = false;
+  std::erase_if(invited_, [&](const std::weak_ptr<member>& w) {
+    auto alive = w.lock();
+    if (alive.get() == m) found = true;
+    return !alive || alive.get() == m;  // also forget members who are gone
+  });
+  return found;
 }
 
 void room::remove(iterator it) {

@@ -58,20 +58,22 @@ class room : public std::enable_shared_from_this<room> {
 
   // Adds `who` (checking bans, invite-only, key and limit) and tells
   // everyone, the newcomer last, with a `joined` event; the newcomer then
-  // gets a `channel_state`. The first member becomes an operator. Joining
-  // twice is ignored.
+  // gets a `channel_state`. The first member becomes an operator, unless it
+  // is a seed user (who cannot act as one); in a persistent room the first
+  // able member becomes operator while there is none. Joining twice is
+  // ignored.
   void join(actor who, std::string key = {});
 
   // IRC PART: removes `who` and sends a `left` event to everyone, the leaver
   // included; an error if `who` is not here.
   void part(actor who, std::string reason);
 
-  // Removes `m` if present and tells the others with a `left` event. Silent
-  // otherwise (used when a seed user disconnects).
-  void leave(const member* m, std::string reason = {});
+  // Removes `m` if present and, if `announce`, tells the others with a
+  // `left` event. Silent if `m` is not here (used when a seed user leaves).
+  void leave(const member* m, std::string reason = {}, bool announce = true);
 
   // Removes `m` if present and delivers `quit` (one event shared by all the
-  // rooms of the quitter) to the others.
+  // rooms of the quitter; null for a silent departure) to the others.
   void quit(const member* m, event_ptr quit);
 
   // Renames `m` and delivers `nick_changed` (shared by all its rooms) to the
@@ -120,6 +122,8 @@ class room : public std::enable_shared_from_this<room> {
   iterator find(const member* m);
   iterator find_nick(std::string_view nick);
   bool is_banned(std::string_view source) const;
+  // True if `m` was invited; the invitation is used up.
+  bool take_invite(const member* m);
   void remove(iterator it);
   std::shared_ptr<const room_state> state(bool for_operator) const;
   roster_entry roster_of(const entry& e) const;
@@ -144,7 +148,7 @@ class room : public std::enable_shared_from_this<room> {
   std::string key_;           // +k
   std::size_t limit_ = 0;     // +l, 0: none
   std::vector<std::string> bans_;
-  std::unordered_set<std::string> invited_;  // folded nicks
+  std::vector<std::weak_ptr<member>> invited_;  // by member, not nick: a nick can change hands
   bool closed_ = false;
 
   mutable std::mutex summary_mutex_;

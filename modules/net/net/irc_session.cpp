@@ -677,9 +677,10 @@ void irc_session::leave_everything(const std::string& reason) {
   ev->source = source();
   ev->text = reason;
   const bool quitting = reason != "Left all channels";
+  const bool announce = !hub_.shutting_down();
   for (const auto& [key, r] : rooms) {
     if (quitting) {
-      r->quit(this, ev);
+      r->quit(this, announce ? ev : nullptr);
     } else {
       r->part(as_actor(), {});
     }

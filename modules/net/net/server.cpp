@@ -138,6 +138,7 @@ void server::shutdown() {
   if (shutting_down_.exchange(true)) {
     return;
   }
+  hub_.begin_shutdown();
   asio::post(io_, [this] {
     spdlog::info("shutting down: {} connections get {} ms to flush", registry_.size(),
                  cfg_.shutdown_grace.count());
