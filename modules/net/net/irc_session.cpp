@@ -150,6 +150,7 @@ void irc_session::on_bytes(std::string_view bytes) {
     if (line->empty()) {
       return true;
     }
+    spdlog::trace("irc {} <- {}", describe(remote()), sample(*line, 200));
     auto m = irc::parse_message(*line);
     if (!m.has_value()) {
       switch (m.error()) {
