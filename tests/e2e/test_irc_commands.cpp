@@ -266,3 +266,36 @@ TEST_CASE("bad lines: 417 for overlong lines - bare CR - invalid UTF-8", "[irc][
   CHECK(alice.line()->find("FAIL PRIVMSG INVALID_UTF8") != std::string::npos);
   CHECK(bob.silent_for());
 }
+
+TEST_CASE("IRC limits at their edges: channel name - topic - channels per user - PING origin",
+          "[irc][limits]") {
+  test::test_server server;
+  auto alice = irc_login(server.irc_port(), "alice");
+
+  const std::string longest = "#" + std::string(protocol::kMaxRoomNameLength - 1, 'c');
+  alice.send("JOIN " + longest);
+  CHECK(alice.expect(" JOIN ") == ":alice!~alice@127.0.0.1 JOIN " + longest);
+  alice.send("JOIN " + longest + "c");
+  CHECK(alice.expect(" 403 ") == ":chat.server 403 alice " + longest + "c :No such channel");
+
+  // A topic over the limit is cut between characters, never inside one.
+  std::string topic(protocol::kMaxTopicLength - 1, 't');
+  topic += "\xc3\xa9\xc3\xa9";  // two 2-byte characters straddling the limit
+  alice.send("TOPIC " + longest + " :" + topic);
+  const auto set = alice.expect(" TOPIC ");
+  REQUIRE(set);
+  const auto shown = set->substr(set->find(" :") + 2);
+  CHECK(shown == std::string(protocol::kMaxTopicLength - 1, 't'));
+
+  for (std::size_t i = 1; i < protocol::kMaxRoomsPerUser; ++i) {
+    alice.send("JOIN #r" + std::to_string(i));
+  }
+  for (std::size_t i = 1; i < protocol::kMaxRoomsPerUser; ++i) {
+    REQUIRE(alice.expect(" 366 ").has_value());
+  }
+  alice.send("JOIN #one-too-many");
+  CHECK(alice.expect(" 405 ") == ":chat.server 405 alice #one-too-many :You have joined too many channels");
+
+  alice.send("PING");
+  CHECK(alice.expect(" 409 ") == ":chat.server 409 alice :No origin specified");
+}

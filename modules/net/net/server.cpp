@@ -39,7 +39,8 @@ server::server(server_config cfg)
     : cfg_(std::move(cfg)),
       threads_(pick_threads(cfg_.threads)),
       io_(static_cast<int>(threads_)),
-      hub_(io_.get_executor()) {}
+      hub_(io_.get_executor()),
+      accept_strand_(asio::make_strand(io_)) {}
 
 server::~server() = default;
 
@@ -64,7 +65,7 @@ void server::listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port
                     std::function<void(tcp::socket)> make_session) {
   acceptor = std::make_unique<tcp::acceptor>(bind_acceptor(io_, cfg_.host, port));
   spdlog::info("{} listener on {}", what, describe(acceptor->local_endpoint()));
-  asio::co_spawn(io_, accept_loop(*acceptor, std::move(make_session)), [](std::exception_ptr e) {
+  asio::co_spawn(accept_strand_, accept_loop(*acceptor, std::move(make_session)), [](std::exception_ptr e) {
     if (e) {
       try {
         std::rethrow_exception(e);
@@ -139,7 +140,9 @@ void server::shutdown() {
     return;
   }
   hub_.begin_shutdown();
-  asio::post(io_, [this] {
+  // On the acceptors' strand: closing an acceptor races with its pending
+  // accept otherwise.
+  asio::post(accept_strand_, [this] {
     spdlog::info("shutting down: {} connections get {} ms to flush", registry_.size(),
                  cfg_.shutdown_grace.count());
     std::error_code ignored;

@@ -44,6 +44,9 @@ struct server_config {
   std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace;
 };
 
+// Guarded by: the acceptors by accept_strand_; the hub and the registry by
+// their own locks and strands; run() and shutdown() may be called from any
+// thread.
 class server {
  public:
   explicit server(server_config cfg);
@@ -87,6 +90,7 @@ class server {
   std::unique_ptr<tcp::acceptor> seed_acceptor_;
   std::unique_ptr<tcp::acceptor> irc_acceptor_;
   server_counts counts_;
+  strand accept_strand_;  // guards the acceptors: accept loops and their closing
   std::atomic<bool> shutting_down_{false};
 };
 
