@@ -1,0 +1,648 @@
+// chat-bench: an end-to-end load generator for chat servers. Drives IRC (our
+// server, ngircd, InspIRCd, ...) or the seed protocol (our seed listener, the
+// original Python server) over loopback, on one thread, with the shared
+// protocol module. Every message carries its send (or, open loop, its
+// scheduled) time, so latency is measured per delivery.
+//
+//   chat-bench fanout  --port 6667 --clients 1000 --senders 10 --window 4 --duration 10
+//   chat-bench latency --port 6667 --clients 1000 --senders 10 --rate 200 --duration 10
+//   chat-bench private --port 6667 --clients 1000 --window 4 --duration 10
+//   chat-bench seed    --port 1234 --protocol seed --clients 60 --messages 25
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <fmt/format.h>
+
+#include "net/asio.hpp"
+#include "protocol/irc.hpp"
+#include "protocol/seed.hpp"
+
+namespace {
+
+using net::awaitable;
+using net::tcp;
+using net::use_nothrow;
+using clock_type = std::chrono::steady_clock;
+
+enum class proto { irc, seed };
+
+struct options {
+  std::string scenario;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6667;
+  std::string protocol = "irc";
+  std::string room = "#bench";
+  std::size_t clients = 100;
+  std::size_t senders = 10;
+  std::size_t window = 4;
+  double rate = 200;       // open loop: messages per second, all senders together
+  double duration = 10;    // seconds of sending
+  std::size_t messages = 25;  // seed scenario: per client
+  double stagger = 0.1;    // seed scenario: seconds between client starts
+  std::size_t payload = 32;   // bytes of filler text per message
+  std::string json;
+  std::string latencies;  // file for the latency samples (one per line, microseconds)
+  std::string nick_prefix = "b";
+  bool quiet = false;
+};
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
+}
+
+// ---- Results ----------------------------------------------------------------
+
+struct results {
+  std::vector<std::uint32_t> latency_us;  // one per delivery
+  std::uint64_t sent = 0;
+  std::uint64_t expected = 0;  // deliveries that should happen
+  std::uint64_t delivered = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t reordered = 0;
+  double seconds = 0;  // from the first send to the last delivery
+  std::string notes;
+
+  double percentile(double p) const {
+    if (latency_us.empty()) return 0;
+    const auto idx = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(latency_us.size()))) ;
+    return latency_us[std::min(latency_us.size() - 1, idx == 0 ? 0 : idx - 1)] / 1000.0;
+  }
+};
+
+// ---- A client connection ----------------------------------------------------
+
+// A chat message as a receiver sees it.
+struct incoming {
+  std::string_view from;
+  std::string_view text;
+};
+
+class client : public std::enable_shared_from_this<client> {
+ public:
+  client(asio::io_context& io, proto p, std::string nick) : socket_(io), proto_(p), nick_(std::move(nick)) {}
+
+  const std::string& nick() const { return nick_; }
+
+  // Connects, registers or logs in, and joins `room` (IRC). Throws on failure.
+  awaitable<void> start(const tcp::endpoint& ep, const std::string& room) {
+    co_await socket_.async_connect(ep, asio::use_awaitable);
+    socket_.set_option(tcp::no_delay(true));
+    if (proto_ == proto::irc) {
+      write_raw(fmt::format("NICK {}\r\nUSER {} 0 * :chat-bench\r\nJOIN {}\r\n", nick_, nick_, room));
+      // Joined once our own names list has ended.
+      co_await read_until([&](std::string_view line) { return line.find(" 366 ") != std::string_view::npos; },
+                          [&](std::string_view line) {
+                            if (line.find(" 433 ") != std::string_view::npos ||
+                                line.starts_with("ERROR")) {
+                              throw std::runtime_error(fmt::format("{}: {}", nick_, line));
+                            }
+                          });
+    } else {
+      write_raw(protocol::seed::encode_frame(nick_));
+      co_await read_until([](std::string_view f) { return f == protocol::seed::kYouJoined; },
+                          [&](std::string_view f) {
+                            if (f.starts_with("Error")) throw std::runtime_error(fmt::format("{}: {}", nick_, f));
+                          });
+    }
+  }
+
+  // Sends a chat message to `to` (a room or a nick; the seed protocol only
+  // knows the room and !msg).
+  void say(const std::string& to, std::string_view text) {
+    if (proto_ == proto::irc) {
+      std::string line;
+      line.reserve(to.size() + text.size() + 12);
+      line += "PRIVMSG ";
+      line += to;
+      line += " :";
+      line += text;
+      line += "\r\n";
+      write_raw(line);
+    } else if (to.starts_with('#')) {
+      write_raw(protocol::seed::encode_frame(text));
+    } else {
+      write_raw(protocol::seed::encode_frame("!msg " + to + " " + std::string(text)));
+    }
+  }
+
+  // Reads until the connection ends, calling `on_message` for each chat
+  // message and `on_unit` for every line or frame.
+  template <class OnMessage, class OnUnit>
+  awaitable<void> receive(OnMessage on_message, OnUnit on_unit) {
+    co_await read_until([](std::string_view) { return false; },
+                        [&](std::string_view unit) {
+                          on_unit(unit);
+                          if (auto m = decode(unit)) on_message(*m);
+                        });
+  }
+  template <class OnMessage>
+  awaitable<void> receive(OnMessage on_message) {
+    return receive(std::move(on_message), [](std::string_view) {});
+  }
+
+  void close() {
+    std::error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  // Turns one line (IRC) or frame (seed) into a chat message, if it is one.
+  std::optional<incoming> decode(std::string_view unit) {
+    if (proto_ == proto::irc) {
+      if (unit.starts_with("PING")) {
+        write_raw("PONG " + std::string(unit.substr(5)) + "\r\n");
+        return std::nullopt;
+      }
+      // ":nick!user@host PRIVMSG target :text" -- parsed by hand on the hot
+      // path; the full parser is for everything else.
+      if (!unit.starts_with(':')) return std::nullopt;
+      const auto space = unit.find(' ');
+      if (space == std::string_view::npos || unit.substr(space + 1, 8) != "PRIVMSG ") return std::nullopt;
+      const auto bang = unit.find('!');
+      const auto colon = unit.find(" :", space);
+      if (colon == std::string_view::npos) return std::nullopt;
+      return incoming{unit.substr(1, std::min(bang, space) - 1), unit.substr(colon + 2)};
+    }
+    // "name > text" or "privately name > text"
+    auto text = unit;
+    if (text.starts_with("privately ")) text.remove_prefix(10);
+    const auto sep = text.find(" > ");
+    if (sep == std::string_view::npos) return std::nullopt;
+    return incoming{text.substr(0, sep), text.substr(sep + 3)};
+  }
+
+  template <class Done, class Each>
+  awaitable<void> read_until(Done done, Each each) {
+    for (;;) {
+      // Units already buffered first.
+      for (;;) {
+        std::optional<std::string_view> unit;
+        if (proto_ == proto::irc) {
+          const auto end = buf_.find("\r\n", begin_);
+          if (end != std::string::npos) {
+            unit = std::string_view(buf_).substr(begin_, end - begin_);
+            begin_ = end + 2;
+          }
+        } else {
+          auto f = protocol::seed::decode_frame(std::string_view(buf_).substr(begin_), 1 << 20);
+          if (!f.has_value()) throw std::runtime_error(nick_ + ": invalid frame from the server");
+          if (f->has_value()) {
+            unit = (*f)->payload;
+            begin_ += (*f)->wire_size;
+          }
+        }
+        if (!unit) break;
+        each(*unit);
+        if (done(*unit)) co_return;
+      }
+      buf_.erase(0, begin_);
+      begin_ = 0;
+      const auto old = buf_.size();
+      buf_.resize(old + 65536);
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_.data() + old, 65536), use_nothrow);
+      buf_.resize(old + n);
+      if (ec) co_return;
+    }
+  }
+
+  void write_raw(std::string_view bytes) {
+    out_.append(bytes);
+    if (!writing_) {
+      writing_ = true;
+      asio::co_spawn(socket_.get_executor(), flush(shared_from_this()), asio::detached);
+    }
+  }
+
+  // Writes everything queued, gathering what accumulates meanwhile.
+  static awaitable<void> flush(std::shared_ptr<client> self) {
+    std::string sending;
+    while (!self->out_.empty()) {
+      sending.clear();
+      sending.swap(self->out_);
+      auto [ec, n] = co_await asio::async_write(self->socket_, asio::buffer(sending), use_nothrow);
+      if (ec) break;
+    }
+    self->writing_ = false;
+  }
+
+  tcp::socket socket_;
+  proto proto_;
+  std::string nick_;
+  std::string buf_;
+  std::size_t begin_ = 0;
+  std::string out_;
+  bool writing_ = false;
+};
+
+// ---- Message bodies -----------------------------------------------------------
+
+// "<sender> <seq> <t_ns> <filler>"
+std::string body(std::size_t sender, std::uint64_t seq, std::int64_t t_ns, std::size_t filler) {
+  auto s = fmt::format("{} {} {} ", sender, seq, t_ns);
+  s.append(filler, 'x');
+  return s;
+}
+
+struct parsed_body {
+  std::size_t sender;
+  std::uint64_t seq;
+  std::int64_t t_ns;
+};
+
+std::optional<parsed_body> parse_body(std::string_view text) {
+  parsed_body b{};
+  const char* p = text.data();
+  const char* end = p + text.size();
+  auto number = [&](auto& out) {
+    auto [next, ec] = std::from_chars(p, end, out);
+    if (ec != std::errc{} || next == end || *next != ' ') return false;
+    p = next + 1;
+    return true;
+  };
+  if (!number(b.sender) || !number(b.seq) || !number(b.t_ns)) return std::nullopt;
+  return b;
+}
+
+// Per-receiver bookkeeping of what arrived from each sender.
+class tracker {
+ public:
+  tracker(std::size_t receivers, std::size_t senders)
+      : next_(receivers * senders, 0), senders_(senders) {}
+
+  void record(results& r, std::size_t receiver, const parsed_body& b, std::int64_t now) {
+    auto& next = next_[receiver * senders_ + b.sender];
+    if (b.seq < next) {
+      ++r.duplicates;
+      return;
+    }
+    if (b.seq > next) ++r.reordered;  // a gap: something before it is late or lost
+    next = b.seq + 1;
+    ++r.delivered;
+    r.latency_us.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(0, now - b.t_ns) / 1000));
+  }
+
+ private:
+  std::vector<std::uint64_t> next_;
+  std::size_t senders_;
+};
+
+// ---- Scenarios ----------------------------------------------------------------
+
+struct bench {
+  asio::io_context io{1};
+  options opt;
+  proto p = proto::irc;
+  tcp::endpoint ep;
+  std::vector<std::shared_ptr<client>> clients;
+  results res;
+  bool stop_sending = false;
+
+  awaitable<void> connect_all(std::size_t n) {
+    const auto t0 = clock_type::now();
+    clients.reserve(n);
+    // Connect in waves so that a server with a small listen backlog is not
+    // measured on SYN retries.
+    constexpr std::size_t kWave = 200;
+    for (std::size_t i = 0; i < n; i += kWave) {
+      std::vector<std::shared_ptr<client>> wave;
+      for (std::size_t j = i; j < std::min(n, i + kWave); ++j) {
+        wave.push_back(std::make_shared<client>(io, p, fmt::format("{}{}", opt.nick_prefix, j)));
+      }
+      std::size_t pending = wave.size();
+      asio::steady_timer all_done(io, clock_type::time_point::max());
+      std::exception_ptr failure;
+      for (auto& c : wave) {
+        asio::co_spawn(io, c->start(ep, opt.room), [&](std::exception_ptr e) {
+          if (e && !failure) failure = e;
+          if (--pending == 0) all_done.cancel();
+        });
+      }
+      co_await all_done.async_wait(use_nothrow);
+      if (failure) std::rethrow_exception(failure);
+      for (auto& c : wave) clients.push_back(std::move(c));
+      if (!opt.quiet) std::fprintf(stderr, "\rconnected %zu/%zu", clients.size(), n);
+    }
+    if (!opt.quiet) {
+      std::fprintf(stderr, "\rconnected %zu clients in %.2f s\n", n,
+                   std::chrono::duration<double>(clock_type::now() - t0).count());
+    }
+  }
+
+  // Waits until `expected` deliveries arrived or `grace` passes.
+  awaitable<void> drain(std::chrono::milliseconds grace) {
+    asio::steady_timer t(io);
+    const auto deadline = clock_type::now() + grace;
+    while (res.delivered < res.expected && clock_type::now() < deadline) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(use_nothrow);
+    }
+  }
+
+  awaitable<void> progress() {
+    asio::steady_timer t(io);
+    const auto t0 = clock_type::now();
+    while (!stop_sending) {
+      t.expires_after(std::chrono::seconds(1));
+      co_await t.async_wait(use_nothrow);
+      if (!opt.quiet) {
+        std::fprintf(stderr, "\r%.0f s: sent %llu, delivered %llu     ",
+                     std::chrono::duration<double>(clock_type::now() - t0).count(),
+                     static_cast<unsigned long long>(res.sent), static_cast<unsigned long long>(res.delivered));
+      }
+    }
+  }
+
+  // Closed loop: each sender keeps `window` messages in flight, acknowledged
+  // by the last client (a receiver that is not a sender).
+  awaitable<void> fanout() {
+    co_await connect_all(opt.clients);
+    const std::size_t senders = std::min(opt.senders, clients.size() - 1);
+    const std::size_t receivers = clients.size();
+    tracker track(receivers, senders);
+    std::vector<std::uint64_t> sent(senders, 0);
+    std::vector<std::uint64_t> acked(senders, 0);
+    const std::size_t probe = clients.size() - 1;
+    auto send_next = [&](std::size_t s) {
+      while (!stop_sending && sent[s] - acked[s] < opt.window) {
+        clients[s]->say(opt.room, body(s, sent[s]++, now_ns(), opt.payload));
+        ++res.sent;
+        res.expected += receivers - 1;
+      }
+    };
+    for (std::size_t i = 0; i < receivers; ++i) {
+      asio::co_spawn(io, clients[i]->receive([&, i](const incoming& m) {
+        auto b = parse_body(m.text);
+        if (!b || b->sender >= senders) return;
+        track.record(res, i, *b, now_ns());
+        if (i == probe) {
+          acked[b->sender] = std::max(acked[b->sender], b->seq + 1);
+          send_next(b->sender);
+        }
+      }), asio::detached);
+    }
+    asio::co_spawn(io, progress(), asio::detached);
+    const auto t0 = clock_type::now();
+    for (std::size_t s = 0; s < senders; ++s) send_next(s);
+    asio::steady_timer t(io);
+    t.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
+    co_await t.async_wait(use_nothrow);
+    stop_sending = true;
+    co_await drain(std::chrono::seconds(5));
+    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  }
+
+  // Open loop at a fixed total rate; latency counts from the scheduled time,
+  // so a stalled server cannot hide its stall.
+  awaitable<void> latency() {
+    co_await connect_all(opt.clients);
+    const std::size_t senders = std::min(opt.senders, clients.size());
+    const std::size_t receivers = clients.size();
+    tracker track(receivers, senders);
+    for (std::size_t i = 0; i < receivers; ++i) {
+      asio::co_spawn(io, clients[i]->receive([&, i](const incoming& m) {
+        auto b = parse_body(m.text);
+        if (b && b->sender < senders) track.record(res, i, *b, now_ns());
+      }), asio::detached);
+    }
+    asio::co_spawn(io, progress(), asio::detached);
+    const auto t0 = clock_type::now();
+    const auto interval = std::chrono::duration<double>(1.0 / opt.rate);
+    const auto total = static_cast<std::uint64_t>(opt.rate * opt.duration);
+    std::vector<std::uint64_t> seq(senders, 0);
+    asio::steady_timer t(io);
+    for (std::uint64_t i = 0; i < total; ++i) {
+      const auto due = t0 + std::chrono::duration_cast<clock_type::duration>(interval * static_cast<double>(i));
+      if (due > clock_type::now()) {
+        t.expires_at(due);
+        co_await t.async_wait(use_nothrow);
+      }
+      const std::size_t s = i % senders;
+      const auto due_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
+      clients[s]->say(opt.room, body(s, seq[s]++, due_ns, opt.payload));
+      ++res.sent;
+      res.expected += receivers - 1;
+    }
+    stop_sending = true;
+    co_await drain(std::chrono::seconds(5));
+    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  }
+
+  // Pairs exchanging private messages, each keeping `window` in flight.
+  awaitable<void> private_pairs() {
+    opt.room = p == proto::irc ? "#bench-pairs" : opt.room;
+    co_await connect_all(opt.clients - opt.clients % 2);
+    const std::size_t n = clients.size();
+    tracker track(n, n);
+    std::vector<std::uint64_t> sent(n, 0);
+    std::vector<std::uint64_t> acked(n, 0);
+    auto send_next = [&](std::size_t s) {
+      const auto& peer = clients[s ^ 1U]->nick();
+      while (!stop_sending && sent[s] - acked[s] < opt.window) {
+        clients[s]->say(peer, body(s, sent[s]++, now_ns(), opt.payload));
+        ++res.sent;
+        ++res.expected;
+      }
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+      asio::co_spawn(io, clients[i]->receive([&, i](const incoming& m) {
+        auto b = parse_body(m.text);
+        if (!b || b->sender != (i ^ 1U)) return;  // only the partner's private messages
+        track.record(res, i, *b, now_ns());
+        acked[b->sender] = std::max(acked[b->sender], b->seq + 1);
+        send_next(b->sender);
+      }), asio::detached);
+    }
+    asio::co_spawn(io, progress(), asio::detached);
+    const auto t0 = clock_type::now();
+    for (std::size_t s = 0; s < n; ++s) send_next(s);
+    asio::steady_timer t(io);
+    t.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
+    co_await t.async_wait(use_nothrow);
+    stop_sending = true;
+    co_await drain(std::chrono::seconds(5));
+    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  }
+
+  // The original benchmark.py's workload and report, plus the real latency:
+  // clients start `stagger` apart, send "Hello from <id>" M times and wait for
+  // any one frame after each.
+  awaitable<void> seed_workload() {
+    const std::size_t n = opt.clients;
+    std::vector<double> per_client(n, -1);
+    std::size_t finished = 0;
+    asio::steady_timer all_done(io, clock_type::time_point::max());
+    tracker track(n, n);
+    const auto t0 = clock_type::now();
+    auto run_client = [&](std::size_t id) -> awaitable<void> {
+      auto c = std::make_shared<client>(io, p, fmt::format("User{}", id));
+      try {
+        co_await c->start(ep, opt.room);
+        // Like the original, a response is any frame at all (joins and
+        // leaves included); chat messages also give their latency.
+        std::size_t responses = 0;
+        asio::steady_timer got(io, clock_type::time_point::max());
+        asio::co_spawn(io,
+                       c->receive(
+                           [&, id](const incoming& m) {
+                             const auto bar = m.text.find("| ");
+                             if (bar == std::string_view::npos) return;
+                             if (auto b = parse_body(m.text.substr(bar + 2)); b && b->sender < n) {
+                               track.record(res, id, *b, now_ns());
+                             }
+                           },
+                           [&](std::string_view) {
+                             ++responses;
+                             got.cancel();
+                           }),
+                       asio::detached);
+        const auto start = clock_type::now();
+        for (std::size_t m = 0; m < opt.messages; ++m) {
+          const auto want = responses + 1;
+          c->say(opt.room, fmt::format("Hello from {} | ", id) + body(id, m, now_ns(), 0));
+          ++res.sent;
+          while (responses < want) {
+            got.expires_after(std::chrono::seconds(10));
+            auto [ec] = co_await got.async_wait(use_nothrow);
+            if (!ec) throw std::runtime_error("no response within 10 s");
+          }
+        }
+        per_client[id] = std::chrono::duration<double>(clock_type::now() - start).count();
+      } catch (const std::exception& e) {
+        res.notes += fmt::format("client {}: {}\n", id, e.what());
+      }
+      c->close();
+      if (++finished == n) all_done.cancel();
+    };
+    for (std::size_t id = 0; id < n; ++id) {
+      asio::co_spawn(io, run_client(id), asio::detached);
+      if (opt.stagger > 0) {
+        asio::steady_timer t(io);
+        t.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.stagger)));
+        co_await t.async_wait(use_nothrow);
+      }
+    }
+    co_await all_done.async_wait(use_nothrow);
+    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    double total = 0;
+    std::size_t ok = 0;
+    for (std::size_t id = 0; id < n; ++id) {
+      if (per_client[id] >= 0) {
+        if (!opt.quiet) std::printf("Client %zu: %.4f seconds\n", id, per_client[id]);
+        total += per_client[id];
+        ++ok;
+      }
+    }
+    if (ok > 0) std::printf("\nAverage time per client: %.4f seconds\n", total / static_cast<double>(ok));
+    res.expected = res.delivered;  // not a loss test: see the per-client times
+  }
+};
+
+void report(const options& opt, results& r) {
+  std::sort(r.latency_us.begin(), r.latency_us.end());
+  const double rate = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
+  const auto lost = r.expected > r.delivered ? r.expected - r.delivered : 0;
+  std::printf("\nscenario      %s (%s, %zu clients)\n", opt.scenario.c_str(), opt.protocol.c_str(), opt.clients);
+  std::printf("sent          %llu messages\n", static_cast<unsigned long long>(r.sent));
+  std::printf("delivered     %llu in %.2f s = %.0f deliveries/s\n", static_cast<unsigned long long>(r.delivered),
+              r.seconds, rate);
+  std::printf("lost          %llu   duplicated %llu   out of order %llu\n", static_cast<unsigned long long>(lost),
+              static_cast<unsigned long long>(r.duplicates), static_cast<unsigned long long>(r.reordered));
+  std::printf("latency ms    p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n", r.percentile(50),
+              r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100));
+  if (!r.notes.empty()) std::printf("notes\n%s", r.notes.c_str());
+  if (!opt.json.empty()) {
+    std::ofstream out(opt.json);
+    out << fmt::format(
+        "{{\"scenario\":\"{}\",\"protocol\":\"{}\",\"clients\":{},\"senders\":{},\"window\":{},\"rate\":{},"
+        "\"sent\":{},\"delivered\":{},\"lost\":{},\"duplicates\":{},\"out_of_order\":{},\"seconds\":{:.3f},"
+        "\"deliveries_per_s\":{:.1f},\"latency_ms\":{{\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},"
+        "\"p999\":{:.3f},\"max\":{:.3f}}}}}\n",
+        opt.scenario, opt.protocol, opt.clients, opt.senders, opt.window, opt.rate, r.sent, r.delivered, lost,
+        r.duplicates, r.reordered, r.seconds, rate, r.percentile(50), r.percentile(90), r.percentile(99),
+        r.percentile(99.9), r.percentile(100));
+  }
+  if (!opt.latencies.empty()) {
+    std::ofstream out(opt.latencies);
+    for (const auto us : r.latency_us) out << us << '\n';
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  CLI::App app{"End-to-end chat server benchmark (IRC or seed protocol, loopback only)."};
+  app.add_option("scenario", opt.scenario, "fanout, latency, private or seed")
+      ->required()
+      ->check(CLI::IsMember({"fanout", "latency", "private", "seed"}));
+  app.add_option("--host", opt.host, "Server address (loopback)")->capture_default_str();
+  app.add_option("--port", opt.port, "Server port")->capture_default_str();
+  app.add_option("--protocol", opt.protocol, "irc or seed")->check(CLI::IsMember({"irc", "seed"}))->capture_default_str();
+  app.add_option("--room", opt.room, "Channel to use (seed: always the lobby)")->capture_default_str();
+  app.add_option("--clients", opt.clients, "Connections")->capture_default_str()->check(CLI::Range(2, 100000));
+  app.add_option("--senders", opt.senders, "Clients that send (fanout, latency)")->capture_default_str();
+  app.add_option("--window", opt.window, "Messages in flight per sender (fanout, private)")->capture_default_str();
+  app.add_option("--rate", opt.rate, "Messages per second, all senders (latency)")->capture_default_str();
+  app.add_option("--duration", opt.duration, "Seconds of sending")->capture_default_str();
+  app.add_option("--messages", opt.messages, "Messages per client (seed)")->capture_default_str();
+  app.add_option("--stagger", opt.stagger, "Seconds between client starts (seed; 0: all at once)")
+      ->capture_default_str();
+  app.add_option("--payload", opt.payload, "Filler bytes per message")->capture_default_str();
+  app.add_option("--nick-prefix", opt.nick_prefix, "Nicks are <prefix><index>")->capture_default_str();
+  app.add_option("--json", opt.json, "Write the summary as JSON to this file");
+  app.add_option("--latencies", opt.latencies, "Write every latency sample (microseconds) to this file");
+  app.add_flag("--quiet", opt.quiet, "No progress line");
+  CLI11_PARSE(app, argc, argv);
+
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+
+  bench b;
+  b.opt = opt;
+  b.p = opt.protocol == "irc" ? proto::irc : proto::seed;
+  if (b.p == proto::seed) b.opt.room = "#lobby";
+  try {
+    b.ep = tcp::endpoint(asio::ip::make_address(opt.host), opt.port);
+    std::exception_ptr failure;
+    auto run = [&]() -> awaitable<void> {
+      if (opt.scenario == "fanout") co_await b.fanout();
+      if (opt.scenario == "latency") co_await b.latency();
+      if (opt.scenario == "private") co_await b.private_pairs();
+      if (opt.scenario == "seed") co_await b.seed_workload();
+      b.stop_sending = true;
+      for (auto& c : b.clients) c->close();
+    };
+    asio::co_spawn(b.io, run(), [&](std::exception_ptr e) {
+      failure = e;
+      b.io.stop();
+    });
+    b.io.run();
+    if (failure) std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\nchat-bench: %s\n", e.what());
+    return EXIT_FAILURE;
+  }
+  report(b.opt, b.res);
+  const bool lossless = b.res.delivered >= b.res.expected && b.res.duplicates == 0;
+  return lossless ? EXIT_SUCCESS : 2;
+}
