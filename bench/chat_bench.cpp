@@ -8,6 +8,7 @@
 //   chat-bench latency --port 6667 --clients 1000 --senders 10 --rate 200 --duration 10
 //   chat-bench private --port 6667 --clients 1000 --window 4 --duration 10
 //   chat-bench seed    --port 1234 --protocol seed --clients 60 --messages 25
+#include <fmt/format.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -28,7 +29,6 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
-#include <fmt/format.h>
 
 #include "net/asio.hpp"
 #include "protocol/irc.hpp"
@@ -52,10 +52,10 @@ struct options {
   std::size_t clients = 100;
   std::size_t senders = 10;
   std::size_t window = 4;
-  double rate = 200;       // open loop: messages per second, all senders together
-  double duration = 10;    // seconds of sending
+  double rate = 200;          // open loop: messages per second, all senders together
+  double duration = 10;       // seconds of sending
   std::size_t messages = 25;  // seed scenario: per client
-  double stagger = 0.1;    // seed scenario: seconds between client starts
+  double stagger = 0.1;       // seed scenario: seconds between client starts
   std::size_t payload = 32;   // bytes of filler text per message
   std::string json;
   std::string latencies;  // file for the latency samples (one per line, microseconds)
@@ -81,7 +81,7 @@ struct results {
 
   double percentile(double p) const {
     if (latency_us.empty()) return 0;
-    const auto idx = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(latency_us.size()))) ;
+    const auto idx = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(latency_us.size())));
     return latency_us[std::min(latency_us.size() - 1, idx == 0 ? 0 : idx - 1)] / 1000.0;
   }
 };
@@ -101,7 +101,9 @@ class client : public std::enable_shared_from_this<client> {
   const std::string& nick() const { return nick_; }
 
   // Connects, registers or logs in, and joins `room` (IRC). Throws on failure.
-  awaitable<void> start(const tcp::endpoint& ep, const std::string& room) {
+  // With `wait_joined` false (seed only) the login reply is left for the
+  // receiver, as the original benchmark counts it as a response.
+  awaitable<void> start(const tcp::endpoint& ep, const std::string& room, bool wait_joined = true) {
     co_await socket_.async_connect(ep, asio::use_awaitable);
     socket_.set_option(tcp::no_delay(true));
     if (proto_ == proto::irc) {
@@ -109,16 +111,17 @@ class client : public std::enable_shared_from_this<client> {
       // Joined once our own names list has ended.
       co_await read_until([&](std::string_view line) { return line.find(" 366 ") != std::string_view::npos; },
                           [&](std::string_view line) {
-                            if (line.find(" 433 ") != std::string_view::npos ||
-                                line.starts_with("ERROR")) {
+                            if (line.find(" 433 ") != std::string_view::npos || line.starts_with("ERROR")) {
                               throw std::runtime_error(fmt::format("{}: {}", nick_, line));
                             }
                           });
     } else {
       write_raw(protocol::seed::encode_frame(nick_));
+      if (!wait_joined) co_return;
       co_await read_until([](std::string_view f) { return f == protocol::seed::kYouJoined; },
                           [&](std::string_view f) {
-                            if (f.starts_with("Error")) throw std::runtime_error(fmt::format("{}: {}", nick_, f));
+                            if (f.starts_with("Error"))
+                              throw std::runtime_error(fmt::format("{}: {}", nick_, f));
                           });
     }
   }
@@ -144,17 +147,14 @@ class client : public std::enable_shared_from_this<client> {
 
   // Reads until the connection ends, calling `on_message` for each chat
   // message and `on_unit` for every line or frame.
+  // The coroutine owns `self`: a pending read never outlives its client.
   template <class OnMessage, class OnUnit>
-  awaitable<void> receive(OnMessage on_message, OnUnit on_unit) {
-    co_await read_until([](std::string_view) { return false; },
-                        [&](std::string_view unit) {
-                          on_unit(unit);
-                          if (auto m = decode(unit)) on_message(*m);
-                        });
-  }
-  template <class OnMessage>
-  awaitable<void> receive(OnMessage on_message) {
-    return receive(std::move(on_message), [](std::string_view) {});
+  static awaitable<void> receive(std::shared_ptr<client> self, OnMessage on_message, OnUnit on_unit) {
+    co_await self->read_until([](std::string_view) { return false; },
+                              [&](std::string_view unit) {
+                                on_unit(unit);
+                                if (auto m = self->decode(unit)) on_message(*m);
+                              });
   }
 
   void close() {
@@ -283,8 +283,7 @@ std::optional<parsed_body> parse_body(std::string_view text) {
 // Per-receiver bookkeeping of what arrived from each sender.
 class tracker {
  public:
-  tracker(std::size_t receivers, std::size_t senders)
-      : next_(receivers * senders, 0), senders_(senders) {}
+  tracker(std::size_t receivers, std::size_t senders) : next_(receivers * senders, 0), senders_(senders) {}
 
   void record(results& r, std::size_t receiver, const parsed_body& b, std::int64_t now) {
     auto& next = next_[receiver * senders_ + b.sender];
@@ -313,6 +312,27 @@ struct bench {
   std::vector<std::shared_ptr<client>> clients;
   results res;
   bool stop_sending = false;
+  std::size_t receiving = 0;  // receive coroutines still running
+
+  // Runs a receiver for client `c`; scenario state that its callbacks use
+  // must outlive it: scenarios end with close_all_and_wait().
+  template <class OnMessage, class OnUnit = void (*)(std::string_view)>
+  void spawn_receive(
+      const std::shared_ptr<client>& c, OnMessage on_message, OnUnit on_unit = [](std::string_view) {}) {
+    ++receiving;
+    asio::co_spawn(io, client::receive(c, std::move(on_message), std::move(on_unit)),
+                   [this](std::exception_ptr) { --receiving; });
+  }
+
+  awaitable<void> close_all_and_wait() {
+    stop_sending = true;
+    for (auto& c : clients) c->close();
+    asio::steady_timer t(io);
+    while (receiving > 0) {
+      t.expires_after(std::chrono::milliseconds(1));
+      co_await t.async_wait(use_nothrow);
+    }
+  }
 
   awaitable<void> connect_all(std::size_t n) {
     const auto t0 = clock_type::now();
@@ -334,7 +354,7 @@ struct bench {
           if (--pending == 0) all_done.cancel();
         });
       }
-      co_await all_done.async_wait(use_nothrow);
+      while (pending > 0) co_await all_done.async_wait(use_nothrow);
       if (failure) std::rethrow_exception(failure);
       for (auto& c : wave) clients.push_back(std::move(c));
       if (!opt.quiet) std::fprintf(stderr, "\rconnected %zu/%zu", clients.size(), n);
@@ -364,7 +384,8 @@ struct bench {
       if (!opt.quiet) {
         std::fprintf(stderr, "\r%.0f s: sent %llu, delivered %llu     ",
                      std::chrono::duration<double>(clock_type::now() - t0).count(),
-                     static_cast<unsigned long long>(res.sent), static_cast<unsigned long long>(res.delivered));
+                     static_cast<unsigned long long>(res.sent),
+                     static_cast<unsigned long long>(res.delivered));
       }
     }
   }
@@ -387,7 +408,7 @@ struct bench {
       }
     };
     for (std::size_t i = 0; i < receivers; ++i) {
-      asio::co_spawn(io, clients[i]->receive([&, i](const incoming& m) {
+      spawn_receive(clients[i], [&, i](const incoming& m) {
         auto b = parse_body(m.text);
         if (!b || b->sender >= senders) return;
         track.record(res, i, *b, now_ns());
@@ -395,17 +416,19 @@ struct bench {
           acked[b->sender] = std::max(acked[b->sender], b->seq + 1);
           send_next(b->sender);
         }
-      }), asio::detached);
+      });
     }
     asio::co_spawn(io, progress(), asio::detached);
     const auto t0 = clock_type::now();
     for (std::size_t s = 0; s < senders; ++s) send_next(s);
     asio::steady_timer t(io);
-    t.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
+    t.expires_after(
+        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
     co_await t.async_wait(use_nothrow);
     stop_sending = true;
     co_await drain(std::chrono::seconds(5));
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    co_await close_all_and_wait();
   }
 
   // Open loop at a fixed total rate; latency counts from the scheduled time,
@@ -416,10 +439,10 @@ struct bench {
     const std::size_t receivers = clients.size();
     tracker track(receivers, senders);
     for (std::size_t i = 0; i < receivers; ++i) {
-      asio::co_spawn(io, clients[i]->receive([&, i](const incoming& m) {
+      spawn_receive(clients[i], [&, i](const incoming& m) {
         auto b = parse_body(m.text);
         if (b && b->sender < senders) track.record(res, i, *b, now_ns());
-      }), asio::detached);
+      });
     }
     asio::co_spawn(io, progress(), asio::detached);
     const auto t0 = clock_type::now();
@@ -428,13 +451,15 @@ struct bench {
     std::vector<std::uint64_t> seq(senders, 0);
     asio::steady_timer t(io);
     for (std::uint64_t i = 0; i < total; ++i) {
-      const auto due = t0 + std::chrono::duration_cast<clock_type::duration>(interval * static_cast<double>(i));
+      const auto due =
+          t0 + std::chrono::duration_cast<clock_type::duration>(interval * static_cast<double>(i));
       if (due > clock_type::now()) {
         t.expires_at(due);
         co_await t.async_wait(use_nothrow);
       }
       const std::size_t s = i % senders;
-      const auto due_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
+      const auto due_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
       clients[s]->say(opt.room, body(s, seq[s]++, due_ns, opt.payload));
       ++res.sent;
       res.expected += receivers - 1;
@@ -442,6 +467,7 @@ struct bench {
     stop_sending = true;
     co_await drain(std::chrono::seconds(5));
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    co_await close_all_and_wait();
   }
 
   // Pairs exchanging private messages, each keeping `window` in flight.
@@ -461,23 +487,25 @@ struct bench {
       }
     };
     for (std::size_t i = 0; i < n; ++i) {
-      asio::co_spawn(io, clients[i]->receive([&, i](const incoming& m) {
+      spawn_receive(clients[i], [&, i](const incoming& m) {
         auto b = parse_body(m.text);
         if (!b || b->sender != (i ^ 1U)) return;  // only the partner's private messages
         track.record(res, i, *b, now_ns());
         acked[b->sender] = std::max(acked[b->sender], b->seq + 1);
         send_next(b->sender);
-      }), asio::detached);
+      });
     }
     asio::co_spawn(io, progress(), asio::detached);
     const auto t0 = clock_type::now();
     for (std::size_t s = 0; s < n; ++s) send_next(s);
     asio::steady_timer t(io);
-    t.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
+    t.expires_after(
+        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
     co_await t.async_wait(use_nothrow);
     stop_sending = true;
     co_await drain(std::chrono::seconds(5));
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    co_await close_all_and_wait();
   }
 
   // The original benchmark.py's workload and report, plus the real latency:
@@ -492,14 +520,19 @@ struct bench {
     const auto t0 = clock_type::now();
     auto run_client = [&](std::size_t id) -> awaitable<void> {
       auto c = std::make_shared<client>(io, p, fmt::format("User{}", id));
+      // The receiver's callbacks use these: they live until it has ended.
+      std::size_t responses = 0;
+      asio::steady_timer got(io, clock_type::time_point::max());
+      asio::steady_timer receiver_done(io, clock_type::time_point::max());
+      bool receiving_now = false;
       try {
-        co_await c->start(ep, opt.room);
+        co_await c->start(ep, opt.room, /*wait_joined=*/p != proto::seed);
         // Like the original, a response is any frame at all (joins and
         // leaves included); chat messages also give their latency.
-        std::size_t responses = 0;
-        asio::steady_timer got(io, clock_type::time_point::max());
+        receiving_now = true;
         asio::co_spawn(io,
-                       c->receive(
+                       client::receive(
+                           c,
                            [&, id](const incoming& m) {
                              const auto bar = m.text.find("| ");
                              if (bar == std::string_view::npos) return;
@@ -511,10 +544,15 @@ struct bench {
                              ++responses;
                              got.cancel();
                            }),
-                       asio::detached);
+                       [&](std::exception_ptr) {
+                         receiving_now = false;
+                         receiver_done.cancel();
+                       });
         const auto start = clock_type::now();
         for (std::size_t m = 0; m < opt.messages; ++m) {
-          const auto want = responses + 1;
+          // Like the original, which reads one frame per message sent: frames
+          // that arrived earlier count too.
+          const auto want = m + 1;
           c->say(opt.room, fmt::format("Hello from {} | ", id) + body(id, m, now_ns(), 0));
           ++res.sent;
           while (responses < want) {
@@ -528,17 +566,20 @@ struct bench {
         res.notes += fmt::format("client {}: {}\n", id, e.what());
       }
       c->close();
+      while (receiving_now) co_await receiver_done.async_wait(use_nothrow);
       if (++finished == n) all_done.cancel();
     };
     for (std::size_t id = 0; id < n; ++id) {
       asio::co_spawn(io, run_client(id), asio::detached);
       if (opt.stagger > 0) {
         asio::steady_timer t(io);
-        t.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.stagger)));
+        t.expires_after(
+            std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.stagger)));
         co_await t.async_wait(use_nothrow);
       }
     }
-    co_await all_done.async_wait(use_nothrow);
+    // The last clients may finish before this wait starts: check, then wait.
+    while (finished < n) co_await all_done.async_wait(use_nothrow);
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
     double total = 0;
     std::size_t ok = 0;
@@ -558,12 +599,14 @@ void report(const options& opt, results& r) {
   std::sort(r.latency_us.begin(), r.latency_us.end());
   const double rate = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
   const auto lost = r.expected > r.delivered ? r.expected - r.delivered : 0;
-  std::printf("\nscenario      %s (%s, %zu clients)\n", opt.scenario.c_str(), opt.protocol.c_str(), opt.clients);
+  std::printf("\nscenario      %s (%s, %zu clients)\n", opt.scenario.c_str(), opt.protocol.c_str(),
+              opt.clients);
   std::printf("sent          %llu messages\n", static_cast<unsigned long long>(r.sent));
-  std::printf("delivered     %llu in %.2f s = %.0f deliveries/s\n", static_cast<unsigned long long>(r.delivered),
-              r.seconds, rate);
-  std::printf("lost          %llu   duplicated %llu   out of order %llu\n", static_cast<unsigned long long>(lost),
-              static_cast<unsigned long long>(r.duplicates), static_cast<unsigned long long>(r.reordered));
+  std::printf("delivered     %llu in %.2f s = %.0f deliveries/s\n",
+              static_cast<unsigned long long>(r.delivered), r.seconds, rate);
+  std::printf("lost          %llu   duplicated %llu   out of order %llu\n",
+              static_cast<unsigned long long>(lost), static_cast<unsigned long long>(r.duplicates),
+              static_cast<unsigned long long>(r.reordered));
   std::printf("latency ms    p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n", r.percentile(50),
               r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100));
   if (!r.notes.empty()) std::printf("notes\n%s", r.notes.c_str());
@@ -594,11 +637,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fanout", "latency", "private", "seed"}));
   app.add_option("--host", opt.host, "Server address (loopback)")->capture_default_str();
   app.add_option("--port", opt.port, "Server port")->capture_default_str();
-  app.add_option("--protocol", opt.protocol, "irc or seed")->check(CLI::IsMember({"irc", "seed"}))->capture_default_str();
+  app.add_option("--protocol", opt.protocol, "irc or seed")
+      ->check(CLI::IsMember({"irc", "seed"}))
+      ->capture_default_str();
   app.add_option("--room", opt.room, "Channel to use (seed: always the lobby)")->capture_default_str();
-  app.add_option("--clients", opt.clients, "Connections")->capture_default_str()->check(CLI::Range(2, 100000));
+  app.add_option("--clients", opt.clients, "Connections")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 100000));
   app.add_option("--senders", opt.senders, "Clients that send (fanout, latency)")->capture_default_str();
-  app.add_option("--window", opt.window, "Messages in flight per sender (fanout, private)")->capture_default_str();
+  app.add_option("--window", opt.window, "Messages in flight per sender (fanout, private)")
+      ->capture_default_str();
   app.add_option("--rate", opt.rate, "Messages per second, all senders (latency)")->capture_default_str();
   app.add_option("--duration", opt.duration, "Seconds of sending")->capture_default_str();
   app.add_option("--messages", opt.messages, "Messages per client (seed)")->capture_default_str();
