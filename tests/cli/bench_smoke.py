@@ -1,0 +1,40 @@
+"""Runs every chat-bench scenario briefly against a real chat-server: a smoke
+test of the harness and the server under load, never a timing gate. A
+scenario passes when chat-bench exits 0 (nothing lost or duplicated).
+
+usage: bench_smoke.py CHAT_SERVER CHAT_BENCH
+"""
+import signal
+import subprocess
+import sys
+
+from server_process import ServerProcess
+
+
+def main():
+    server_bin, bench_bin = sys.argv[1], sys.argv[2]
+    server = ServerProcess(server_bin)
+    try:
+        runs = [
+            ["fanout", "--port", str(server.irc_port), "--clients", "50", "--senders", "5", "--duration", "1"],
+            ["latency", "--port", str(server.irc_port), "--clients", "50", "--rate", "200", "--duration", "1"],
+            ["private", "--port", str(server.irc_port), "--clients", "40", "--duration", "1"],
+            ["fanout", "--protocol", "seed", "--port", str(server.seed_port), "--clients", "30", "--duration", "1"],
+            ["seed", "--protocol", "seed", "--port", str(server.seed_port), "--clients", "10", "--messages", "5",
+             "--stagger", "0"],
+        ]
+        for i, args in enumerate(runs):
+            cmd = [bench_bin, *args, "--quiet", "--nick-prefix", f"s{i}n"]
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            print(" ".join(args[:1] + args[1:3]), "->", out.returncode)
+            print(out.stdout)
+            if out.returncode != 0:
+                print(out.stderr)
+                sys.exit(f"chat-bench {' '.join(args)} failed with {out.returncode}")
+        assert server.stop(signal.SIGTERM) == 0
+    finally:
+        server.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Starts chat-server on free ports for a test and reads where it listens."""
+import re
+import subprocess
+import threading
+import time
+
+DEADLINE = 20.0  # seconds for each wait; generous for a loaded machine
+
+
+class ServerProcess:
+    """chat-server on 127.0.0.1 with both listeners on ports the kernel picks.
+
+    Its stderr is read on a thread (so the pipe never fills) and kept in
+    `log`; `seed_port` and `irc_port` come from its listening lines.
+    """
+
+    def __init__(self, binary, *extra):
+        self.proc = subprocess.Popen(
+            [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--threads", "2", *extra],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.log = []
+        self.ports = {}
+        self._ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self._ready.wait(DEADLINE):
+            self.kill()
+            raise AssertionError("no listening lines in the log:\n" + "".join(self.log))
+        self.seed_port = self.ports["seed-compatible"]
+        self.irc_port = self.ports["IRC"]
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
+            m = re.search(r"(seed-compatible|IRC) listener on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.ports[m.group(1)] = int(m.group(2))
+                if len(self.ports) == 2:
+                    self._ready.set()
+
+    def stop(self, sig):
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=DEADLINE)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def saw(self, text, timeout=DEADLINE):
+        """True once `text` appears in the log."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(text in line for line in self.log):
+                return True
+            time.sleep(0.02)
+        return False
