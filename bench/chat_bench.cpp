@@ -390,6 +390,23 @@ struct bench {
     }
   }
 
+  // Starts the senders, lets them run for the duration (acknowledgements
+  // send more), then waits for what is still in flight and ends the run.
+  template <class Start>
+  awaitable<void> closed_loop(Start start) {
+    asio::co_spawn(io, progress(), asio::detached);
+    const auto t0 = clock_type::now();
+    start();
+    asio::steady_timer t(io);
+    t.expires_after(
+        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
+    co_await t.async_wait(use_nothrow);
+    stop_sending = true;
+    co_await drain(std::chrono::seconds(5));
+    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    co_await close_all_and_wait();
+  }
+
   // Closed loop: each sender keeps `window` messages in flight, acknowledged
   // by the last client (a receiver that is not a sender).
   awaitable<void> fanout() {
@@ -418,17 +435,9 @@ struct bench {
         }
       });
     }
-    asio::co_spawn(io, progress(), asio::detached);
-    const auto t0 = clock_type::now();
-    for (std::size_t s = 0; s < senders; ++s) send_next(s);
-    asio::steady_timer t(io);
-    t.expires_after(
-        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
-    co_await t.async_wait(use_nothrow);
-    stop_sending = true;
-    co_await drain(std::chrono::seconds(5));
-    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-    co_await close_all_and_wait();
+    co_await closed_loop([&] {
+      for (std::size_t s = 0; s < senders; ++s) send_next(s);
+    });
   }
 
   // Open loop at a fixed total rate; latency counts from the scheduled time,
@@ -495,17 +504,9 @@ struct bench {
         send_next(b->sender);
       });
     }
-    asio::co_spawn(io, progress(), asio::detached);
-    const auto t0 = clock_type::now();
-    for (std::size_t s = 0; s < n; ++s) send_next(s);
-    asio::steady_timer t(io);
-    t.expires_after(
-        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
-    co_await t.async_wait(use_nothrow);
-    stop_sending = true;
-    co_await drain(std::chrono::seconds(5));
-    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-    co_await close_all_and_wait();
+    co_await closed_loop([&] {
+      for (std::size_t s = 0; s < n; ++s) send_next(s);
+    });
   }
 
   // The original benchmark.py's workload and report, plus the real latency:

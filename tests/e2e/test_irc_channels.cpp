@@ -16,16 +16,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void join(irc_client& c, const std::string& room) {
-  c.send("JOIN " + room);
-  REQUIRE(c.expect(" 366 ").has_value());
-}
-
 // op owns #ops (first member), bob is an ordinary member.
 struct channel {
   explicit channel(std::uint16_t port) : op(irc_login(port, "op")), bob(irc_login(port, "bob")) {
-    join(op, "#ops");
-    join(bob, "#ops");
+    op.join("#ops");
+    bob.join("#ops");
     REQUIRE(op.expect("JOIN #ops").value_or("").starts_with(":bob!"));
   }
   irc_client op;
@@ -141,14 +136,14 @@ TEST_CASE("KICK removes a member - with reason - and 441 for strangers", "[irc][
 TEST_CASE("an empty channel closes and can be made again", "[irc][channels]") {
   test::test_server server;
   auto alice = irc_login(server.irc_port(), "alice");
-  join(alice, "#temp");
+  alice.join("#temp");
   alice.send("TOPIC #temp :old topic");
   REQUIRE(alice.expect("TOPIC").has_value());
   alice.send("PART #temp");
   REQUIRE(alice.expect("PART").has_value());
   alice.send("TOPIC #temp");
   CHECK(alice.line() == ":chat.server 403 alice #temp :No such channel");
-  join(alice, "#temp");
+  alice.join("#temp");
   alice.send("TOPIC #temp");
   CHECK(alice.line() == ":chat.server 331 alice #temp :No topic is set");
 }

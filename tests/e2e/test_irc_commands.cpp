@@ -9,22 +9,12 @@ using test::irc_client;
 using test::irc_login;
 using namespace std::chrono_literals;
 
-namespace {
-
-// Joins `room` and waits for the end of its names list.
-void join(irc_client& c, const std::string& room) {
-  c.send("JOIN " + room);
-  REQUIRE(c.expect(" 366 ").has_value());
-}
-
-}  // namespace
-
 TEST_CASE("PRIVMSG and NOTICE to channels and nicks", "[irc][messages]") {
   test::test_server server;
   auto alice = irc_login(server.irc_port(), "alice");
   auto bob = irc_login(server.irc_port(), "bob");
-  join(alice, "#chat");
-  join(bob, "#chat");
+  alice.join("#chat");
+  bob.join("#chat");
   REQUIRE(alice.expect("JOIN #chat").value_or("").starts_with(":bob!~bob@127.0.0.1"));
 
   alice.send("PRIVMSG #chat :hello there");
@@ -83,8 +73,8 @@ TEST_CASE("NAMES WHO WHOIS TOPIC LIST", "[irc][queries]") {
   test::test_server server;
   auto alice = irc_login(server.irc_port(), "alice");
   auto bob = irc_login(server.irc_port(), "bob");
-  join(alice, "#q");
-  join(bob, "#q");
+  alice.join("#q");
+  bob.join("#q");
 
   alice.send("NAMES #q");
   CHECK(alice.expect(" 353 ") == ":chat.server 353 alice = #q :@alice bob");
@@ -156,10 +146,10 @@ TEST_CASE("NICK changes are seen by channel peers once", "[irc][nick]") {
   test::test_server server;
   auto alice = irc_login(server.irc_port(), "alice");
   auto bob = irc_login(server.irc_port(), "bob");
-  join(alice, "#one");
-  join(alice, "#two");
-  join(bob, "#one");
-  join(bob, "#two");
+  alice.join("#one");
+  alice.join("#two");
+  bob.join("#one");
+  bob.join("#two");
   alice.send("NICK alicia");
   CHECK(alice.expect("NICK") == ":alice!~alice@127.0.0.1 NICK :alicia");
   CHECK(bob.expect("NICK") == ":alice!~alice@127.0.0.1 NICK :alicia");
@@ -211,10 +201,10 @@ TEST_CASE("JOIN with lists and keys - PART - QUIT", "[irc][channels]") {
 TEST_CASE("an abrupt disconnect is a QUIT for the peers", "[irc][channels]") {
   test::test_server server;
   auto alice = irc_login(server.irc_port(), "alice");
-  join(alice, "#x");
+  alice.join("#x");
   {
     auto bob = irc_login(server.irc_port(), "bob");
-    join(bob, "#x");
+    bob.join("#x");
     REQUIRE(alice.expect("JOIN").has_value());
     bob.reset();
   }
@@ -228,8 +218,8 @@ TEST_CASE("bad lines: 417 for overlong lines - bare CR - invalid UTF-8", "[irc][
   test::test_server server;
   auto alice = irc_login(server.irc_port(), "alice");
   auto bob = irc_login(server.irc_port(), "bob");
-  join(alice, "#x");
-  join(bob, "#x");
+  alice.join("#x");
+  bob.join("#x");
   REQUIRE(alice.expect("JOIN").has_value());
 
   // Exactly 512 bytes with CRLF is accepted. Relayed with a source it

@@ -26,6 +26,11 @@ std::optional<std::string> irc_client::expect(std::string_view needle, std::chro
   }
 }
 
+void irc_client::join(std::string_view room) {
+  send("JOIN " + std::string(room));
+  if (!expect(" 366 ")) throw std::runtime_error("no end of names after joining " + std::string(room));
+}
+
 void irc_client::register_as(std::string_view nick) {
   send("NICK " + std::string(nick));
   send("USER " + std::string(nick) + " 0 * :Test user " + std::string(nick));

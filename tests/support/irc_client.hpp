@@ -28,6 +28,10 @@ class irc_client : public test_socket {
   // Lines skipped by the last expect().
   const std::vector<std::string>& skipped() const noexcept { return skipped_; }
 
+  // JOIN `room`, then waits for the end of its names list (366).
+  // Throws if it does not come.
+  void join(std::string_view room);
+
   // NICK + USER, then waits for the end of the welcome (376 or 422).
   // Throws if registration does not complete.
   void register_as(std::string_view nick);

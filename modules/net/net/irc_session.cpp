@@ -20,6 +20,9 @@ namespace irc = protocol::irc;
 
 namespace {
 
+// The reason leave_everything() is given for JOIN 0: part, do not quit.
+constexpr std::string_view kLeftAll = "Left all channels";
+
 // Capabilities we implement, and therefore advertise.
 constexpr std::array<std::string_view, 4> kCaps = {"echo-message", "message-tags", "multi-prefix",
                                                    "server-time"};
@@ -372,7 +375,7 @@ void irc_session::cmd_nick(const message& m) {
 
 void irc_session::cmd_join(const message& m) {
   if (m.params.empty()) return numeric("461", {"JOIN", "Not enough parameters"});
-  if (m.params[0] == "0") return leave_everything("Left all channels");
+  if (m.params[0] == "0") return leave_everything(kLeftAll);
   const auto names = split_list(m.params[0]);
   const auto keys = m.params.size() > 1 ? split_list(m.params[1]) : std::vector<std::string_view>{};
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -667,7 +670,12 @@ void irc_session::cmd_quit(const message& m) {
   close_after_flush(limits_.close_timeout);
 }
 
-void irc_session::leave_everything(const std::string& reason) {
+void irc_session::leave_everything(std::string_view reason) {
+  if (reason != kLeftAll && !nick_.empty()) {
+    // Free the nick before any room announces the departure, so that a
+    // client who saw the QUIT can take the nick at once.
+    hub_.directory().release(nick_, this);
+  }
   std::map<std::string, std::shared_ptr<chat::room>> rooms;
   {
     const std::lock_guard lock(info_mutex_);
@@ -676,8 +684,8 @@ void irc_session::leave_everything(const std::string& reason) {
   if (rooms.empty()) return;
   auto ev = chat::new_event(chat::event_kind::quit, {}, nick_, this);
   ev->source = source();
-  ev->text = reason;
-  const bool quitting = reason != "Left all channels";
+  ev->text = std::string(reason);
+  const bool quitting = reason != kLeftAll;
   const bool announce = !hub_.shutting_down();
   for (const auto& [key, r] : rooms) {
     if (quitting) {

@@ -91,7 +91,8 @@ class irc_session final : public connection, public chat::member {
   void cmd_quit(const message& m);
 
   void join_room(const std::string& name, const std::string& key);
-  void leave_everything(const std::string& reason);
+  // Parts every room (JOIN 0), or quits them all and frees the nick.
+  void leave_everything(std::string_view reason);
 
   // Rendering. The source of server replies is the server name.
   void send_line(std::string line);  // adds CRLF
