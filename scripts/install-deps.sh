@@ -8,6 +8,7 @@ packages=(
   libasio-dev libexpected-dev catch2 libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev
   clang-format python3 python3-irc
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -819,3 +819,30 @@ TEST_CASE("line_decoder::shrink_if_empty keeps pending bytes", "[irc][decoder]")
   CHECK(d.buffered() == 0);
   CHECK(feed(d, "PING\n") == std::vector<std::string>{"PING"});
 }
+
+TEST_CASE("line_decoder resumes correctly after on_line stopped at the end of a buffered line",
+          "[irc][lines][regression]") {
+  // Found by the fuzzer: a stop right after completing a buffered line left
+  // the decoder's start offset behind, and the next bytes were lost.
+  protocol::irc::line_decoder d;
+  std::vector<std::string> lines;
+  d.consume("A", [&](auto l) {
+    lines.emplace_back(*l);
+    return true;
+  });
+  d.consume("\n", [&](auto l) {
+    lines.emplace_back(*l);
+    return false;
+  });
+  CHECK(d.buffered() == 0);
+  d.consume("BC", [&](auto l) {
+    lines.emplace_back(*l);
+    return true;
+  });
+  CHECK(d.buffered() == 2);
+  d.consume("\n", [&](auto l) {
+    lines.emplace_back(*l);
+    return true;
+  });
+  CHECK(lines == std::vector<std::string>{"A", "BC"});
+}

@@ -297,3 +297,12 @@ TEST_CASE("utf8_prefix: every cut is valid UTF-8 and as long as possible", "[utf
     CHECK(cut + 3 >= std::min(limit, text.size()));
   }
 }
+
+TEST_CASE("match_mask takes a star in the mask as the wildcard even facing a star in the text",
+          "[nick][mask][regression]") {
+  // Found by the fuzzer: the star was compared as a plain character first.
+  CHECK(protocol::match_mask("*", "*x"));
+  CHECK(protocol::match_mask("a*", "a*b"));
+  CHECK(protocol::match_mask("*!*@*", "**!u@h"));
+  CHECK_FALSE(protocol::match_mask("a*c", "a*b"));
+}

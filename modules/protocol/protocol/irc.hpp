@@ -150,6 +150,10 @@ void line_decoder::consume(std::string_view bytes, OnLine&& on_line) {
     begin_ = pos;
     if (!go) {
       buf_.append(bytes);
+      if (begin_ == buf_.size()) {
+        buf_.clear();
+        begin_ = 0;
+      }
       return;
     }
     if (begin_ < buf_.size()) {
@@ -168,6 +172,8 @@ void line_decoder::consume(std::string_view bytes, OnLine&& on_line) {
     buf_.clear();
     begin_ = 0;
   }
+  // Nothing is buffered here: buf_ starts afresh.
+  begin_ = 0;
   std::size_t pos = 0;
   if (!deliver_lines(bytes, pos, on_line)) {
     buf_.assign(bytes.substr(pos));

@@ -56,12 +56,13 @@ bool match_mask(std::string_view mask, std::string_view text) noexcept {
   std::size_t star = std::string_view::npos;  // position after the last '*'
   std::size_t resume = 0;                     // where text resumes after that star
   while (t < text.size()) {
-    if (m < mask.size() && (mask[m] == '?' || lower(mask[m]) == lower(text[t]))) {
-      ++m;
-      ++t;
-    } else if (m < mask.size() && mask[m] == '*') {
+    // A star first: a '*' in the text must not be taken for the wildcard.
+    if (m < mask.size() && mask[m] == '*') {
       star = ++m;
       resume = t;
+    } else if (m < mask.size() && (mask[m] == '?' || lower(mask[m]) == lower(text[t]))) {
+      ++m;
+      ++t;
     } else if (star != std::string_view::npos) {
       m = star;
       t = ++resume;
