@@ -60,6 +60,8 @@ struct options {
   std::string json;
   std::string latencies;  // file for the latency samples (one per line, microseconds)
   std::string nick_prefix = "b";
+  std::size_t rooms = 1;  // capacity: clients spread over this many rooms
+  int server_pid = 0;     // capacity: read the server's memory from /proc
   bool quiet = false;
 };
 
@@ -76,7 +78,8 @@ struct results {
   std::uint64_t delivered = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t reordered = 0;
-  double seconds = 0;  // from the first send to the last delivery
+  double seconds = 0;               // from the first send to the last delivery
+  double bytes_per_connection = 0;  // capacity
   std::string notes;
 
   double percentile(double p) const {
@@ -103,15 +106,26 @@ class client : public std::enable_shared_from_this<client> {
   // Connects, registers or logs in, and joins `room` (IRC). Throws on failure.
   // With `wait_joined` false (seed only) the login reply is left for the
   // receiver, as the original benchmark counts it as a response.
-  awaitable<void> start(const tcp::endpoint& ep, const std::string& room, bool wait_joined = true) {
+  awaitable<void> start(const tcp::endpoint& ep, const std::string& room, bool wait_joined = true,
+                        std::optional<asio::ip::address_v4> source = std::nullopt) {
+    if (source) {
+      // Spreading clients over 127.0.0.x gives each source address its own
+      // ephemeral port range, so N can pass ~28,000.
+      socket_.open(tcp::v4());
+      socket_.bind(tcp::endpoint(*source, 0));
+    }
     co_await socket_.async_connect(ep, asio::use_awaitable);
     socket_.set_option(tcp::no_delay(true));
     if (proto_ == proto::irc) {
       write_raw(fmt::format("NICK {}\r\nUSER {} 0 * :chat-bench\r\nJOIN {}\r\n", nick_, nick_, room));
-      // Joined once our own names list has ended.
-      co_await read_until([&](std::string_view line) { return line.find(" 366 ") != std::string_view::npos; },
+      // Joined once our own names list has ended (366); refused on an error
+      // numeric (4xx, 5xx) or ERROR.
+      co_await read_until([&](std::string_view line) { return command_of(line) == "366"; },
                           [&](std::string_view line) {
-                            if (line.find(" 433 ") != std::string_view::npos || line.starts_with("ERROR")) {
+                            const auto cmd = command_of(line);
+                            const bool failed = cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') &&
+                                                cmd != "422";  // no MOTD is fine
+                            if (failed || cmd == "ERROR") {
                               throw std::runtime_error(fmt::format("{}: {}", nick_, line));
                             }
                           });
@@ -163,6 +177,16 @@ class client : public std::enable_shared_from_this<client> {
   }
 
  private:
+  // The command or numeric of an IRC line: its first word after the source.
+  static std::string_view command_of(std::string_view line) {
+    if (line.starts_with(':')) {
+      const auto space = line.find(' ');
+      if (space == std::string_view::npos) return {};
+      line.remove_prefix(space + 1);
+    }
+    return line.substr(0, line.find(' '));
+  }
+
   // Turns one line (IRC) or frame (seed) into a chat message, if it is one.
   std::optional<incoming> decode(std::string_view unit) {
     if (proto_ == proto::irc) {
@@ -346,10 +370,17 @@ struct bench {
         wave.push_back(std::make_shared<client>(io, p, fmt::format("{}{}", opt.nick_prefix, j)));
       }
       std::size_t pending = wave.size();
+      std::size_t wave_index = 0;
       asio::steady_timer all_done(io, clock_type::time_point::max());
       std::exception_ptr failure;
       for (auto& c : wave) {
-        asio::co_spawn(io, c->start(ep, opt.room), [&](std::exception_ptr e) {
+        const auto j = clients.size() + wave_index++;
+        const auto room = opt.rooms > 1 ? fmt::format("{}{}", opt.room, j % opt.rooms) : opt.room;
+        std::optional<asio::ip::address_v4> source;
+        if (opt.scenario == "capacity") {
+          source = asio::ip::address_v4(0x7F000000U + 1U + static_cast<std::uint32_t>(j % 250));
+        }
+        asio::co_spawn(io, c->start(ep, room, true, source), [&](std::exception_ptr e) {
           if (e && !failure) failure = e;
           if (--pending == 0) all_done.cancel();
         });
@@ -509,6 +540,40 @@ struct bench {
     });
   }
 
+  // N idle clients connect, register and join (spread over --rooms rooms);
+  // reports the time that took and, given --server-pid, the server's memory
+  // per connection.
+  awaitable<void> capacity() {
+    const auto before = rss_kib(opt.server_pid);
+    const auto t0 = clock_type::now();
+    co_await connect_all(opt.clients);
+    res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    // Let the server settle (joins fan out to room members) before measuring.
+    asio::steady_timer t(io);
+    t.expires_after(std::chrono::seconds(1));
+    co_await t.async_wait(use_nothrow);
+    const auto after = rss_kib(opt.server_pid);
+    res.notes +=
+        fmt::format("connected, registered and joined {} clients in {:.3f} s\n", clients.size(), res.seconds);
+    if (opt.server_pid > 0) {
+      const double per = (static_cast<double>(after) - static_cast<double>(before)) * 1024.0 /
+                         static_cast<double>(clients.size());
+      res.notes +=
+          fmt::format("server RSS {} KiB -> {} KiB: {:.0f} bytes per connection\n", before, after, per);
+      res.bytes_per_connection = per;
+    }
+    co_await close_all_and_wait();
+  }
+
+  static long rss_kib(int pid) {
+    if (pid <= 0) return 0;
+    std::ifstream status(fmt::format("/proc/{}/status", pid));
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
+    }
+    return 0;
+  }
+
   // The original benchmark.py's workload and report, plus the real latency:
   // clients start `stagger` apart, send "Hello from <id>" M times and wait for
   // any one frame after each.
@@ -616,11 +681,12 @@ void report(const options& opt, results& r) {
     out << fmt::format(
         "{{\"scenario\":\"{}\",\"protocol\":\"{}\",\"clients\":{},\"senders\":{},\"window\":{},\"rate\":{},"
         "\"sent\":{},\"delivered\":{},\"lost\":{},\"duplicates\":{},\"out_of_order\":{},\"seconds\":{:.3f},"
-        "\"deliveries_per_s\":{:.1f},\"latency_ms\":{{\"p50\":{:.3f},\"p90\":{:.3f},\"p99\":{:.3f},"
+        "\"deliveries_per_s\":{:.1f},\"bytes_per_connection\":{:.0f},\"latency_ms\":{{\"p50\":{:.3f},\"p90\":"
+        "{:.3f},\"p99\":{:.3f},"
         "\"p999\":{:.3f},\"max\":{:.3f}}}}}\n",
         opt.scenario, opt.protocol, opt.clients, opt.senders, opt.window, opt.rate, r.sent, r.delivered, lost,
-        r.duplicates, r.reordered, r.seconds, rate, r.percentile(50), r.percentile(90), r.percentile(99),
-        r.percentile(99.9), r.percentile(100));
+        r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, r.percentile(50),
+        r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100));
   }
   if (!opt.latencies.empty()) {
     std::ofstream out(opt.latencies);
@@ -633,9 +699,9 @@ void report(const options& opt, results& r) {
 int main(int argc, char** argv) {
   options opt;
   CLI::App app{"End-to-end chat server benchmark (IRC or seed protocol, loopback only)."};
-  app.add_option("scenario", opt.scenario, "fanout, latency, private or seed")
+  app.add_option("scenario", opt.scenario, "fanout, latency, private, seed or capacity")
       ->required()
-      ->check(CLI::IsMember({"fanout", "latency", "private", "seed"}));
+      ->check(CLI::IsMember({"fanout", "latency", "private", "seed", "capacity"}));
   app.add_option("--host", opt.host, "Server address (loopback)")->capture_default_str();
   app.add_option("--port", opt.port, "Server port")->capture_default_str();
   app.add_option("--protocol", opt.protocol, "irc or seed")
@@ -657,6 +723,11 @@ int main(int argc, char** argv) {
   app.add_option("--nick-prefix", opt.nick_prefix, "Nicks are <prefix><index>")->capture_default_str();
   app.add_option("--json", opt.json, "Write the summary as JSON to this file");
   app.add_option("--latencies", opt.latencies, "Write every latency sample (microseconds) to this file");
+  app.add_option("--rooms", opt.rooms,
+                 "Capacity: spread clients over this many rooms (<room>0, <room>1, ...)")
+      ->capture_default_str();
+  app.add_option("--server-pid", opt.server_pid,
+                 "Capacity: the server's PID, to report its memory per connection");
   app.add_flag("--quiet", opt.quiet, "No progress line");
   CLI11_PARSE(app, argc, argv);
 
@@ -678,6 +749,7 @@ int main(int argc, char** argv) {
       if (opt.scenario == "latency") co_await b.latency();
       if (opt.scenario == "private") co_await b.private_pairs();
       if (opt.scenario == "seed") co_await b.seed_workload();
+      if (opt.scenario == "capacity") co_await b.capacity();
       b.stop_sending = true;
       for (auto& c : b.clients) c->close();
     };
