@@ -117,18 +117,24 @@ class client : public std::enable_shared_from_this<client> {
     co_await socket_.async_connect(ep, asio::use_awaitable);
     socket_.set_option(tcp::no_delay(true));
     if (proto_ == proto::irc) {
-      write_raw(fmt::format("NICK {}\r\nUSER {} 0 * :chat-bench\r\nJOIN {}\r\n", nick_, nick_, room));
-      // Joined once our own names list has ended (366); refused on an error
-      // numeric (4xx, 5xx) or ERROR.
-      co_await read_until([&](std::string_view line) { return command_of(line) == "366"; },
-                          [&](std::string_view line) {
-                            const auto cmd = command_of(line);
-                            const bool failed = cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') &&
-                                                cmd != "422";  // no MOTD is fine
-                            if (failed || cmd == "ERROR") {
-                              throw std::runtime_error(fmt::format("{}: {}", nick_, line));
-                            }
-                          });
+      // JOIN only once registered (the end of the MOTD, 376 or 422): some
+      // servers (InspIRCd) finish registration a second later and refuse an
+      // early JOIN. Joined once our own names list has ended (366); refused
+      // on an error numeric or ERROR.
+      write_raw(fmt::format("NICK {}\r\nUSER {} 0 * :chat-bench\r\n", nick_, nick_));
+      auto fail_on_error = [&](std::string_view line) {
+        const auto cmd = command_of(line);
+        const bool failed = cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') && cmd != "422";
+        if (failed || cmd == "ERROR") throw std::runtime_error(fmt::format("{}: {}", nick_, line));
+      };
+      co_await read_until(
+          [&](std::string_view line) {
+            const auto cmd = command_of(line);
+            return cmd == "376" || cmd == "422";
+          },
+          fail_on_error);
+      write_raw(fmt::format("JOIN {}\r\n", room));
+      co_await read_until([&](std::string_view line) { return command_of(line) == "366"; }, fail_on_error);
     } else {
       write_raw(protocol::seed::encode_frame(nick_));
       if (!wait_joined) co_return;

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Prints bench/compare.sh's table from a results directory (standard library only).
+
+    python3 bench/compare_table.py build/compare/<run>
+
+Reads runs.tsv (one line per server and scenario: status, exit code,
+chat-bench arguments) and <server>.<scenario>.json (chat-bench --json).
+For each of our rows, the ratios compare with the better peer per column:
+deliveries/s divided by the peers' highest (above 1: ours delivers more),
+latency divided by the peers' lowest (below 1: ours is faster). Only peer
+runs that lost nothing count as "better peer"; with none, the ratio is "-".
+"""
+
+import csv
+import json
+import os
+import sys
+
+SCENARIO_ORDER = ["light", "fanout", "latency", "private"]
+PEERS = ("ngircd", "inspircd")
+
+
+def load(results):
+    runs = []
+    with open(os.path.join(results, "runs.tsv"), newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            path = os.path.join(results, f"{row['server']}.{row['scenario']}.json")
+            row["json"] = None
+            if os.path.exists(path):
+                try:
+                    with open(path) as j:
+                        row["json"] = json.load(j)
+                except (OSError, ValueError):
+                    pass
+            row["why"] = last_error(os.path.join(results, f"{row['server']}.{row['scenario']}.log"))
+            runs.append(row)
+    return runs
+
+
+def last_error(path):
+    """The last line chat-bench printed about an error, if any."""
+    try:
+        with open(path, errors="replace") as f:
+            lines = [l.strip() for l in f.read().replace("\r", "\n").split("\n") if l.strip()]
+    except OSError:
+        return ""
+    for line in reversed(lines):
+        if line.startswith("chat-bench:"):
+            return line[len("chat-bench:"):].strip()
+    return ""
+
+
+def describe(row):
+    """What the status column says about a run."""
+    status, j = row["status"], row["json"]
+    parts = []
+    if status.startswith("ok"):
+        parts.append("ok")
+    elif status.startswith("lost") and j:
+        bits = []
+        if j.get("lost"):
+            bits.append(f"lost {j['lost']:,}")
+        if j.get("duplicates"):
+            bits.append(f"dup {j['duplicates']:,}")
+        parts.append(", ".join(bits) or "lost")
+    elif status.startswith("timeout"):
+        parts.append("TIMEOUT (no result)")
+    elif status.startswith("failed"):
+        parts.append(f"FAILED (exit {row['exit']})" + (f": {row['why']}" if row["why"] else ""))
+    elif status.startswith("killed"):
+        sig = int(row["exit"]) - 128 if row["exit"].isdigit() else 0
+        parts.append(f"KILLED by signal {sig} from outside the script")
+    elif status == "no-start":
+        parts.append("server did not start")
+    elif status == "not-installed":
+        parts.append("not installed")
+    else:
+        parts.append(status)
+    if j and j.get("out_of_order"):
+        parts.append(f"{j['out_of_order']:,} out of order")
+    if "server-died" in status:
+        parts.append("SERVER DIED")
+    return "; ".join(parts)
+
+
+def clean(row):
+    return row["status"] == "ok" and row["json"] is not None
+
+
+def fmt_num(v, digits=0):
+    if v is None:
+        return "-"
+    return f"{v:,.{digits}f}"
+
+
+def ratio(v, best):
+    if v is None or best is None or best == 0:
+        return "-"
+    return f"{v / best:.2f}x"
+
+
+def scenario_title(rows):
+    for r in rows:
+        if r["args"]:
+            return r["args"].split(" --nick-prefix")[0]
+    return ""
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    results = sys.argv[1]
+    runs = load(results)
+    meta = {}
+    try:
+        with open(os.path.join(results, "meta.txt")) as f:
+            meta = dict(l.rstrip("\n").split("=", 1) for l in f if "=" in l)
+    except OSError:
+        pass
+
+    scenarios = [s for s in SCENARIO_ORDER if any(r["scenario"] == s for r in runs)]
+    scenarios += sorted({r["scenario"] for r in runs} - set(scenarios))
+
+    print()
+    print(f"chat-bench comparison, SCALE={meta.get('scale', '?')}, {meta.get('cpus', '?')} CPUs, "
+          f"{meta.get('date', '')}")
+    for key in ("ours", "ngircd", "inspircd"):
+        if key in meta:
+            print(f"  {key}: {meta[key]}")
+    print("  deliveries/s: chat messages received per second, over all receivers; in the open-loop")
+    print("    scenarios (light, latency) it follows the offered load, so only latency tells them apart")
+    print("  x...: ours divided by the better peer's value (highest deliveries/s, lowest p50, lowest p99)")
+    print("    among the peer runs that lost nothing: above 1x is better for deliveries/s, below 1x for latency")
+    header = (f"{'scenario':<9} {'server':<9} {'deliveries/s':>13} {'p50 ms':>9} {'p99 ms':>9} "
+              f"{'lost':>8} {'xdeliv/s':>9} {'xp50':>7} {'xp99':>7}  status")
+    for sc in scenarios:
+        rows = [r for r in runs if r["scenario"] == sc]
+        print()
+        print(f"{sc}: chat-bench {scenario_title(rows)}")
+        print(header)
+        print("-" * len(header))
+        peers = [r for r in rows if r["server"] in PEERS and clean(r)]
+        best_rate = max((r["json"]["deliveries_per_s"] for r in peers), default=None)
+        best_p50 = min((r["json"]["latency_ms"]["p50"] for r in peers), default=None)
+        best_p99 = min((r["json"]["latency_ms"]["p99"] for r in peers), default=None)
+        for r in rows:
+            j = r["json"]
+            rate = j["deliveries_per_s"] if j else None
+            p50 = j["latency_ms"]["p50"] if j else None
+            p99 = j["latency_ms"]["p99"] if j else None
+            lost = j["lost"] if j else None
+            cmp = ["", "", ""]
+            if r["server"].startswith("ours") and j:
+                cmp = [ratio(rate, best_rate), ratio(p50, best_p50), ratio(p99, best_p99)]
+            print(f"{'':<9} {r['server']:<9} {fmt_num(rate):>13} {fmt_num(p50, 3):>9} {fmt_num(p99, 3):>9} "
+                  f"{fmt_num(lost):>8} {cmp[0]:>9} {cmp[1]:>7} {cmp[2]:>7}  {describe(r)}")
+        names = []
+        for label, best, key in (("deliveries/s", best_rate, lambda j: j["deliveries_per_s"]),
+                                 ("p50", best_p50, lambda j: j["latency_ms"]["p50"]),
+                                 ("p99", best_p99, lambda j: j["latency_ms"]["p99"])):
+            who = [r["server"] for r in peers if best is not None and key(r["json"]) == best]
+            names.append(f"{label} {who[0] if who else '-'}")
+        print(f"{'':<9} better peer: {', '.join(names)}")
+    print()
+    print(f"JSON summaries, chat-bench and server logs: {os.path.abspath(results)}")
+
+
+if __name__ == "__main__":
+    main()
