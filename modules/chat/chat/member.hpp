@@ -33,6 +33,11 @@ class member {
 
   // A snapshot of the member's details. Thread-safe.
   virtual member_info info() const = 0;
+
+  // The parts of info() that every private message needs, without copying
+  // the rest. Thread-safe.
+  virtual std::string nick() const { return info().nick; }
+  virtual std::string away() const { return info().away; }
 };
 
 }  // namespace chat

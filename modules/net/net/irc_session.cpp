@@ -136,6 +136,16 @@ chat::member_info irc_session::info() const {
   return i;
 }
 
+std::string irc_session::nick() const {
+  const std::lock_guard lock(info_mutex_);
+  return nick_;
+}
+
+std::string irc_session::away() const {
+  const std::lock_guard lock(info_mutex_);
+  return away_;
+}
+
 // ---- Input ------------------------------------------------------------------
 
 void irc_session::on_start() {
@@ -472,8 +482,8 @@ void irc_session::cmd_message(const message& m) {
       continue;
     }
     ev->kind = chat::event_kind::private_message;
-    ev->target = peer->info().nick;
-    if (const auto away = peer->info().away; !notice && !tagmsg && !away.empty()) {
+    ev->target = peer->nick();
+    if (const auto away = notice || tagmsg ? std::string() : peer->away(); !away.empty()) {
       numeric("301", {ev->target, away});
     }
     chat::event_ptr shared = std::move(ev);

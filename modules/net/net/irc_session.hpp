@@ -56,6 +56,8 @@ class irc_session final : public connection, public chat::member {
 
   void deliver(const chat::event_ptr& ev) override;
   chat::member_info info() const override;
+  std::string nick() const override;
+  std::string away() const override;
 
  private:
   using message = protocol::irc::message;

@@ -100,7 +100,7 @@ void seed_session::handle(std::string_view data) {
           if (auto target = hub_.directory().find(c.to)) {
             auto ev = chat::new_event(chat::event_kind::private_message, {}, nick_, this);
             ev->source = source();
-            ev->target = target->info().nick;
+            ev->target = target->nick();
             ev->text = std::string(c.text);
             target->deliver(ev);
           } else {

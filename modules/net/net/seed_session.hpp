@@ -23,6 +23,8 @@ class seed_session final : public connection, public chat::member {
 
   void deliver(const chat::event_ptr& ev) override;
   chat::member_info info() const override;
+  std::string nick() const override { return public_nick(); }
+  std::string away() const override { return {}; }
 
  private:
   void on_start() override;
