@@ -11,19 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "protocol/errc.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/nick.hpp"
 #include "protocol/utf8.hpp"
-
-// An oracle failure aborts, so libFuzzer saves the input and the replay fails.
-#define FUZZ_CHECK(cond)                                                                   \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::fprintf(stderr, "fuzz oracle failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                        \
-    }                                                                                      \
-  } while (0)
 
 namespace {
 

@@ -13,20 +13,12 @@
 #include <variant>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "protocol/errc.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/nick.hpp"
 #include "protocol/seed.hpp"
 #include "protocol/utf8.hpp"
-
-// An oracle failure aborts, so libFuzzer saves the input and the replay fails.
-#define FUZZ_CHECK(cond)                                                                   \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::fprintf(stderr, "fuzz oracle failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                        \
-    }                                                                                      \
-  } while (0)
 
 namespace {
 
@@ -42,35 +34,6 @@ struct outcome {
   std::size_t pending = 0;    // bytes of a trailing incomplete frame
   friend bool operator==(const outcome&, const outcome&) = default;
 };
-
-// Deterministic "random" numbers derived from the input (xorshift64).
-class rng {
- public:
-  explicit rng(std::uint64_t seed) noexcept : state_(seed * 0x9E3779B97F4A7C15ULL | 1) {}
-  std::uint64_t next() noexcept {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 7;
-    state_ ^= state_ << 17;
-    return state_;
-  }
-  // A read size: mostly small, sometimes large, now and then zero.
-  std::size_t chunk(std::size_t left) noexcept {
-    const auto r = next();
-    const auto n = r % 8 == 0 ? (r >> 8) % 700 : r % 8 == 1 ? 0 : 1 + (r >> 8) % 13;
-    return std::min(static_cast<std::size_t>(n), left);
-  }
-
- private:
-  std::uint64_t state_;
-};
-
-std::uint64_t hash(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
-  for (const char c : s) {
-    h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  }
-  return h;
-}
 
 bool within(std::string_view part, std::string_view whole) noexcept {
   const auto p = reinterpret_cast<std::uintptr_t>(part.data());
@@ -171,7 +134,7 @@ outcome decode_whole(std::string_view in, std::size_t max_payload) {
 }
 
 // frame_decoder through prepare()/commit() or feed(), then next().
-outcome decode_pulled(std::string_view in, std::size_t max_payload, rng& r) {
+outcome decode_pulled(std::string_view in, std::size_t max_payload, fuzz::rng& r) {
   seed::frame_decoder d(max_payload);
   outcome o;
   while (!in.empty()) {
@@ -209,7 +172,7 @@ outcome decode_pulled(std::string_view in, std::size_t max_payload, rng& r) {
 }
 
 // frame_decoder through consume().
-outcome decode_pushed(std::string_view in, std::size_t max_payload, rng& r) {
+outcome decode_pushed(std::string_view in, std::size_t max_payload, fuzz::rng& r) {
   seed::frame_decoder d(max_payload);
   outcome o;
   while (!in.empty()) {
@@ -256,7 +219,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto max_payload = kLimits[config % 4];
 
   const auto whole = decode_whole(stream, max_payload);
-  rng r(hash(stream) ^ config);
+  fuzz::rng r(fuzz::hash(stream) ^ config);
   FUZZ_CHECK(decode_pulled(stream, max_payload, r) == whole);
   FUZZ_CHECK(decode_pushed(stream, max_payload, r) == whole);
 
