@@ -208,6 +208,16 @@ void join_all(asio::io_context& io, chat::room& r, const std::vector<std::shared
   run(io);
 }
 
+// A persistent room that alice, bob and carol joined in that order.
+struct room_of_three {
+  room_of_three() { join_all(io, *r, {a, b, c}); }
+  asio::io_context io;
+  std::shared_ptr<chat::room> r = make_room(io);
+  std::shared_ptr<test_member> a = make_member("alice");
+  std::shared_ptr<test_member> b = make_member("bob");
+  std::shared_ptr<test_member> c = make_member("carol");
+};
+
 }  // namespace
 
 // ---- directory ----------------------------------------------------------------
@@ -494,12 +504,8 @@ TEST_CASE("room who from a non-member still answers", "[chat][room]") {
 }
 
 TEST_CASE("room leave removes the member and tells the others", "[chat][room]") {
-  asio::io_context io;
-  auto r = make_room(io);
-  auto a = make_member("alice");
-  auto b = make_member("bob");
-  auto c = make_member("carol");
-  join_all(io, *r, {a, b, c});
+  room_of_three t;
+  auto& [io, r, a, b, c] = t;
   const auto b_before = b->events().size();
 
   r->leave(b.get(), "Quit: bye");
@@ -665,12 +671,8 @@ TEST_CASE("room keeps each sender's say order under concurrency", "[chat][room][
 // ---- room: IRC channel semantics --------------------------------------------------
 
 TEST_CASE("room first joiner is op and later joiners are not", "[chat][room]") {
-  asio::io_context io;
-  auto r = make_room(io);
-  auto a = make_member("alice");
-  auto b = make_member("bob");
-  auto c = make_member("carol");
-  join_all(io, *r, {a, b, c});
+  room_of_three t;
+  auto& [io, r, a, b, c] = t;
   const auto roster = who_roster(io, *r, c);
   REQUIRE(roster.size() == 3);
   CHECK(roster[0].op);
@@ -688,12 +690,8 @@ TEST_CASE("room first joiner is op and later joiners are not", "[chat][room]") {
 }
 
 TEST_CASE("room part tells everyone including the leaver", "[chat][room]") {
-  asio::io_context io;
-  auto r = make_room(io);
-  auto a = make_member("alice");
-  auto b = make_member("bob");
-  auto c = make_member("carol");
-  join_all(io, *r, {a, b, c});
+  room_of_three t;
+  auto& [io, r, a, b, c] = t;
 
   r->part(as(b), "see you");
   run(io);
@@ -725,12 +723,8 @@ TEST_CASE("room part tells everyone including the leaver", "[chat][room]") {
 }
 
 TEST_CASE("room quit removes the member and shares one event with the others", "[chat][room]") {
-  asio::io_context io;
-  auto r = make_room(io);
-  auto a = make_member("alice");
-  auto b = make_member("bob");
-  auto c = make_member("carol");
-  join_all(io, *r, {a, b, c});
+  room_of_three t;
+  auto& [io, r, a, b, c] = t;
   const auto b_before = b->events().size();
 
   const auto quit = chat::make_event(event_kind::quit, "", "bob", "Quit: gone", b.get());
@@ -754,12 +748,8 @@ TEST_CASE("room quit removes the member and shares one event with the others", "
 }
 
 TEST_CASE("room rename updates the nick and tells the others", "[chat][room]") {
-  asio::io_context io;
-  auto r = make_room(io);
-  auto a = make_member("alice");
-  auto b = make_member("bob");
-  auto c = make_member("carol");
-  join_all(io, *r, {a, b, c});
+  room_of_three t;
+  auto& [io, r, a, b, c] = t;
   const auto b_before = b->events().size();
 
   auto nick = chat::new_event(event_kind::nick_changed, "", "bob", b.get());
@@ -825,12 +815,8 @@ TEST_CASE("room say with +n refuses outsiders but a notice gets no error", "[cha
 }
 
 TEST_CASE("room +m lets only ops and voiced members speak", "[chat][room]") {
-  asio::io_context io;
-  auto r = make_room(io);
-  auto a = make_member("alice");
-  auto b = make_member("bob");
-  auto c = make_member("carol");
-  join_all(io, *r, {a, b, c});
+  room_of_three t;
+  auto& [io, r, a, b, c] = t;
   r->mode(as(a), {plus('m'), plus('v', "bob")});
   run(io);
 
