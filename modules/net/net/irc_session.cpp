@@ -710,6 +710,8 @@ void irc_session::leave_everything(std::string_view reason) {
 
 void irc_session::on_watchdog() {
   if (!registered_) {
+    // The nick is free at once, not when the client finally closes.
+    if (!nick_.empty()) hub_.directory().release(nick_, this);
     send_line(fmt::format("ERROR :Closing Link: {} (Registration timed out)", host_));
     close_after_flush(limits_.close_timeout);
     return;
