@@ -3,6 +3,7 @@
 // threads with no message lost, duplicated or reordered per sender.
 // Bounded in count and time; correctness only, never timing.
 #include <atomic>
+#include <latch>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,16 +23,29 @@ TEST_CASE("the original benchmark's workload - 60 clients x 25 messages - all at
   constexpr int kClients = 60;
   constexpr int kMessages = 25;
   std::vector<std::string> errors(kClients);
+  // Everyone is logged in before anyone sends. Otherwise a late starter can
+  // find everyone else already gone: with no one to hear it, nothing comes
+  // back and it waits forever, against the original server as against ours.
+  std::latch logged_in(kClients);
 
   std::vector<std::thread> threads;
   threads.reserve(kClients);
   for (int id = 0; id < kClients; ++id) {
     threads.emplace_back([&, id] {
+      bool counted = false;
       try {
-        // Exactly what benchmark.py does: log in, then send and wait for
-        // any one frame, M times, then close.
+        // What benchmark.py does: log in, then send and wait for any one
+        // frame, M times, then close.
         seed_client c(server.port());
         c.send("User" + std::to_string(id));
+        const auto welcome = c.recv();
+        logged_in.count_down();
+        counted = true;
+        if (welcome != "You have joined the chat!") {
+          errors[static_cast<std::size_t>(id)] = "login failed: " + welcome.value_or("<nothing>");
+          return;
+        }
+        logged_in.wait();
         for (int m = 0; m < kMessages; ++m) {
           c.send("Hello from " + std::to_string(id));
           if (!c.recv()) {
@@ -41,12 +55,13 @@ TEST_CASE("the original benchmark's workload - 60 clients x 25 messages - all at
         }
       } catch (const std::exception& e) {
         errors[static_cast<std::size_t>(id)] = e.what();
+        if (!counted) logged_in.count_down();
       }
     });
   }
   for (auto& t : threads) t.join();
   for (int id = 0; id < kClients; ++id) {
-    INFO("client " << id);
+    INFO("client " << id << ": " << errors[static_cast<std::size_t>(id)]);
     CHECK(errors[static_cast<std::size_t>(id)].empty());
   }
 
