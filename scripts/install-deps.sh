@@ -7,7 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libasio-dev libexpected-dev catch2 libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev
-  clang-format python3 python3-irc
+  libreadline-dev
+  clang-format python3 python3-irc python3-pyte ngircd
   clang libclang-rt-14-dev
 )
 

@@ -1,0 +1,87 @@
+// The client program: connects, runs one protocol machine (IRC or seed) over
+// the socket, feeds it what the user types, prints what it shows, and
+// reconnects with backoff when the connection is lost. All of it runs on one
+// io_context thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <asio/io_context.hpp>
+
+#include "client/terminal.hpp"
+#include "core/effects.hpp"
+#include "core/text.hpp"
+#include "net/asio.hpp"
+
+namespace client {
+
+// Reconnect delays: doubled after each failed attempt, up to the maximum.
+inline constexpr std::chrono::milliseconds kFirstRetry{1000};
+inline constexpr std::chrono::milliseconds kMaxRetry{30000};
+// How long a logout waits for the server to close the connection.
+inline constexpr std::chrono::milliseconds kLogoutGrace{3000};
+// How long a connection attempt may take.
+inline constexpr std::chrono::milliseconds kConnectTimeout{10000};
+
+struct app_options {
+  std::string host = "127.0.0.1";
+  std::string port;  // empty: 6667, or 1234 with seed
+  bool seed = false;
+  std::string nick;  // empty: asked for
+  std::string room = "#lobby";
+  std::string password;
+  bool reconnect = true;
+  std::chrono::milliseconds first_retry = kFirstRetry;
+};
+
+// Either protocol, as the driver sees it.
+class protocol_machine {
+ public:
+  virtual ~protocol_machine() = default;
+  virtual effects connected() = 0;
+  virtual effects on_bytes(std::string_view bytes) = 0;
+  virtual effects on_input(std::string_view line) = 0;
+  virtual effects on_end_of_input() = 0;
+  [[nodiscard]] virtual bool quitting() const = 0;
+  [[nodiscard]] virtual bool awaiting_nick() const = 0;
+  [[nodiscard]] virtual bool failed() const = 0;
+  [[nodiscard]] virtual std::string prompt() const = 0;
+};
+
+class app {
+ public:
+  app(asio::io_context& io, app_options options);
+  // The exit status: 0 after a logout or end of input, 1 when the server
+  // cannot be reached or no name was accepted.
+  net::awaitable<int> run();
+  // Ctrl-C and SIGTERM: restore the terminal at once.
+  void interrupt();
+  void resized();
+
+ private:
+  net::awaitable<std::error_code> connect(net::tcp::socket& socket);
+  net::awaitable<void> session(net::tcp::socket& socket);
+  net::awaitable<void> read_loop(net::tcp::socket& socket);
+  net::awaitable<void> input_loop();
+  net::awaitable<void> write_loop(net::tcp::socket& socket);
+  // Waits `delay` while reading input; false if the user left meanwhile.
+  net::awaitable<bool> pause(std::chrono::milliseconds delay);
+  void apply(effects&& e);
+  void show(std::string_view line);
+
+  asio::io_context& io_;
+  app_options options_;
+  style look_;
+  std::unique_ptr<terminal> term_;
+  std::unique_ptr<protocol_machine> machine_;
+  std::string outgoing_;
+  asio::steady_timer wake_writer_;
+  bool registered_ = false;  // in the current connection
+  bool ever_registered_ = false;
+  bool relogin_ = false;  // the server refused the name: reconnect at once with a new one
+  std::string lost_reason_;
+};
+
+}  // namespace client

@@ -1,0 +1,176 @@
+#include "core/input.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace client {
+namespace {
+
+struct known {
+  std::string_view name;
+  verb what;
+  std::string_view usage;  // shown when arguments are missing
+};
+
+// Aliases come after the name shown in hints.
+constexpr std::array kCommands{
+    known{"who", verb::who, ""},
+    known{"msg", verb::msg, "!msg <user> <text>"},
+    known{"logout", verb::logout, ""},
+    known{"join", verb::join, "!join <#room>"},
+    known{"part", verb::part, ""},
+    known{"rooms", verb::rooms, ""},
+    known{"me", verb::me, "!me <action>"},
+    known{"nick", verb::nick, "!nick <new nick>"},
+    known{"help", verb::help, ""},
+    // IRC habits
+    known{"quit", verb::logout, ""},
+    known{"exit", verb::logout, ""},
+    known{"query", verb::msg, "/query <user> <text>"},
+    known{"list", verb::rooms, ""},
+    known{"names", verb::who, ""},
+    known{"leave", verb::part, ""},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Splits off the first space-separated word.
+std::string_view next_word(std::string_view& rest) {
+  rest = trim(rest);
+  const auto space = rest.find(' ');
+  const auto word = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  return word;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+command invalid(std::string text) {
+  return {verb::invalid, {}, std::move(text)};
+}
+
+command unknown(char sigil, std::string_view name) {
+  const known* best = nullptr;
+  std::size_t best_distance = 3;  // suggest only close matches
+  for (const auto& k : kCommands) {
+    const auto d = edit_distance(name, k.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = &k;
+    }
+  }
+  std::string hint = "Unknown command " + std::string(1, sigil) + std::string(name) + ".";
+  if (best != nullptr) hint += " Did you mean " + std::string(1, sigil) + std::string(best->name) + "?";
+  hint += " Type " + std::string(1, sigil) + "help for the list.";
+  return invalid(std::move(hint));
+}
+
+std::string room_name(std::string_view word) {
+  if (word.empty() || word.front() == '#' || word.front() == '&') return std::string(word);
+  return "#" + std::string(word);
+}
+
+}  // namespace
+
+command parse_input(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (trim(line).empty()) return {};
+  const char sigil = line.front();
+  if (sigil == '/' && line.size() > 1 && line[1] == '/') return {verb::say, {}, std::string(line.substr(1))};
+  if (sigil != '!' && sigil != '/') return {verb::say, {}, std::string(line)};
+
+  std::string_view rest = line.substr(1);
+  const std::string name = lower(next_word(rest));
+  const auto it =
+      std::find_if(kCommands.begin(), kCommands.end(), [&](const known& k) { return k.name == name; });
+  if (name.empty() || it == kCommands.end()) {
+    if (name.empty()) return invalid("A command name must follow " + std::string(1, sigil) + ". Type !help.");
+    return unknown(sigil, name);
+  }
+  auto usage = [&] {
+    std::string u(it->usage);
+    u[0] = sigil;
+    return invalid("Usage: " + u);
+  };
+
+  switch (it->what) {
+    case verb::msg: {
+      const auto user = next_word(rest);
+      const auto text = rest;  // kept as typed
+      if (user.empty() || trim(text).empty()) return usage();
+      return {verb::msg, std::string(user), std::string(text)};
+    }
+    case verb::me:
+      if (trim(rest).empty()) return usage();
+      return {verb::me, {}, std::string(rest)};
+    case verb::join: {
+      const auto room = next_word(rest);
+      if (room.empty()) return usage();
+      return {verb::join, room_name(room), {}};
+    }
+    case verb::nick: {
+      const auto nick = next_word(rest);
+      if (nick.empty()) return usage();
+      return {verb::nick, std::string(nick), {}};
+    }
+    case verb::part: {
+      auto copy = rest;
+      const auto first = next_word(copy);
+      if (!first.empty() && (first.front() == '#' || first.front() == '&')) {
+        return {verb::part, std::string(first), std::string(trim(copy))};
+      }
+      return {verb::part, {}, std::string(trim(rest))};
+    }
+    case verb::who: {
+      const auto room = next_word(rest);
+      return {verb::who, room.empty() ? std::string() : room_name(room), {}};
+    }
+    case verb::logout:
+      return {verb::logout, {}, std::string(trim(rest))};
+    default:
+      return {it->what, {}, {}};
+  }
+}
+
+std::string_view help_text() {
+  return "Commands (each also works with / instead of !):\n"
+         "  <text>              say something in the current room\n"
+         "  !who [#room]        who is in the room\n"
+         "  !msg <user> <text>  a private message\n"
+         "  !me <action>        an action: * you <action>\n"
+         "  !join <#room>       join a room and make it the current one\n"
+         "  !part [#room]       leave a room (the current one by default)\n"
+         "  !rooms              list the rooms\n"
+         "  !nick <new nick>    change your nick\n"
+         "  !logout             leave (also /quit, Ctrl-D, Ctrl-C)\n"
+         "  //text              say text that starts with /";
+}
+
+}  // namespace client

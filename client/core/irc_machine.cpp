@@ -1,0 +1,466 @@
+#include "core/irc_machine.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "protocol/irc.hpp"
+#include "protocol/nick.hpp"
+
+namespace client {
+namespace {
+
+using protocol::irc::message;
+
+// The nick part of a source "nick!user@host".
+std::string_view source_nick(std::string_view source) {
+  return source.substr(0, source.find('!'));
+}
+
+bool is_room(std::string_view target) {
+  return !target.empty() && (target.front() == '#' || target.front() == '&');
+}
+
+// Room for our own prefix ":nick!user@host " that the server adds when it
+// relays a PRIVMSG, so that the relayed line still fits in 512 bytes.
+constexpr std::size_t kRelayPrefixBudget = 100;
+
+// Names kept for one room's NAMES reply; a server that never ends the list
+// cannot grow the client without bound.
+constexpr std::size_t kMaxNames = 100'000;
+
+// The capabilities we use when the server offers them.
+constexpr std::string_view kWantedCaps[] = {"echo-message"};
+
+std::string last_param(const message& m) {
+  return m.params.empty() ? std::string() : m.params.back();
+}
+
+// "CTCP ACTION": \x01ACTION text\x01
+bool split_action(std::string_view text, std::string_view& action) {
+  constexpr std::string_view kPrefix =
+      "\x01"
+      "ACTION ";
+  if (!text.starts_with(kPrefix)) return false;
+  text.remove_prefix(kPrefix.size());
+  if (!text.empty() && text.back() == '\x01') text.remove_suffix(1);
+  action = text;
+  return true;
+}
+
+std::string with_reason(std::string text, std::string_view reason) {
+  if (!reason.empty()) text += " (" + sanitize(reason) + ")";
+  return text;
+}
+
+}  // namespace
+
+irc_machine::irc_machine(irc_options options, style look)
+    : options_(std::move(options)), look_(look), nick_(options_.nick) {}
+
+std::string irc_machine::prompt() const {
+  if (awaiting_nick_) return "Username: ";
+  if (current_.empty()) return "> ";
+  return sanitize(current_) + "> ";
+}
+
+void irc_machine::send(effects& out, std::string_view line) {
+  out.send.append(line);
+  out.send.append("\r\n");
+}
+
+bool irc_machine::same(std::string_view a, std::string_view b) const {
+  return protocol::fold_nick(a) == protocol::fold_nick(b);
+}
+
+bool irc_machine::is_me(std::string_view nick) const {
+  return same(nick, nick_);
+}
+
+std::string irc_machine::where(std::string_view room) const {
+  if (same(room, current_)) return {};
+  return "[" + sanitize(room) + "] ";
+}
+
+void irc_machine::forget_room(std::string_view room) {
+  std::erase_if(rooms_, [&](const std::string& r) { return same(r, room); });
+  if (same(room, current_)) current_ = rooms_.empty() ? std::string() : rooms_.back();
+}
+
+effects irc_machine::connected() {
+  registered_ = false;
+  quitting_ = false;
+  echo_ = false;
+  offered_caps_.clear();
+  names_.clear();
+  who_asked_.clear();
+  listing_.clear();
+  effects out;
+  send(out, "CAP LS 302");
+  if (!options_.password.empty()) send(out, "PASS :" + options_.password);
+  send(out, "NICK " + nick_);
+  send(out, "USER " + options_.user + " 0 * :" + options_.realname);
+  return out;
+}
+
+effects irc_machine::registration_refused(std::string_view reason) {
+  effects out;
+  awaiting_nick_ = true;
+  out.show.push_back(look_.strong(sanitize(reason)) + " Choose another nick.");
+  out.prompt = prompt();
+  if (!queued_.empty()) {
+    // Piped input: the next line is the answer.
+    auto answer = std::move(queued_.front());
+    queued_.erase(queued_.begin());
+    out.merge(on_input(answer));
+  }
+  return out;
+}
+
+effects irc_machine::welcome(const std::vector<std::string>& params) {
+  effects out;
+  registered_ = true;
+  out.registered = true;
+  if (!params.empty()) nick_ = params.front();
+  out.show.push_back(look_.dim("Connected as ") + look_.nick(nick_) +
+                     look_.dim(". Type !help for the commands."));
+  if (rooms_.empty()) rooms_.push_back(options_.room);
+  std::string list;
+  for (const auto& room : rooms_) list += (list.empty() ? "" : ",") + room;
+  send(out, "JOIN " + list);
+  // Lines typed meanwhile go to the room joined last, as after a !join.
+  previous_.clear();
+  current_ = rooms_.back();
+  out.prompt = prompt();
+  auto waiting = std::exchange(queued_, {});
+  for (const auto& line : waiting) out.merge(on_input(line));
+  return out;
+}
+
+effects irc_machine::on_end_of_input() {
+  if (awaiting_nick_ || (!registered_ && queued_.empty())) {
+    quitting_ = true;
+    effects out;
+    send(out, "QUIT :Leaving");
+    out.quit = true;
+    return out;
+  }
+  return on_input("!logout");
+}
+
+effects irc_machine::on_input(std::string_view line) {
+  effects out;
+  if (awaiting_nick_) {
+    std::string_view nick = line;
+    while (!nick.empty() && (nick.back() == ' ' || nick.back() == '\r')) nick.remove_suffix(1);
+    while (!nick.empty() && nick.front() == ' ') nick.remove_prefix(1);
+    if (nick.empty() || nick.find(' ') != std::string_view::npos) {
+      out.show.push_back(look_.strong("A nick is one word.") + " Choose another nick.");
+      return out;
+    }
+    awaiting_nick_ = false;
+    nick_ = std::string(nick);
+    send(out, "NICK " + nick_);
+    out.prompt = prompt();
+    return out;
+  }
+  if (!registered_) {
+    queued_.emplace_back(line);
+    return out;
+  }
+  return command(parse_input(line));
+}
+
+void irc_machine::say(effects& out, std::string_view target, std::string_view text, bool action) {
+  const std::size_t overhead = kRelayPrefixBudget + target.size() + (action ? 9 : 0);
+  const auto max = protocol::kIrcMaxLine > overhead + 16 ? protocol::kIrcMaxLine - overhead : 16;
+  // One typed line may hold several lines pasted at once: send each.
+  for (const auto piece : protocol::irc::split_text(text, max)) {
+    std::string body = action ? "\x01"
+                                "ACTION " +
+                                    std::string(piece) + "\x01"
+                              : std::string(piece);
+    send(out, "PRIVMSG " + std::string(target) + " :" + body);
+  }
+  if (echo_) return;
+  // Without echo-message we show what we sent ourselves.
+  if (is_room(target)) {
+    out.show.push_back(where(target) + (action ? "* " + look_.nick(nick_) + " " + sanitize(text)
+                                               : look_.nick(nick_) + " > " + sanitize(text)));
+  } else {
+    out.show.push_back(look_.strong("privately to ") + look_.nick(target) + " > " + sanitize(text));
+  }
+}
+
+effects irc_machine::command(const struct command& c) {
+  effects out;
+  auto need_room = [&] {
+    if (!current_.empty()) return true;
+    out.show.push_back(look_.dim("You are in no room. Type !join <#room>."));
+    return false;
+  };
+  switch (c.what) {
+    case verb::none:
+      break;
+    case verb::say:
+      if (need_room()) say(out, current_, c.text, false);
+      break;
+    case verb::me:
+      if (need_room()) say(out, current_, c.text, true);
+      break;
+    case verb::msg:
+      say(out, c.arg, c.text, false);
+      break;
+    case verb::who: {
+      const auto room = c.arg.empty() ? current_ : c.arg;
+      if (room.empty()) {
+        need_room();
+        break;
+      }
+      ++who_asked_[protocol::fold_nick(room)];
+      send(out, "NAMES " + room);
+      break;
+    }
+    case verb::join: {
+      const auto known =
+          std::find_if(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, c.arg); });
+      if (known != rooms_.end()) {
+        current_ = *known;
+        out.show.push_back(look_.dim("Now talking in " + sanitize(current_) + "."));
+        out.prompt = prompt();
+        break;
+      }
+      send(out, "JOIN " + c.arg);
+      // Typed lines go to the new room from now on, as the user expects; a
+      // refused JOIN (403, 471, 473-475) puts the previous room back.
+      previous_ = current_;
+      current_ = c.arg;
+      out.prompt = prompt();
+      break;
+    }
+    case verb::part: {
+      const auto room = c.arg.empty() ? current_ : c.arg;
+      if (room.empty()) {
+        need_room();
+        break;
+      }
+      send(out, c.text.empty() ? "PART " + room : "PART " + room + " :" + c.text);
+      break;
+    }
+    case verb::rooms:
+      listing_.clear();
+      send(out, "LIST");
+      break;
+    case verb::nick:
+      send(out, "NICK " + c.arg);
+      break;
+    case verb::help: {
+      std::string_view text = help_text();
+      while (!text.empty()) {
+        const auto nl = text.find('\n');
+        out.show.emplace_back(text.substr(0, nl));
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+      }
+      break;
+    }
+    case verb::logout:
+      quitting_ = true;
+      out.quit = true;
+      send(out, "QUIT :" + (c.text.empty() ? std::string("Leaving") : c.text));
+      break;
+    case verb::invalid:
+      out.show.push_back(look_.dim(c.text));
+      break;
+  }
+  return out;
+}
+
+effects irc_machine::on_line(std::string_view line) {
+  effects out;
+  auto parsed = protocol::irc::parse_message(line);
+  if (!parsed) return out;  // nothing a server should send; ignore it
+  const message& m = *parsed;
+  const auto& p = m.params;
+  const auto from = source_nick(m.source);
+  const auto& cmd = m.command;
+
+  if (cmd == "PING") {
+    send(out, "PONG :" + last_param(m));
+  } else if (cmd == "CAP" && p.size() >= 3) {
+    const auto& sub = p[1];
+    if (sub == "LS") {
+      std::string_view caps = p.back();
+      while (!caps.empty()) {
+        const auto space = caps.find(' ');
+        const auto cap = caps.substr(0, space);
+        offered_caps_.emplace(cap.substr(0, cap.find('=')));
+        caps = space == std::string_view::npos ? std::string_view{} : caps.substr(space + 1);
+      }
+      const bool more = p.size() >= 4 && p[2] == "*";
+      if (!more) {
+        std::string wanted;
+        for (const auto cap : kWantedCaps) {
+          if (offered_caps_.contains(std::string(cap)))
+            wanted += (wanted.empty() ? "" : " ") + std::string(cap);
+        }
+        send(out, wanted.empty() ? "CAP END" : "CAP REQ :" + wanted);
+      }
+    } else if (sub == "ACK") {
+      if (p.back().find("echo-message") != std::string::npos) echo_ = true;
+      if (!registered_) send(out, "CAP END");
+    } else if (sub == "NAK") {
+      if (!registered_) send(out, "CAP END");
+    }
+  } else if (cmd == "001") {
+    out.merge(welcome(p));
+  } else if (!registered_ && (cmd == "431" || cmd == "432" || cmd == "433" || cmd == "436")) {
+    const auto tried = p.size() >= 3 ? p[1] : nick_;
+    std::string reason = cmd == "433"   ? "The nick " + tried + " is taken."
+                         : cmd == "431" ? std::string("A nick is needed.")
+                                        : "The nick " + tried + " is not allowed (" + last_param(m) + ").";
+    out.merge(registration_refused(reason));
+  } else if (cmd == "ERROR") {
+    if (!quitting_)
+      out.show.push_back(look_.strong("Server closed the connection: " + sanitize(last_param(m))));
+  } else if (cmd == "JOIN" && !p.empty()) {
+    const auto& room = p[0];
+    if (is_me(from)) {
+      if (std::none_of(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, room); })) {
+        rooms_.push_back(room);
+      }
+      current_ = room;
+      out.show.push_back(look_.dim("You have joined " + sanitize(room) + "."));
+      out.prompt = prompt();
+    } else {
+      out.show.push_back(where(room) + look_.nick(from) + look_.dim(" has joined " + sanitize(room)));
+    }
+  } else if (cmd == "PART" && !p.empty()) {
+    const auto& room = p[0];
+    const auto reason = p.size() > 1 ? p[1] : std::string();
+    if (is_me(from)) {
+      forget_room(room);
+      out.show.push_back(look_.dim("You have left " + sanitize(room) + "."));
+      out.prompt = prompt();
+    } else {
+      out.show.push_back(where(room) + look_.nick(from) +
+                         look_.dim(with_reason(" has left " + sanitize(room), reason)));
+    }
+  } else if (cmd == "QUIT") {
+    out.show.push_back(look_.nick(from) + look_.dim(with_reason(" has quit", last_param(m))));
+  } else if (cmd == "KICK" && p.size() >= 2) {
+    const auto& room = p[0];
+    const auto reason = p.size() > 2 ? p[2] : std::string();
+    if (is_me(p[1])) {
+      forget_room(room);
+      out.show.push_back(look_.strong(
+          with_reason("You were kicked from " + sanitize(room) + " by " + sanitize(from), reason)));
+      out.prompt = prompt();
+    } else {
+      out.show.push_back(where(room) + look_.nick(p[1]) +
+                         look_.dim(with_reason(" was kicked by " + sanitize(from), reason)));
+    }
+  } else if (cmd == "NICK" && !p.empty()) {
+    if (is_me(from)) {
+      nick_ = p[0];
+      out.show.push_back(look_.dim("You are now known as ") + look_.nick(nick_));
+    } else {
+      out.show.push_back(look_.nick(from) + look_.dim(" is now known as ") + look_.nick(p[0]));
+    }
+  } else if ((cmd == "PRIVMSG" || cmd == "NOTICE") && p.size() >= 2) {
+    const auto& target = p[0];
+    const std::string_view text = p[1];
+    const bool server = m.source.empty() || m.source.find('!') == std::string::npos;
+    std::string_view action;
+    const bool is_action = cmd == "PRIVMSG" && split_action(text, action);
+    if (!is_action && cmd == "PRIVMSG" && text.starts_with('\x01')) {
+      // Other CTCP requests (VERSION, PING, ...): not shown.
+    } else if (cmd == "NOTICE" && (server || !registered_)) {
+      out.show.push_back(look_.dim("-" + sanitize(from.empty() ? "server" : from) + "- ") + sanitize(text));
+    } else if (is_room(target)) {
+      if (is_action) {
+        out.show.push_back(where(target) + "* " + look_.nick(from) + " " + sanitize(action));
+      } else if (cmd == "NOTICE") {
+        out.show.push_back(where(target) + "-" + look_.nick(from) + "- " + sanitize(text));
+      } else {
+        out.show.push_back(where(target) + look_.nick(from) + " > " + sanitize(text));
+      }
+    } else if (is_me(from) && !is_me(target)) {
+      // Our own private message, echoed.
+      out.show.push_back(look_.strong("privately to ") + look_.nick(target) + " > " +
+                         sanitize(is_action ? action : text));
+    } else {
+      const auto kind = cmd == "NOTICE" ? std::string("notice from ") : std::string("privately ");
+      out.show.push_back(look_.strong(kind) + look_.nick(from) + (is_action ? " * " : " > ") +
+                         sanitize(is_action ? action : text));
+    }
+  } else if (cmd == "TOPIC" && p.size() >= 2) {
+    out.show.push_back(where(p[0]) + look_.nick(from) +
+                       look_.dim(" set the topic of " + sanitize(p[0]) + " to: ") + sanitize(p[1]));
+  } else if (cmd == "332" && p.size() >= 3) {
+    out.show.push_back(look_.dim("Topic of " + sanitize(p[1]) + ": ") + sanitize(p[2]));
+  } else if (cmd == "INVITE" && p.size() >= 2) {
+    out.show.push_back(look_.nick(from) + " invites you to " + sanitize(p[1]) +
+                       look_.dim(": type !join " + sanitize(p[1])));
+  } else if (cmd == "MODE" && p.size() >= 2 && is_room(p[0])) {
+    std::string change;
+    for (std::size_t i = 1; i < p.size(); ++i) change += (i > 1 ? " " : "") + p[i];
+    out.show.push_back(where(p[0]) + look_.nick(from) + look_.dim(" sets mode " + sanitize(change)));
+  } else if (cmd == "353" && p.size() >= 4) {
+    auto& names = names_[protocol::fold_nick(p[2])];
+    std::string_view list = p[3];
+    while (!list.empty()) {
+      const auto space = list.find(' ');
+      const auto name = list.substr(0, space);
+      if (!name.empty() && names.size() < kMaxNames) names.emplace_back(name);
+      list = space == std::string_view::npos ? std::string_view{} : list.substr(space + 1);
+    }
+  } else if (cmd == "366" && p.size() >= 2) {
+    const auto key = protocol::fold_nick(p[1]);
+    auto names = std::move(names_[key]);
+    names_.erase(key);
+    auto& asked = who_asked_[key];
+    if (asked > 0) {
+      // The original's !who: the others, one per line.
+      --asked;
+      bool anyone = false;
+      for (const auto& name : names) {
+        const auto start = name.find_first_not_of("~&@%+");
+        if (start == std::string::npos || is_me(std::string_view(name).substr(start))) continue;
+        anyone = true;
+        out.show.push_back("-> " + look_.nick(std::string_view(name).substr(start)));
+      }
+      if (!anyone) out.show.emplace_back("No one but you is active");
+    } else {
+      std::string list;
+      for (const auto& name : names) list += (list.empty() ? "" : ", ") + look_.nick(name);
+      out.show.push_back(look_.dim("In " + sanitize(p[1]) + ": ") + list);
+    }
+  } else if (cmd == "322" && p.size() >= 3) {
+    if (listing_.size() < kMaxNames)
+      listing_.push_back(sanitize(p[1]) + " (" + sanitize(p[2]) + (p[2] == "1" ? " user)" : " users)") +
+                         (p.size() > 3 && !p[3].empty() ? ": " + sanitize(p[3]) : std::string()));
+  } else if (cmd == "323") {
+    if (listing_.empty()) out.show.emplace_back("No rooms.");
+    for (auto& entry : listing_) out.show.push_back(std::move(entry));
+    listing_.clear();
+  } else if (cmd == "301" && p.size() >= 3) {
+    out.show.push_back(look_.nick(p[1]) + look_.dim(" is away: ") + sanitize(p[2]));
+  } else if (cmd == "372") {
+    out.show.push_back(look_.dim(sanitize(last_param(m))));
+  } else if (cmd == "422") {
+    // No MOTD: nothing to show.
+  } else if ((cmd == "403" || cmd == "405" || cmd == "471" || cmd == "473" || cmd == "474" || cmd == "475") &&
+             p.size() >= 3 && same(p[1], current_) &&
+             std::none_of(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, p[1]); })) {
+    current_ = previous_;
+    out.show.push_back(look_.strong(sanitize(p[1] + ": " + p.back())));
+    out.prompt = prompt();
+  } else if (cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') && p.size() >= 2) {
+    // Errors: "<what>: <text>", e.g. "bob: No such nick/channel".
+    std::string what;
+    for (std::size_t i = 1; i + 1 < p.size(); ++i) what += (what.empty() ? "" : " ") + p[i];
+    out.show.push_back(look_.strong(sanitize(what.empty() ? p.back() : what + ": " + p.back())));
+  }
+  return out;
+}
+
+}  // namespace client

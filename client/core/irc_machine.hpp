@@ -1,0 +1,79 @@
+// The client's side of IRC, sans I/O: registration (CAP, PASS, NICK, USER,
+// choosing another nick when one is refused), rooms joined and rejoined after
+// a reconnect, typed commands turned into IRC lines, and server lines turned
+// into display lines. Works with any RFC 1459/2812 server.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/effects.hpp"
+#include "core/input.hpp"
+#include "core/text.hpp"
+
+namespace client {
+
+struct irc_options {
+  std::string nick;
+  std::string room = "#lobby";  // joined after registration
+  std::string user = "chat";    // the USER name
+  std::string realname = "chat-client";
+  std::string password;  // sent as PASS when not empty
+};
+
+class irc_machine {
+ public:
+  irc_machine(irc_options options, style look);
+
+  // A new connection is up: registration lines. Rooms joined so far are
+  // rejoined once the server welcomes us.
+  effects connected();
+  // One line from the server, without its line ending.
+  effects on_line(std::string_view line);
+  // One line the user typed. Before registration completes, lines wait (the
+  // first one answers a nick prompt if there is one).
+  effects on_input(std::string_view line);
+  // Standard input ended: leave as !logout does.
+  effects on_end_of_input();
+
+  [[nodiscard]] bool registered() const noexcept { return registered_; }
+  [[nodiscard]] bool quitting() const noexcept { return quitting_; }
+  [[nodiscard]] bool awaiting_nick() const noexcept { return awaiting_nick_; }
+  [[nodiscard]] const std::string& nick() const noexcept { return nick_; }
+  [[nodiscard]] const std::string& current_room() const noexcept { return current_; }
+  [[nodiscard]] const std::vector<std::string>& rooms() const noexcept { return rooms_; }
+  // The input prompt for the current state ("#lobby> ", "Username: ").
+  [[nodiscard]] std::string prompt() const;
+
+ private:
+  effects command(const struct command& c);
+  effects registration_refused(std::string_view reason);
+  effects welcome(const std::vector<std::string>& params);
+  void say(effects& out, std::string_view target, std::string_view text, bool action);
+  void send(effects& out, std::string_view line);
+  [[nodiscard]] bool is_me(std::string_view nick) const;
+  [[nodiscard]] bool same(std::string_view a, std::string_view b) const;
+  [[nodiscard]] std::string where(std::string_view room) const;  // "" for the current room
+  void forget_room(std::string_view room);
+
+  irc_options options_;
+  style look_;
+  std::string nick_;
+  bool registered_ = false;
+  bool quitting_ = false;
+  bool awaiting_nick_ = false;
+  bool echo_ = false;                   // echo-message enabled: the server shows our own messages
+  std::set<std::string> offered_caps_;  // collected over a multi-line CAP LS
+  std::vector<std::string> queued_;     // typed before registration
+  std::vector<std::string> rooms_;      // joined, in order; rejoined after a reconnect
+  std::string current_;
+  std::string previous_;  // the current room before a !join, until the server answers
+  std::map<std::string, std::vector<std::string>> names_;  // folded room -> names so far (353)
+  std::map<std::string, int> who_asked_;                   // folded room -> !who requests pending
+  std::vector<std::string> listing_;                       // 322 lines of a !rooms request
+};
+
+}  // namespace client

@@ -1,0 +1,177 @@
+#include "core/text.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <string_view>
+
+namespace client {
+namespace {
+
+// Decodes one UTF-8 sequence at the front of s: the code point and its
+// length, or length 0 if the bytes there are not a valid sequence.
+struct decoded {
+  std::uint32_t cp = 0;
+  std::size_t length = 0;
+};
+
+decoded decode_one(std::string_view s) {
+  const auto b0 = static_cast<unsigned char>(s[0]);
+  if (b0 < 0x80) return {b0, 1};
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  std::uint32_t min = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    n = 2, cp = b0 & 0x1Fu, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    n = 3, cp = b0 & 0x0Fu, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    n = 4, cp = b0 & 0x07u, min = 0x10000;
+  } else {
+    return {};
+  }
+  if (s.size() < n) return {};
+  for (std::size_t i = 1; i < n; ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xC0) != 0x80) return {};
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
+  return {cp, n};
+}
+
+bool is_irc_formatting(unsigned char c) {
+  switch (c) {
+    case 0x02:  // bold
+    case 0x0F:  // reset
+    case 0x11:  // monospace
+    case 0x16:  // reverse
+    case 0x1D:  // italics
+    case 0x1E:  // strikethrough
+    case 0x1F:  // underline
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Length of the colour arguments after ^C: [N[N][,N[N]]].
+std::size_t colour_args(std::string_view s) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t n = 0;
+    while (n < 2 && i < s.size() && is_digit(s[i])) ++i, ++n;
+    return n;
+  };
+  if (digits() == 0) return 0;
+  if (i + 1 < s.size() && s[i] == ',' && is_digit(s[i + 1])) {
+    ++i;
+    digits();
+  }
+  return i;
+}
+
+// Length of the hex colour arguments after ^D: [RRGGBB[,RRGGBB]].
+std::size_t hex_colour_args(std::string_view s) {
+  auto six = [&](std::size_t at) {
+    if (s.size() < at + 6) return false;
+    for (std::size_t k = 0; k < 6; ++k)
+      if (!is_hex(s[at + k])) return false;
+    return true;
+  };
+  if (!six(0)) return 0;
+  if (s.size() > 6 && s[6] == ',' && six(7)) return 13;
+  return 6;
+}
+
+void append_code_point(std::string& out, std::uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "<U+%04X>", static_cast<unsigned>(cp));
+  out += buf;
+}
+
+}  // namespace
+
+std::string sanitize(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto c = static_cast<unsigned char>(text.front());
+    if (c == 0x03) {
+      text.remove_prefix(1 + colour_args(text.substr(1)));
+      continue;
+    }
+    if (c == 0x04) {
+      text.remove_prefix(1 + hex_colour_args(text.substr(1)));
+      continue;
+    }
+    if (is_irc_formatting(c)) {
+      text.remove_prefix(1);
+      continue;
+    }
+    if (c == '\t') {
+      out += ' ';
+      text.remove_prefix(1);
+      continue;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      out += '^';
+      out += static_cast<char>(c ^ 0x40);  // ESC -> '[', DEL -> '?'
+      text.remove_prefix(1);
+      continue;
+    }
+    const auto d = decode_one(text);
+    if (d.length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      text.remove_prefix(1);
+      continue;
+    }
+    const bool c1 = d.cp >= 0x80 && d.cp <= 0x9F;
+    const bool bidi = (d.cp >= 0x202A && d.cp <= 0x202E) || (d.cp >= 0x2066 && d.cp <= 0x2069);
+    if (c1 || bidi) {
+      append_code_point(out, d.cp);
+    } else {
+      out.append(text.substr(0, d.length));
+    }
+    text.remove_prefix(d.length);
+  }
+  return out;
+}
+
+std::string style::nick(std::string_view nick) const {
+  auto clean = sanitize(nick);
+  if (!colour_) return clean;
+  // Six colours that read on dark and light backgrounds alike.
+  constexpr std::array<std::string_view, 6> kColours{"31", "32", "33", "34", "35", "36"};
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (const char ch : nick) {
+    const auto folded = static_cast<unsigned char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    hash = (hash ^ folded) * 16777619u;
+  }
+  return "\x1b[" + std::string(kColours[hash % kColours.size()]) + "m" + clean + "\x1b[0m";
+}
+
+std::string style::dim(std::string_view text) const {
+  if (!colour_) return std::string(text);
+  return "\x1b[2m" + std::string(text) + "\x1b[0m";
+}
+
+std::string style::strong(std::string_view text) const {
+  if (!colour_) return std::string(text);
+  return "\x1b[1m" + std::string(text) + "\x1b[0m";
+}
+
+bool colour_wanted(bool stdout_is_tty, const char* no_color, const char* term) noexcept {
+  if (!stdout_is_tty) return false;
+  if (no_color != nullptr && no_color[0] != '\0') return false;
+  return term == nullptr || std::string_view(term) != "dumb";
+}
+
+}  // namespace client

@@ -1,0 +1,59 @@
+// The console: lines typed by the user in, display lines out. Two kinds:
+//  - tty_terminal (stdin and stdout are terminals): GNU readline's callback
+//    interface, fed from asio when stdin is readable, so no thread blocks. A
+//    line printed while the user types appears above the input line, which
+//    is redrawn intact.
+//  - pipe_terminal: plain line-by-line input, output flushed per line.
+// Both run on the io_context's single thread; nothing here is thread-safe.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "net/asio.hpp"
+
+namespace client {
+
+// Lines waiting to be read, and whether input has ended.
+class line_queue {
+ public:
+  explicit line_queue(const asio::any_io_executor& ex);
+  void push(std::string line);
+  void end();
+  // The next line; nullopt once input has ended and every line was read,
+  // or when the wait is cancelled (ended() tells which).
+  net::awaitable<std::optional<std::string>> pop();
+  [[nodiscard]] bool ended() const noexcept { return ended_ && lines_.empty(); }
+
+ private:
+  std::deque<std::string> lines_;
+  bool ended_ = false;
+  asio::steady_timer signal_;  // cancelled when a line arrives or input ends
+};
+
+class terminal {
+ public:
+  virtual ~terminal() = default;
+  // Prints one display line (no newline in it).
+  virtual void print(std::string_view line) = 0;
+  virtual void set_prompt(std::string prompt) = 0;
+  // The next line typed; nullopt at the end of input or when cancelled.
+  virtual net::awaitable<std::optional<std::string>> read_line() = 0;
+  // Input has ended (Ctrl-D, end of a pipe) and every line was read.
+  [[nodiscard]] virtual bool ended() const = 0;
+  // Puts the terminal back as it was (also done by the destructor).
+  virtual void restore() {}
+  // The terminal's size changed (SIGWINCH).
+  virtual void resized() {}
+
+  // A tty_terminal when stdin and stdout are terminals, else a pipe_terminal.
+  static std::unique_ptr<terminal> open(const asio::any_io_executor& ex);
+};
+
+}  // namespace client
