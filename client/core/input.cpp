@@ -42,9 +42,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Splits off the first space-separated word.
+// Splits off the first space-separated word; what follows it is kept as typed.
 std::string_view next_word(std::string_view& rest) {
-  rest = trim(rest);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
   const auto space = rest.find(' ');
   const auto word = rest.substr(0, space);
   rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);

@@ -20,10 +20,6 @@ bool is_room(std::string_view target) {
   return !target.empty() && (target.front() == '#' || target.front() == '&');
 }
 
-// Room for our own prefix ":nick!user@host " that the server adds when it
-// relays a PRIVMSG, so that the relayed line still fits in 512 bytes.
-constexpr std::size_t kRelayPrefixBudget = 100;
-
 // Names kept for one room's NAMES reply; a server that never ends the list
 // cannot grow the client without bound.
 constexpr std::size_t kMaxNames = 100'000;
@@ -149,6 +145,11 @@ effects irc_machine::on_end_of_input() {
 
 effects irc_machine::on_input(std::string_view line) {
   effects out;
+  // A CR, LF or NUL in a typed line would end or break the IRC line.
+  std::string clean(line);
+  std::replace_if(
+      clean.begin(), clean.end(), [](char ch) { return ch == '\r' || ch == '\n' || ch == '\0'; }, ' ');
+  line = clean;
   if (awaiting_nick_) {
     std::string_view nick = line;
     while (!nick.empty() && (nick.back() == ' ' || nick.back() == '\r')) nick.remove_suffix(1);
@@ -171,7 +172,8 @@ effects irc_machine::on_input(std::string_view line) {
 }
 
 void irc_machine::say(effects& out, std::string_view target, std::string_view text, bool action) {
-  const std::size_t overhead = kRelayPrefixBudget + target.size() + (action ? 9 : 0);
+  // ":prefix PRIVMSG <target> :<text>\r\n", and the CTCP framing of an action.
+  const std::size_t overhead = kRelayPrefixBudget + 8 + target.size() + 2 + 2 + (action ? 9 : 0);
   const auto max = protocol::kIrcMaxLine > overhead + 16 ? protocol::kIrcMaxLine - overhead : 16;
   // One typed line may hold several lines pasted at once: send each.
   for (const auto piece : protocol::irc::split_text(text, max)) {

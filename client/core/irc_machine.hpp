@@ -16,6 +16,10 @@
 
 namespace client {
 
+// Room for the prefix ":nick!user@host " that a server adds when it relays a
+// PRIVMSG: long text is split so that the relayed lines fit in 512 bytes.
+inline constexpr std::size_t kRelayPrefixBudget = 100;
+
 struct irc_options {
   std::string nick;
   std::string room = "#lobby";  // joined after registration

@@ -1,0 +1,315 @@
+"""chat-client through pipes against a real chat-server (and a fake one).
+
+Usage: client_pipes.py CHAT_CLIENT CHAT_SERVER TEST_NAME
+Each test name is one ctest test (see tests/CMakeLists.txt).
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "cli"))
+
+from driver import DEADLINE, Client, FakeServer, free_port  # noqa: E402
+from server_process import ServerProcess  # noqa: E402
+
+CLIENT, SERVER = sys.argv[1], sys.argv[2]
+
+
+def irc(server, nick, *extra):
+    return Client(CLIENT, "--port", str(server.irc_port), "--nick", nick, *extra)
+
+
+def seed(server, nick):
+    return Client(CLIENT, "--seed", "--port", str(server.seed_port), "--nick", nick)
+
+
+def test_original_commands(server):
+    """Plain text, !who, !msg and !logout as in the original, over IRC."""
+    alice = irc(server, "alice")
+    alice.expect("You have joined #lobby")
+    bob = irc(server, "bob")
+    bob.expect("You have joined #lobby")
+    alice.expect("bob has joined #lobby")
+
+    alice.send("hello everyone")
+    bob.expect("alice > hello everyone")
+    alice.expect("alice > hello everyone")  # our own message, shown once
+
+    bob.send("!who")
+    assert bob.expect("-> ").endswith("-> alice")
+    bob.send("!msg alice psst")
+    bob.expect("privately to alice > psst")
+    assert "privately bob > psst" in alice.expect("privately")
+
+    alice.send("!msg nobody hi")
+    alice.expect("nobody: No such nick")
+
+    alice.send("!logout")
+    assert alice.wait() == 0
+    bob.expect("alice has quit")
+    bob.send("!who")
+    bob.expect("No one but you is active")
+    bob.close_input()  # end of input leaves like !logout
+    assert bob.wait() == 0
+
+
+def test_more_commands(server):
+    """!join, !part, !rooms, !me, !nick, !help and the IRC habit (/msg, /join)."""
+    alice = irc(server, "alice")
+    alice.expect("You have joined #lobby")
+    bob = irc(server, "bob")
+    bob.expect("You have joined #lobby")
+
+    alice.send("/join #side")
+    alice.expect("You have joined #side")
+    alice.send("in the side room")
+    alice.expect("alice > in the side room")
+    bob.send("!join side")  # the '#' is optional
+    bob.expect("You have joined #side")
+    alice.expect("bob has joined #side")
+    bob.send("!me waves")
+    alice.expect("* bob waves")
+    bob.send("!rooms")
+    bob.expect("#lobby (2 users)")
+    bob.expect("#side (2 users)")
+    bob.send("!part #side")
+    bob.expect("You have left #side")
+    alice.expect("bob has left #side")
+    bob.send("/msg alice via the slash")
+    alice.expect("privately bob > via the slash")
+    bob.send("!nick robert")
+    bob.expect("You are now known as robert")
+    alice.expect("bob is now known as robert")
+    bob.send("!help")
+    bob.expect("!msg <user> <text>")
+    bob.send("!whoo")
+    bob.expect("Did you mean !who?")
+    bob.send("!msg alice")
+    bob.expect("Usage: !msg <user> <text>")
+    bob.send("/quit see you")
+    assert bob.wait() == 0
+    alice.expect("robert has quit (Quit: see you)")
+    alice.send("!logout")
+    assert alice.wait() == 0
+
+
+def test_asks_for_a_name(server):
+    """No nick given: it asks like the original; a taken nick is explained and asked again."""
+    first = irc(server, "carol")
+    first.expect("You have joined #lobby")
+    c = Client(CLIENT, "--port", str(server.irc_port))
+    c.send("carol")
+    line = c.expect("carol is taken")
+    assert line.split(" ", 1)[0].endswith("Username:") or "Username:" in "".join(c.seen)
+    c.send("carol2")
+    c.expect("Connected as carol2")
+    c.send("!logout")
+    assert c.wait() == 0
+    assert c.raw.startswith(b"Username: ")
+
+    # The same through the seed-compatible listener.
+    s = seed(server, "carol")
+    s.expect("username carol is already taken")
+    s.expect("Choose another name")
+    s.send("carol3")
+    s.expect("You have joined the chat!")
+    s.send("!logout")
+    assert s.wait() == 0
+    first.send("!logout")
+    assert first.wait() == 0
+
+
+def test_seed_mode(server):
+    """--seed speaks the original protocol: frames, !who, !msg, !logout; IRC users see it."""
+    alice = irc(server, "alice")
+    alice.expect("You have joined #lobby")
+    dave = seed(server, "dave")
+    dave.expect("You have joined the chat!")
+    alice.expect("dave has joined #lobby")
+    dave.send("hi from the seed side")
+    alice.expect("dave > hi from the seed side")
+    alice.send("hi from irc")
+    dave.expect("alice > hi from irc")
+    dave.send("!who")
+    dave.expect("-> alice")
+    dave.send("!msg alice secret")
+    alice.expect("privately dave > secret")
+    alice.send("!msg dave back")
+    dave.expect("privately alice > back")
+    dave.send("!join #elsewhere")
+    dave.expect("Not available with --seed")
+    dave.send("!logout")
+    assert dave.wait() == 0
+    alice.expect("dave has left #lobby")
+    alice.send("!logout")
+    assert alice.wait() == 0
+
+
+def test_unreachable_server(_server):
+    """One line on stderr and a non-zero exit, without retrying."""
+    port = free_port()
+    c = Client(CLIENT, "--port", str(port), "--nick", "x")
+    status = c.wait()
+    err = c.err.decode()
+    assert status != 0, status
+    assert err.count("\n") == 1 and "cannot connect" in err and str(port) in err, err
+
+
+def test_reconnects_and_rejoins(_server):
+    """Connection loss is reported, retried with backoff, and every room is rejoined."""
+    port, seed_port = free_port(), free_port()
+    args = [SERVER, "--host", "127.0.0.1", "--irc-port", str(port), "--port", str(seed_port), "--threads", "1"]
+    first = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+    second = None
+    try:
+        c = Client(CLIENT, "--port", str(port), "--nick", "erin")
+        c.expect("You have joined #lobby")
+        c.send("!join #kept")
+        c.expect("You have joined #kept")
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=DEADLINE)
+        assert "Reconnecting in" in c.expect("Connection lost")
+        second = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+        c.expect("Connected as erin", timeout=60)
+        c.expect("You have joined #lobby")
+        c.expect("You have joined #kept")
+        c.send("back again")
+        c.expect("erin > back again")
+        c.send("!logout")
+        assert c.wait() == 0
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=DEADLINE)
+
+
+def test_hostile_irc_server(_server):
+    """Nothing a server or peer sends can reach the terminal as a control sequence."""
+    fake = FakeServer()
+    c = Client(CLIENT, "--port", str(fake.port), "--nick", "victim")
+    fake.accept()
+    fake.read_until("USER ")
+    evil = "\x1b]0;owned\x07\x1b[2J\x1b[H\x07\x9b31m\u202eevil\x08"
+    nick = "ev\x1b[31mil"
+    lines = [
+        ":srv 001 victim :Welcome",
+        f":{nick}!u@h PRIVMSG #lobby :{evil}",
+        f":{nick}!u@h PRIVMSG victim :{evil}",
+        f":{nick}!u@h NOTICE victim :{evil}",
+        f":{nick}!u@h JOIN #lobby",
+        f":{nick}!u@h TOPIC #lobby :{evil}",
+        f":{nick}!u@h QUIT :{evil}",
+        f":srv 404 victim #lobby :{evil}",
+        ":srv PRIVMSG #lobby :done",
+    ]
+    fake.send("".join(line + "\r\n" for line in lines).encode("utf-8", "surrogateescape"))
+    # Raw C1 and invalid UTF-8 bytes too.
+    fake.send(b":x!u@h PRIVMSG #lobby :raw \xc2\x9b2J and \xff\xfe bytes\r\n")
+    fake.send(b":x!u@h PRIVMSG #lobby :last\r\n")
+    c.expect("x > last")
+    c.close_input()
+    c.wait()
+    fake.close()
+    out = bytes(c.raw)
+    for bad in (b"\x1b", b"\x07", b"\x08", b"\x00", b"\r", b"\xc2\x9b", "\u202e".encode()):
+        assert bad not in out, (bad, out)
+    text = out.decode("utf-8")  # valid UTF-8 throughout
+    assert "^[]0;owned^G^[[2J" in text, text
+    assert "<U+009B>" in text and "<U+202E>" in text, text
+
+
+def test_hostile_seed_server(_server):
+    """The same for the seed protocol: frames with escape sequences."""
+    fake = FakeServer()
+    c = Client(CLIENT, "--seed", "--port", str(fake.port), "--nick", "victim")
+    fake.accept()
+
+    def frame(payload):
+        return str(len(payload)).ljust(10).encode() + payload
+
+    fake.conn.recv(64)
+    fake.send(frame(b"You have joined the chat!"))
+    fake.send(frame(b"\x1b[2J\x1b]0;owned\x07 > \xc2\x9bboom\nline two\x1b[A"))
+    fake.send(frame(b"end"))
+    c.expect("end")
+    c.close_input()
+    c.wait()
+    fake.close()
+    out = bytes(c.raw)
+    for bad in (b"\x1b", b"\x07", b"\xc2\x9b"):
+        assert bad not in out, (bad, out)
+    assert b"^[[2J^[]0;owned^G" in out and b"line two^[[A" in out, out
+
+
+def test_ngircd(_server):
+    """The same client works with another IRC server: ngIRCd from Debian's packages."""
+    binary = shutil.which("ngircd") or "/usr/sbin/ngircd"
+    if not os.path.exists(binary):
+        raise AssertionError("ngircd is not installed (scripts/install-deps.sh installs it)")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as run:
+        os.mkdir(os.path.join(run, "conf.d"))
+        conf = os.path.join(run, "ngircd.conf")
+        with open(conf, "w") as f:
+            f.write(
+                "[Global]\n Name = test.ngircd\n Info = test\n Listen = 127.0.0.1\n"
+                f" Ports = {port}\n PidFile = {run}/ngircd.pid\n MotdPhrase = test\n"
+                "[Limits]\n MaxPenaltyTime = 0\n"
+                f"[Options]\n IncludeDir = {run}/conf.d\n DNS = no\n Ident = no\n PAM = no\n"
+            )
+        proc = subprocess.Popen([binary, "-n", "-f", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            end = time.monotonic() + DEADLINE
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > end:
+                        raise AssertionError("ngircd did not start")
+                    time.sleep(0.1)
+            alice = Client(CLIENT, "--port", str(port), "--nick", "alice")
+            alice.expect("You have joined #lobby")
+            bob = Client(CLIENT, "--port", str(port), "--nick", "bob")
+            bob.expect("You have joined #lobby")
+            alice.expect("bob has joined #lobby")
+            bob.send("hello ngircd")
+            alice.expect("bob > hello ngircd")
+            bob.expect("bob > hello ngircd")  # shown locally: ngircd has no echo-message
+            alice.send("!who")
+            alice.expect("-> bob")
+            alice.send("!msg bob private")
+            bob.expect("privately alice > private")
+            alice.send("!logout")
+            assert alice.wait() == 0
+            bob.expect("alice has quit")
+            bob.send("!logout")
+            assert bob.wait() == 0
+        finally:
+            proc.terminate()
+            proc.wait(timeout=DEADLINE)
+
+
+TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
+
+
+def main():
+    name = sys.argv[3]
+    server = ServerProcess(SERVER)
+    try:
+        TESTS[name](server)
+    finally:
+        server.kill()
+    print(f"ok: {name}")
+
+
+if __name__ == "__main__":
+    main()
