@@ -76,6 +76,17 @@ int main(int argc, char** argv) {
   app.add_option("--max-outbox", cfg.lim.outbox_bytes,
                  "Bytes queued for one slow client before it is disconnected")
       ->capture_default_str();
+  app.add_option("--flood-burst", cfg.lim.flood_burst,
+                 "Commands a client may send at once before flood control")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--flood-rate", cfg.lim.flood_rate,
+                 "Commands per second a client may send after its burst; more wait (0: no flood control)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-recvq", cfg.lim.recvq_bytes,
+                 "Bytes a throttled client may have waiting before it is disconnected (Excess Flood)")
+      ->capture_default_str();
   app.add_option("--login-timeout-ms", login_timeout_ms, "Time a new client has to send its username")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

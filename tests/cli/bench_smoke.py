@@ -13,7 +13,7 @@ from server_process import ServerProcess
 
 def main():
     server_bin, bench_bin = sys.argv[1], sys.argv[2]
-    server = ServerProcess(server_bin)
+    server = ServerProcess(server_bin, "--flood-rate", "0")  # a load generator floods by design
     try:
         runs = [
             ["fanout", "--port", str(server.irc_port), "--clients", "50", "--senders", "5", "--duration", "1"],

@@ -11,6 +11,8 @@ net::server_config test_config(std::size_t threads) {
   cfg.irc_port = 0;
   cfg.threads = threads;
   cfg.shutdown_grace = std::chrono::milliseconds(1000);
+  // Load tests send as fast as they can; the flood tests turn it back on.
+  cfg.lim.flood_rate = 0;
   return cfg;
 }
 

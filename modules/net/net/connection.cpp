@@ -19,7 +19,9 @@ connection::connection(tcp::socket socket, const limits& lim, connection_registr
       registry_(registry),
       outbox_(lim.outbox_bytes),
       wake_(strand_, std::chrono::steady_clock::time_point::max()),
-      watchdog_(strand_) {
+      watchdog_(strand_),
+      bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()),
+      flood_timer_(strand_) {
   std::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
 }
@@ -103,10 +105,19 @@ void connection::stop() {
   socket_.close(ignored);
   wake_.cancel();
   watchdog_.cancel();
+  flood_timer_.cancel();
   if (registry_ != nullptr) {
     registry_->remove(this);
   }
   on_stop();
+}
+
+bool connection::spend_token() {
+  if (bucket_.spend(std::chrono::steady_clock::now())) {
+    return true;
+  }
+  throttled_ = true;
+  return false;
 }
 
 void connection::arm_watchdog(std::chrono::milliseconds after) {
@@ -160,6 +171,24 @@ awaitable<void> connection::reader() {
     }
     if (!ec && !closing_) {
       on_bytes(std::string_view(scratch.data(), n));
+    }
+    // Fake lag: the rest of the input waits in the decoder (and the kernel)
+    // until the bucket allows the next command.
+    while (throttled_ && !stopped_ && !closing_) {
+      std::error_code aec;
+      const std::size_t unread = socket_.available(aec);
+      if (pending_input() + unread > limits_.recvq_bytes) {
+        spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting",
+                     remote_.address().to_string(), pending_input() + unread);
+        on_excess_flood();
+        break;
+      }
+      flood_timer_.expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
+      co_await flood_timer_.async_wait(use_nothrow);
+      throttled_ = false;
+      if (!stopped_ && !closing_) {
+        on_bytes({});
+      }
     }
   }
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "net/asio.hpp"
+#include "net/flood.hpp"
 #include "net/limits.hpp"
 #include "net/outbox.hpp"
 
@@ -57,6 +58,15 @@ class connection : public std::enable_shared_from_this<connection> {
   virtual void on_watchdog() {}
   // The server is shutting down: send a farewell if the protocol has one.
   virtual void on_shutdown() {}
+  // Bytes received but not yet handled (held by the session's decoder).
+  [[nodiscard]] virtual std::size_t pending_input() const { return 0; }
+  // A throttled client's backlog passed limits_.recvq_bytes: say why and close.
+  virtual void on_excess_flood() { stop(); }
+
+  // Flood control: call after each command handled. False means "stop
+  // handling input now": the session leaves the rest in its decoder, and
+  // the reader calls on_bytes("") again once the client may go on.
+  bool spend_token();
 
   // Queues `text` already framed for the wire.
   bool send_bytes(std::string bytes) { return send(std::make_shared<const std::string>(std::move(bytes))); }
@@ -90,6 +100,9 @@ class connection : public std::enable_shared_from_this<connection> {
   outbox outbox_;
   asio::steady_timer wake_;      // the writer's condition variable
   asio::steady_timer watchdog_;  // login and close deadlines
+  token_bucket bucket_;
+  asio::steady_timer flood_timer_;  // fake lag: the reader waits on it
+  bool throttled_ = false;          // spend_token() ran out: input waits
   bool closing_ = false;
   bool stopped_ = false;
 };

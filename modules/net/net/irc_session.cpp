@@ -178,10 +178,10 @@ void irc_session::on_bytes(std::string_view bytes) {
                                 nick_.empty() ? "*" : nick_, protocol::describe(m.error())));
           break;
       }
-      return !closing() && !stopped();
+      return !closing() && !stopped() && spend_token();
     }
     handle(*m);
-    return !closing() && !stopped();
+    return !closing() && !stopped() && spend_token();
   });
   decoder_.shrink_if_empty();
 }
@@ -736,6 +736,12 @@ void irc_session::on_watchdog() {
       ping_sent_ ? settings_.ping_interval + settings_.ping_timeout - idle : settings_.ping_interval - idle;
   arm_watchdog(
       std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left), std::chrono::milliseconds(1)));
+}
+
+void irc_session::on_excess_flood() {
+  send_line(fmt::format("ERROR :Closing Link: {} (Excess Flood)", host_));
+  leave_everything("Excess Flood");
+  close_after_flush(limits_.close_timeout);
 }
 
 void irc_session::on_shutdown() {

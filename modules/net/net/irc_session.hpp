@@ -67,6 +67,8 @@ class irc_session final : public connection, public chat::member {
   void on_stop() override;
   void on_watchdog() override;
   void on_shutdown() override;
+  void on_excess_flood() override;
+  [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
 
   void handle(const message& m);
   void handle_registration(const message& m);

@@ -30,8 +30,21 @@ inline constexpr std::size_t kReadScratch = 64 * 1024;
 // they fit): asio passes at most 64 buffers to a single writev.
 inline constexpr std::size_t kMaxWriteBatch = 64;
 
+// Flood control (see flood.hpp): commands a client may send at once, and
+// commands per second after that; 0 per second turns it off. A paste of 20
+// lines, or the original benchmark's 25 messages, goes through at once.
+inline constexpr double kDefaultFloodBurst = 50;
+inline constexpr double kDefaultFloodRate = 10;
+
+// Bytes a throttled client may have waiting (read but not yet handled, plus
+// unread in the kernel) before it is disconnected for "Excess Flood".
+inline constexpr std::size_t kDefaultRecvQ = 64 * 1024;
+
 struct limits {
   std::size_t outbox_bytes = kDefaultOutboxLimit;
+  double flood_burst = kDefaultFloodBurst;
+  double flood_rate = kDefaultFloodRate;
+  std::size_t recvq_bytes = kDefaultRecvQ;
   std::chrono::milliseconds login_timeout = kDefaultLoginTimeout;
   std::chrono::milliseconds close_timeout = kDefaultCloseTimeout;
 };

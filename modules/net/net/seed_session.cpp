@@ -67,7 +67,7 @@ void seed_session::on_start() {
 void seed_session::on_bytes(std::string_view bytes) {
   auto ok = decoder_.consume(bytes, [this](std::string_view frame) {
     handle(frame);
-    return !closing() && !stopped();
+    return !closing() && !stopped() && spend_token();
   });
   if (!ok.has_value()) {
     spdlog::info("seed {}: {} (read {})", describe(remote()), protocol::describe(ok.error()), sample(bytes));
@@ -254,6 +254,10 @@ void seed_session::refuse(std::string_view text) {
   send_text(text);
   leave_chat();
   close_after_flush(limits_.close_timeout);
+}
+
+void seed_session::on_excess_flood() {
+  refuse(seed::kExcessFlood);
 }
 
 void seed_session::on_watchdog() {

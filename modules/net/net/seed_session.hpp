@@ -32,6 +32,8 @@ class seed_session final : public connection, public chat::member {
   void on_stop() override;
   void on_watchdog() override;
   void on_shutdown() override;
+  void on_excess_flood() override;
+  [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
 
   void handle(std::string_view data);
   void login(std::string_view data);

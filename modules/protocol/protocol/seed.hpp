@@ -60,7 +60,8 @@ class frame_decoder {
 
   // Decodes the buffered bytes followed by `bytes`, calling
   // `on_frame(payload) -> bool` for each complete frame until it returns
-  // false; a trailing partial frame stays buffered. With nothing buffered,
+  // false; whatever was not handed out (frames after a false, a trailing
+  // partial frame) stays buffered: consume("") resumes with it. With nothing buffered,
   // frames are decoded straight from `bytes` without a copy. Payload views
   // are valid during the call only. Returns the error of an invalid stream.
   template <class OnFrame>
@@ -97,7 +98,7 @@ tl::expected<void, errc> frame_decoder::consume(std::string_view bytes, OnFrame&
       const auto payload = (*decoded)->payload;
       bytes.remove_prefix((*decoded)->wire_size);
       if (!on_frame(payload)) {
-        return {};
+        break;  // what follows stays buffered for the next call
       }
     }
     if (!bytes.empty()) {
@@ -165,6 +166,7 @@ std::string name_taken_text(std::string_view name);
 inline constexpr std::string_view kLoginTimeout = "Error: login timed out";
 inline constexpr std::string_view kOutboxOverflow = "Error: too much unread data, disconnecting";
 inline constexpr std::string_view kServerShutdown = "Server is shutting down";
+inline constexpr std::string_view kExcessFlood = "Error: too many messages too fast, disconnecting";
 
 // Texts for what IRC users can do to the shared #lobby room.
 // "<old> is now known as <new>"
