@@ -216,6 +216,7 @@ start_server() {
     ours-t*)
       # Flood control and per-address limits off, as far as the peers allow theirs.
       "$CHAT_SERVER" --host 127.0.0.1 --irc-port "$PORT" --no-seed --threads "${name#ours-t}" --flood-rate 0 \
+        --max-connections-per-ip 0 --connect-rate 0 \
         --log-level warn >"$dir/server.log" 2>&1 &
       ;;
     ngircd)

@@ -87,6 +87,19 @@ int main(int argc, char** argv) {
   app.add_option("--max-recvq", cfg.lim.recvq_bytes,
                  "Bytes a throttled client may have waiting before it is disconnected (Excess Flood)")
       ->capture_default_str();
+  app.add_option("--max-connections", cfg.admit.max_connections,
+                 "Connections open at once (0: the open-file limit less a reserve)")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-ip", cfg.admit.max_per_address,
+                 "Connections open at once from one address (0: no cap)")
+      ->capture_default_str();
+  app.add_option("--connect-burst", cfg.admit.connect_burst, "New connections one address may open at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--connect-rate", cfg.admit.connect_rate,
+                 "New connections per second one address may open after its burst (0: no cap)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--login-timeout-ms", login_timeout_ms, "Time a new client has to send its username")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -120,7 +133,7 @@ int main(int argc, char** argv) {
         server.shutdown();
       }
     });
-    spdlog::info("running on {} threads", server.threads());
+    spdlog::info("running on {} threads, at most {} connections", server.threads(), server.max_connections());
     server.run();
     spdlog::info("stopped");
     return EXIT_SUCCESS;

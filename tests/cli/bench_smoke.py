@@ -13,7 +13,8 @@ from server_process import ServerProcess
 
 def main():
     server_bin, bench_bin = sys.argv[1], sys.argv[2]
-    server = ServerProcess(server_bin, "--flood-rate", "0")  # a load generator floods by design
+    # A load generator floods by design, all from one address.
+    server = ServerProcess(server_bin, "--flood-rate", "0", "--max-connections-per-ip", "0", "--connect-rate", "0")
     try:
         runs = [
             ["fanout", "--port", str(server.irc_port), "--clients", "50", "--senders", "5", "--duration", "1"],

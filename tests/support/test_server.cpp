@@ -13,6 +13,9 @@ net::server_config test_config(std::size_t threads) {
   cfg.shutdown_grace = std::chrono::milliseconds(1000);
   // Load tests send as fast as they can; the flood tests turn it back on.
   cfg.lim.flood_rate = 0;
+  // Every test client comes from 127.0.0.1: the admission tests set limits.
+  cfg.admit.max_per_address = 0;
+  cfg.admit.connect_rate = 0;
   return cfg;
 }
 

@@ -106,6 +106,7 @@ void connection::stop() {
   wake_.cancel();
   watchdog_.cancel();
   flood_timer_.cancel();
+  ticket_.reset();
   if (registry_ != nullptr) {
     registry_->remove(this);
   }

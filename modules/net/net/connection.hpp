@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/admission.hpp"
 #include "net/asio.hpp"
 #include "net/flood.hpp"
 #include "net/limits.hpp"
@@ -42,6 +43,9 @@ class connection : public std::enable_shared_from_this<connection> {
   // Posts an orderly shutdown to the strand: the front door says goodbye,
   // queued data is flushed, then the connection closes. Thread-safe.
   void request_shutdown(std::chrono::milliseconds grace);
+
+  // Keeps the connection's admission slot until it stops.
+  void hold(admission::ticket t) { ticket_ = std::move(t); }
 
   const strand& executor() const noexcept { return strand_; }
   const tcp::endpoint& remote() const noexcept { return remote_; }
@@ -100,6 +104,7 @@ class connection : public std::enable_shared_from_this<connection> {
   outbox outbox_;
   asio::steady_timer wake_;      // the writer's condition variable
   asio::steady_timer watchdog_;  // login and close deadlines
+  admission::ticket ticket_;
   token_bucket bucket_;
   asio::steady_timer flood_timer_;  // fake lag: the reader waits on it
   bool throttled_ = false;          // spend_token() ran out: input waits

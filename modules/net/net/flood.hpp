@@ -29,6 +29,20 @@ class token_bucket {
     return tokens_ >= 1.0;
   }
 
+  // True once idle long enough to hold a whole burst again.
+  [[nodiscard]] bool full(clock::time_point now) const noexcept {
+    return !enabled() || tokens_ + seconds(now - at_) * rate_ >= burst_;
+  }
+
+  // Spends a token if one is there: for rate-limiting something optional.
+  bool allow(clock::time_point now) noexcept {
+    if (!enabled()) return true;
+    refill(now);
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    return true;
+  }
+
   // Time until the next command may run (zero if it may now).
   [[nodiscard]] clock::duration wait_time(clock::time_point now) const noexcept {
     if (!enabled()) return clock::duration::zero();

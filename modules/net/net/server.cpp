@@ -2,6 +2,7 @@
 
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "net/irc_session.hpp"
 #include "net/log.hpp"
 #include "net/seed_session.hpp"
+#include "protocol/seed.hpp"
 
 namespace net {
 
@@ -49,31 +51,57 @@ void server::start() {
   if (cfg_.irc.created.empty()) {
     cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
   }
+  if (cfg_.admit.max_connections == 0) {
+    // Past the open-file limit accept() fails anyway; refusing with a reason
+    // a little earlier is kinder and leaves descriptors for everything else.
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+        lim.rlim_cur > 2 * kReservedDescriptors) {
+      cfg_.admit.max_connections = static_cast<std::size_t>(lim.rlim_cur) - kReservedDescriptors;
+    }
+  }
+  admission_ = std::make_shared<admission>(cfg_.admit);
   if (cfg_.seed_enabled) {
-    listen(seed_acceptor_, cfg_.seed_port, "seed-compatible", [this](tcp::socket s) {
-      std::make_shared<seed_session>(std::move(s), hub_, cfg_.lim, &registry_)->start();
-    });
+    listen(
+        seed_acceptor_, cfg_.seed_port, "seed-compatible",
+        [this](tcp::socket s, admission::ticket t) {
+          auto session = std::make_shared<seed_session>(std::move(s), hub_, cfg_.lim, &registry_);
+          session->hold(std::move(t));
+          session->start();
+        },
+        [](verdict v, const tcp::endpoint&) {
+          return protocol::seed::encode_frame(fmt::format("Error: {}", describe(v)));
+        });
   }
   if (cfg_.irc_enabled) {
-    listen(irc_acceptor_, cfg_.irc_port, "IRC", [this](tcp::socket s) {
-      std::make_shared<irc_session>(std::move(s), hub_, cfg_.irc, counts_, cfg_.lim, &registry_)->start();
-    });
+    listen(
+        irc_acceptor_, cfg_.irc_port, "IRC",
+        [this](tcp::socket s, admission::ticket t) {
+          auto session =
+              std::make_shared<irc_session>(std::move(s), hub_, cfg_.irc, counts_, cfg_.lim, &registry_);
+          session->hold(std::move(t));
+          session->start();
+        },
+        [](verdict v, const tcp::endpoint& peer) {
+          return fmt::format("ERROR :Closing Link: {} ({})\r\n", peer.address().to_string(), describe(v));
+        });
   }
 }
 
 void server::listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port, std::string_view what,
-                    std::function<void(tcp::socket)> make_session) {
+                    session_factory make_session, refusal refuse) {
   acceptor = std::make_unique<tcp::acceptor>(bind_acceptor(io_, cfg_.host, port));
   spdlog::info("{} listener on {}", what, describe(acceptor->local_endpoint()));
-  asio::co_spawn(accept_strand_, accept_loop(*acceptor, std::move(make_session)), [](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::critical("accept loop failed: {}", ex.what());
-      }
-    }
-  });
+  asio::co_spawn(accept_strand_, accept_loop(*acceptor, std::move(make_session), std::move(refuse)),
+                 [](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       spdlog::critical("accept loop failed: {}", ex.what());
+                     }
+                   }
+                 });
 }
 
 tcp::endpoint server::seed_endpoint() const {
@@ -83,8 +111,7 @@ tcp::endpoint server::irc_endpoint() const {
   return irc_acceptor_->local_endpoint();
 }
 
-template <class MakeSession>
-awaitable<void> server::accept_loop(tcp::acceptor& acceptor, MakeSession make_session) {
+awaitable<void> server::accept_loop(tcp::acceptor& acceptor, session_factory make_session, refusal refuse) {
   asio::steady_timer backoff(io_);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
@@ -100,10 +127,26 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, MakeSession make_se
       continue;
     }
     std::error_code ignored;
+    const auto peer = socket.remote_endpoint(ignored);
+    admission::ticket ticket;
+    if (const auto v = admission_->admit(peer.address(), std::chrono::steady_clock::now(), ticket);
+        v != verdict::admitted) {
+      // Say why in a few bytes the socket surely takes, then close: a refused
+      // client gets no session and no further attention.
+      if (refusal_log_.allow(std::chrono::steady_clock::now())) {
+        spdlog::info("refused {}: {}", describe(peer), describe(v));
+      }
+      const auto reason = refuse(v, peer);
+      socket.non_blocking(true, ignored);
+      socket.send(asio::buffer(reason), 0, ignored);
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
+      socket.close(ignored);
+      continue;
+    }
     // Chat lines are small and latency-bound: never wait for Nagle. The
     // writer gathers queued lines into one write instead.
     socket.set_option(tcp::no_delay(true), ignored);
-    make_session(std::move(socket));
+    make_session(std::move(socket), std::move(ticket));
   }
 }
 

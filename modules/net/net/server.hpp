@@ -15,8 +15,10 @@
 #include <asio/io_context.hpp>
 
 #include "chat/hub.hpp"
+#include "net/admission.hpp"
 #include "net/asio.hpp"
 #include "net/connection.hpp"
+#include "net/flood.hpp"
 #include "net/irc_session.hpp"
 #include "net/limits.hpp"
 
@@ -41,6 +43,7 @@ struct server_config {
   irc_settings irc;
   std::size_t threads = 0;  // 0: one per core
   limits lim;
+  admission_limits admit;
   std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace;
 };
 
@@ -73,13 +76,18 @@ class server {
   asio::io_context& context() noexcept { return io_; }
   chat::hub& hub() noexcept { return hub_; }
   std::size_t connections() const { return registry_.size(); }
+  // The connection cap in force (derived from the open-file limit when the
+  // configuration leaves it at 0).
+  std::size_t max_connections() const noexcept { return cfg_.admit.max_connections; }
   std::size_t threads() const noexcept { return threads_; }
 
  private:
-  template <class MakeSession>
-  awaitable<void> accept_loop(tcp::acceptor& acceptor, MakeSession make_session);
+  using session_factory = std::function<void(tcp::socket, admission::ticket)>;
+  // The bytes that tell a refused client why, in its protocol.
+  using refusal = std::function<std::string(verdict, const tcp::endpoint&)>;
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, session_factory make_session, refusal refuse);
   void listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port, std::string_view what,
-              std::function<void(tcp::socket)> make_session);
+              session_factory make_session, refusal refuse);
   awaitable<void> drain();
 
   server_config cfg_;
@@ -90,6 +98,10 @@ class server {
   std::unique_ptr<tcp::acceptor> seed_acceptor_;
   std::unique_ptr<tcp::acceptor> irc_acceptor_;
   server_counts counts_;
+  std::shared_ptr<admission> admission_;
+  // Refusals are logged at most 10 a second: a connection flood must not
+  // become a log flood. Used on accept_strand_ only.
+  token_bucket refusal_log_{10, 10, std::chrono::steady_clock::now()};
   strand accept_strand_;  // guards the acceptors: accept loops and their closing
   std::atomic<bool> shutting_down_{false};
 };
