@@ -1,22 +1,32 @@
-// chat-server: runs the chat server until SIGINT or SIGTERM.
+// chat-server: runs the chat server until SIGINT or SIGTERM; SIGHUP reloads
+// what can change while clients stay connected.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/strand.hpp>
 
 #include "net/server.hpp"
 
 namespace {
+
+constexpr const char* kDescription =
+    "Chat server: IRC, and a drop-in replacement for the seed Python chatroom server, on shared rooms.";
 
 // Connections are file descriptors: take every one the hard limit allows.
 void raise_fd_limit() {
@@ -32,9 +42,10 @@ void raise_fd_limit() {
   }
 }
 
-// The lines of a text file, without line ends.
-std::vector<std::string> read_lines(const std::string& path) {
+// The lines of a text file, without line ends; nullopt if it cannot be read.
+std::optional<std::vector<std::string>> read_lines(const std::string& path) {
   std::ifstream in(path);
+  if (!in) return std::nullopt;
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -43,35 +54,47 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Everything the command line and the configuration file say.
+struct options {
   net::server_config cfg;
   std::string log_level = "info";
-  long long login_timeout_ms = cfg.lim.login_timeout.count();
+  long long login_timeout_ms = net::kDefaultLoginTimeout.count();
+  bool no_seed = false;
+  bool no_irc = false;
+  std::string motd_file;
+  std::string password_file;
+  std::vector<std::string> opers;  // "name:password"
+  bool check_config = false;
+};
 
-  CLI::App app{
-      "Chat server: IRC, and a drop-in replacement for the seed Python chatroom server, on shared rooms."};
+void define_options(CLI::App& app, options& o) {
+  auto& cfg = o.cfg;
+  app.set_config("--config", "",
+                 "Read options from this file (TOML or INI, long option names as keys); flags given on the "
+                 "command line win. SIGHUP reloads it");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error, not ignored
+  app.add_flag("--check-config", o.check_config,
+               "Check the flags and the configuration file, say what is wrong or OK, and exit");
   app.add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
   app.add_option("--port,--seed-port", cfg.seed_port,
                  "Port of the seed-compatible listener (0: any free port)")
       ->capture_default_str();
   app.add_option("--irc-port", cfg.irc_port, "Port of the IRC listener (0: any free port)")
       ->capture_default_str();
-  bool no_seed = false;
-  bool no_irc = false;
-  app.add_flag("--no-seed", no_seed, "Do not open the seed-compatible listener");
-  app.add_flag("--no-irc", no_irc, "Do not open the IRC listener");
+  app.add_flag("--no-seed", o.no_seed, "Do not open the seed-compatible listener");
+  app.add_flag("--no-irc", o.no_irc, "Do not open the IRC listener");
   app.add_option("--server-name", cfg.irc.server_name, "Server name shown to IRC clients")
       ->capture_default_str();
   app.add_option("--network", cfg.irc.network, "Network name shown to IRC clients")->capture_default_str();
-  std::string motd_file;
-  app.add_option("--motd-file", motd_file, "Message of the day for IRC clients, one line per line")
+  app.add_option("--motd-file", o.motd_file, "Message of the day for IRC clients (reloaded by SIGHUP)")
       ->check(CLI::ExistingFile);
-  std::string password_file;
-  app.add_option("--password-file", password_file,
-                 "File whose first line is the IRC server password (PASS); none by default")
+  app.add_option(
+         "--password-file", o.password_file,
+         "File whose first line is the IRC server password (PASS); none by default (reloaded by SIGHUP)")
       ->check(CLI::ExistingFile);
+  app.add_option(
+      "--oper", o.opers,
+      "An IRC operator as NAME:PASSWORD, for OPER NAME PASSWORD; repeat for more (reloaded by SIGHUP)");
   app.add_option("--threads", cfg.threads, "Event-loop threads (0: one per core)")->capture_default_str();
   app.add_option("--max-outbox", cfg.lim.outbox_bytes,
                  "Bytes queued for one slow client before it is disconnected")
@@ -100,39 +123,144 @@ int main(int argc, char** argv) {
                  "New connections per second one address may open after its burst (0: no cap)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--login-timeout-ms", login_timeout_ms, "Time a new client has to send its username")
+  app.add_option("--login-timeout-ms", o.login_timeout_ms, "Time a new client has to send its username")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+  app.add_option("--log-level", o.log_level,
+                 "trace, debug, info, warn, error, critical or off (reloaded by SIGHUP)")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  CLI11_PARSE(app, argc, argv);
-  cfg.lim.login_timeout = std::chrono::milliseconds(login_timeout_ms);
-  cfg.seed_enabled = !no_seed;
-  cfg.irc_enabled = !no_irc;
-  if (!motd_file.empty()) cfg.irc.motd = read_lines(motd_file);
-  if (!password_file.empty()) {
-    auto lines = read_lines(password_file);
-    cfg.irc.password = lines.empty() ? std::string() : lines.front();
+}
+
+// Reads the files the options name and checks what CLI11 cannot: what is
+// wrong, or nothing.
+std::optional<std::string> complete(options& o) {
+  auto& cfg = o.cfg;
+  cfg.lim.login_timeout = std::chrono::milliseconds(o.login_timeout_ms);
+  cfg.seed_enabled = !o.no_seed;
+  cfg.irc_enabled = !o.no_irc;
+  std::error_code ec;
+  (void)asio::ip::make_address(cfg.host, ec);
+  if (ec) return "--host " + cfg.host + ": not an IP address";
+  if (!cfg.seed_enabled && !cfg.irc_enabled) return "--no-seed and --no-irc leave nothing to listen on";
+  if (cfg.seed_enabled && cfg.irc_enabled && cfg.seed_port != 0 && cfg.seed_port == cfg.irc_port) {
+    return "the seed and IRC listeners cannot share port " + std::to_string(cfg.seed_port);
+  }
+  if (!o.motd_file.empty()) {
+    auto lines = read_lines(o.motd_file);
+    if (!lines) return "--motd-file " + o.motd_file + ": cannot be read";
+    cfg.irc.motd = std::move(*lines);
+  }
+  if (!o.password_file.empty()) {
+    auto lines = read_lines(o.password_file);
+    if (!lines) return "--password-file " + o.password_file + ": cannot be read";
+    if (lines->empty() || lines->front().empty()) return "--password-file " + o.password_file + ": empty";
+    cfg.irc.password = lines->front();
+  }
+  for (const auto& entry : o.opers) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
+      return "--oper " + entry.substr(0, std::min(colon, entry.size())) + ": expected NAME:PASSWORD";
+    }
+    cfg.irc.opers.push_back({entry.substr(0, colon), entry.substr(colon + 1)});
+  }
+  return std::nullopt;
+}
+
+// Parses the command line (and the configuration file it names) afresh.
+std::variant<options, std::string> load(int argc, char** argv) {
+  options o;
+  CLI::App app{kDescription};
+  define_options(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return std::string(e.what());
+  }
+  if (auto problem = complete(o)) return *problem;
+  return o;
+}
+
+// SIGHUP and REHASH: reads the configuration again and applies what can
+// change while clients stay connected. What went wrong, or an empty string
+// (the old configuration stays then).
+std::string reload(int argc, char** argv, net::server& server) {
+  auto loaded = load(argc, argv);
+  if (auto* problem = std::get_if<std::string>(&loaded)) {
+    spdlog::error("reload failed, keeping the configuration: {}", *problem);
+    return *problem;
+  }
+  auto& o = std::get<options>(loaded);
+  server.reload({o.cfg.irc.motd, o.cfg.irc.password, o.cfg.irc.opers});
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+  spdlog::info("configuration reloaded: MOTD, password, {} operators, log level {}", o.cfg.irc.opers.size(),
+               o.log_level);
+  return {};
+}
+
+void watch_hangups(asio::signal_set& hup, int argc, char** argv, net::server& server) {
+  hup.async_wait([&hup, argc, argv, &server](std::error_code ec, int) {
+    if (ec) return;
+    spdlog::info("received SIGHUP");
+    reload(argc, argv, server);
+    watch_hangups(hup, argc, argv, server);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  {
+    CLI::App app{kDescription};
+    define_options(app, o);
+    CLI11_PARSE(app, argc, argv);
+  }
+  if (auto problem = complete(o)) {
+    std::fprintf(stderr, "chat-server: %s\n", problem->c_str());
+    return EXIT_FAILURE;
+  }
+  if (o.check_config) {
+    std::printf("chat-server: configuration OK\n");
+    return EXIT_SUCCESS;
   }
 
   auto logger = spdlog::stderr_color_mt("chat");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
   try {
     raise_fd_limit();
-    net::server server(cfg);
+    std::function<std::string()> rehash;
+    std::function<void()> die;
+    o.cfg.irc.rehash = [&rehash] { return rehash(); };
+    o.cfg.irc.die = [&die] { die(); };
+    net::server server(o.cfg);
     server.start();
 
-    asio::signal_set signals(server.context(), SIGINT, SIGTERM);
+    // The signal sets live on one strand; stopping cancels them there, so
+    // that nothing keeps the event loop running once clients are gone.
+    auto signal_strand = asio::make_strand(server.context());
+    asio::signal_set signals(signal_strand, SIGINT, SIGTERM);
+    asio::signal_set hup(signal_strand, SIGHUP);
+    auto stop = [&] {
+      server.shutdown();
+      asio::post(signal_strand, [&] {
+        std::error_code ignored;
+        signals.cancel(ignored);
+        hup.cancel(ignored);
+      });
+    };
+    rehash = [argc, argv, &server] { return reload(argc, argv, server); };
+    die = stop;
     signals.async_wait([&](std::error_code ec, int signo) {
       if (!ec) {
         spdlog::info("received signal {}", signo);
-        server.shutdown();
+        stop();
       }
     });
+    watch_hangups(hup, argc, argv, server);
     spdlog::info("running on {} threads, at most {} connections", server.threads(), server.max_connections());
     server.run();
     spdlog::info("stopped");

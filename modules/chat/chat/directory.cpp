@@ -1,5 +1,7 @@
 #include "chat/directory.hpp"
 
+#include <vector>
+
 #include "protocol/nick.hpp"
 
 namespace chat {
@@ -55,6 +57,19 @@ std::shared_ptr<member> directory::find(std::string_view nick) const {
     return it->second.owner.lock();
   }
   return nullptr;
+}
+
+void directory::for_each(const std::function<void(const std::shared_ptr<member>&)>& f) const {
+  std::vector<std::shared_ptr<member>> live;
+  {
+    const std::lock_guard lock(mutex_);
+    live.reserve(entries_.size());
+    for (const auto& [key, e] : entries_) {
+      if (!e.published) continue;
+      if (auto m = e.owner.lock()) live.push_back(std::move(m));
+    }
+  }
+  for (const auto& m : live) f(m);
 }
 
 std::size_t directory::size() const {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,9 @@ class directory {
   std::shared_ptr<member> find(std::string_view nick) const;
 
   std::size_t size() const;
+
+  // Calls `f` with every published member (outside the lock).
+  void for_each(const std::function<void(const std::shared_ptr<member>&)>& f) const;
 
  private:
   struct entry {

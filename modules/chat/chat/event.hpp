@@ -32,6 +32,8 @@ enum class event_kind {
   ban_list,         // answer to `from`: `args` are the ban masks of `room`
   invited,          // `from` invites `target` to `room` (delivered to both)
   notice,           // a server notice with `text` (e.g. shutdown)
+  killed,           // operator `from` disconnects the receiving member; `text` is the reason
+  wallops,          // operator `from` says `text` to every operator (and IRC users with +w)
   error,            // a request of `from` failed: `code`, about `text` (and `room`)
 };
 

@@ -108,7 +108,7 @@ irc_session::irc_session(tcp::socket socket, chat::hub& hub, const irc_settings&
       settings_(settings),
       counts_(counts),
       host_(remote().address().to_string()),
-      pass_ok_(settings.password.empty()),
+      pass_ok_(settings.live->get()->password.empty()),
       last_input_(std::chrono::steady_clock::now()) {}
 
 std::shared_ptr<irc_session> irc_session::self() {
@@ -218,6 +218,11 @@ void irc_session::handle(const message& m) {
   if (cmd == "MODE") return cmd_mode(m);
   if (cmd == "KICK") return cmd_kick(m);
   if (cmd == "INVITE") return cmd_invite(m);
+  if (cmd == "OPER") return cmd_oper(m);
+  if (cmd == "KILL") return cmd_kill(m);
+  if (cmd == "WALLOPS") return cmd_wallops(m);
+  if (cmd == "REHASH") return cmd_rehash();
+  if (cmd == "DIE") return cmd_die();
   if (cmd == "TIME") {
     return numeric("391", {settings_.server_name, format_time(std::chrono::system_clock::now())});
   }
@@ -289,7 +294,8 @@ void irc_session::handle_cap(const message& m) {
 void irc_session::handle_registration(const message& m) {
   if (m.command == "PASS") {
     if (m.params.empty()) return numeric("461", {"PASS", "Not enough parameters"});
-    pass_ok_ = settings_.password.empty() || same_secret(m.params[0], settings_.password);
+    const auto live = settings_.live->get();
+    pass_ok_ = live->password.empty() || same_secret(m.params[0], live->password);
     return;
   }
   if (m.command == "NICK") {
@@ -610,9 +616,10 @@ void irc_session::cmd_lusers() {
 }
 
 void irc_session::cmd_motd() {
-  if (settings_.motd.empty()) return numeric("422", {"MOTD File is missing"});
+  const auto live = settings_.live->get();
+  if (live->motd.empty()) return numeric("422", {"MOTD File is missing"});
   numeric("375", {fmt::format("- {} Message of the day - ", settings_.server_name)});
-  for (const auto& line : settings_.motd) numeric("372", {"- " + line});
+  for (const auto& line : live->motd) numeric("372", {"- " + line});
   numeric("376", {"End of /MOTD command"});
 }
 
@@ -623,7 +630,40 @@ void irc_session::cmd_mode(const message& m) {
     if (protocol::fold_nick(target) != protocol::fold_nick(nick_)) {
       return numeric("502", {"Can't change mode for other users"});
     }
-    return numeric("221", {"+"});
+    if (m.params.size() > 1) {
+      // +w and -w; -o gives up operator status (only OPER grants it).
+      bool add = true;
+      std::string applied;
+      char applied_sign = 0;
+      bool unknown = false;
+      for (const char c : m.params[1]) {
+        if (c == '+' || c == '-') {
+          add = c == '+';
+          continue;
+        }
+        bool changed = false;
+        if (c == 'w') {
+          changed = wallops_.exchange(add) != add;
+        } else if (c == 'o') {
+          changed = !add && oper_.exchange(false);
+        } else if (c != 'i') {
+          unknown = true;
+          continue;
+        }
+        if (!changed) continue;
+        const char sign = add ? '+' : '-';
+        if (sign != applied_sign) applied += sign;
+        applied_sign = sign;
+        applied += c;
+      }
+      if (unknown) numeric("501", {"Unknown MODE flag"});
+      if (!applied.empty()) send_line(fmt::format(":{} MODE {} :{}", nick_, nick_, applied));
+      return;
+    }
+    std::string modes = "+";
+    if (oper_) modes += 'o';
+    if (wallops_) modes += 'w';
+    return numeric("221", {modes});
   }
   auto r = hub_.find_room(target);
   if (!r) return numeric("403", {target, "No such channel"});
@@ -678,6 +718,87 @@ void irc_session::cmd_quit(const message& m) {
   leave_everything(reason);
   quitting_ = true;
   close_after_flush(limits_.close_timeout);
+}
+
+// ---- Operators -----------------------------------------------------------------
+
+bool irc_session::require_oper() {
+  if (oper_) return true;
+  numeric("481", {"Permission Denied- You're not an IRC operator"});
+  return false;
+}
+
+void irc_session::cmd_oper(const message& m) {
+  if (m.params.size() < 2) return numeric("461", {"OPER", "Not enough parameters"});
+  const auto live = settings_.live->get();
+  // Every entry is compared, so the answer's timing says nothing of names.
+  bool ok = false;
+  for (const auto& o : live->opers) {
+    const bool name_ok = same_secret(m.params[0], o.name);
+    const bool password_ok = same_secret(m.params[1], o.password);
+    ok = ok || (name_ok && password_ok);
+  }
+  if (!ok) {
+    spdlog::warn("irc {}: {} failed OPER as {}", describe(remote()), nick_, sample(m.params[0]));
+    return numeric("464", {"Password incorrect"});
+  }
+  spdlog::info("irc {}: {} is now an operator ({})", describe(remote()), nick_, sample(m.params[0]));
+  oper_ = true;
+  wallops_ = true;
+  numeric("381", {"You are now an IRC operator"});
+  send_line(fmt::format(":{} MODE {} :+ow", nick_, nick_));
+}
+
+void irc_session::cmd_kill(const message& m) {
+  if (!require_oper()) return;
+  if (m.params.size() < 2) return numeric("461", {"KILL", "Not enough parameters"});
+  auto target = hub_.directory().find(m.params[0]);
+  if (!target) return numeric("401", {m.params[0], "No such nick/channel"});
+  spdlog::info("irc {}: {} kills {} ({})", describe(remote()), nick_, m.params[0], sample(m.params[1], 100));
+  auto ev = chat::new_event(chat::event_kind::killed, {}, nick_, this);
+  ev->source = source();
+  ev->text = clip(m.params[1], protocol::kMaxTopicLength);
+  target->deliver(ev);
+}
+
+void irc_session::cmd_wallops(const message& m) {
+  if (!require_oper()) return;
+  if (m.params.empty() || m.params[0].empty()) return numeric("461", {"WALLOPS", "Not enough parameters"});
+  auto ev = chat::new_event(chat::event_kind::wallops, {}, nick_, this);
+  ev->source = source();
+  ev->text = m.params[0];
+  hub_.directory().for_each([&](const std::shared_ptr<chat::member>& who) { who->deliver(ev); });
+}
+
+void irc_session::cmd_rehash() {
+  if (!require_oper()) return;
+  if (!settings_.rehash) return numeric("382", {"-", "Rehashing is not available"});
+  spdlog::info("irc {}: {} asked for REHASH", describe(remote()), nick_);
+  const auto problem = settings_.rehash();
+  if (!problem.empty()) {
+    send_line(fmt::format(":{} NOTICE {} :REHASH failed, the old configuration stays: {}",
+                          settings_.server_name, nick_, problem));
+    return;
+  }
+  numeric("382", {"configuration", "Rehashing"});
+}
+
+void irc_session::cmd_die() {
+  if (!require_oper()) return;
+  if (!settings_.die) return numeric("481", {"Permission Denied- DIE is not available"});
+  spdlog::warn("irc {}: {} asked the server to DIE", describe(remote()), nick_);
+  settings_.die();
+}
+
+void irc_session::killed(const std::string& by, const std::string& reason) {
+  asio::post(executor(), [self = self(), by, reason] {
+    if (self->quitting_ || self->stopped()) return;
+    const auto why = fmt::format("Killed ({} ({}))", by, reason);
+    self->send_line(fmt::format("ERROR :Closing Link: {} ({})", self->host_, why));
+    self->leave_everything(why);
+    self->quitting_ = true;
+    self->close_after_flush(self->limits_.close_timeout);
+  });
 }
 
 void irc_session::leave_everything(std::string_view reason) {
@@ -933,6 +1054,13 @@ void irc_session::deliver(const chat::event_ptr& ev) {
     }
     case event_kind::notice:
       send_bytes(fmt::format(":{} NOTICE * :{}\r\n", settings_.server_name, ev->text));
+      return;
+    case event_kind::killed:
+      killed(ev->from, ev->text);
+      return;
+    case event_kind::wallops:
+      if (oper_ || wallops_)
+        send(cached([&] { return fmt::format(":{} WALLOPS :{}\r\n", ev->source, ev->text); }));
       return;
     case event_kind::error:
       deliver_error(*ev);

@@ -31,13 +31,55 @@ inline constexpr std::chrono::milliseconds kDefaultPingTimeout{60'000};
 // Time from connecting to finishing registration (NICK, USER, CAP END).
 inline constexpr std::chrono::milliseconds kDefaultRegistrationTimeout{30'000};
 
-// What every IRC session of a server shares. Immutable while sessions run.
+// An IRC operator's name and password (OPER), from the configuration.
+struct oper_credential {
+  std::string name;
+  std::string password;
+  friend bool operator==(const oper_credential&, const oper_credential&) = default;
+};
+
+// What a reload (SIGHUP, or an operator's REHASH) may change while sessions
+// run. Sessions take a snapshot when they need it.
+struct irc_reloadable {
+  std::vector<std::string> motd;  // empty: 422 ERR_NOMOTD
+  std::string password;           // empty: no PASS needed
+  std::vector<oper_credential> opers;
+};
+
+// Guarded by its mutex: read by sessions on any strand, replaced by reloads.
+class live_settings {
+ public:
+  std::shared_ptr<const irc_reloadable> get() const {
+    const std::lock_guard lock(mutex_);
+    return current_;
+  }
+  void set(irc_reloadable next) {
+    auto fresh = std::make_shared<const irc_reloadable>(std::move(next));
+    const std::lock_guard lock(mutex_);
+    current_ = std::move(fresh);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const irc_reloadable> current_ = std::make_shared<const irc_reloadable>();
+};
+
+// What every IRC session of a server shares. Immutable while sessions run,
+// but for `live`.
 struct irc_settings {
   std::string server_name = "chat.server";
   std::string network = "ChatNet";
   std::string version = "chat-0.1.0";
+  // Initial values of what `live` holds; server::start() copies them there.
   std::vector<std::string> motd;  // empty: 422 ERR_NOMOTD
   std::string password;           // empty: no PASS needed
+  std::vector<oper_credential> opers;
+  std::shared_ptr<live_settings> live = std::make_shared<live_settings>();
+  // Operator commands that reach beyond the sessions, provided by the
+  // program: REHASH returns an empty string or what went wrong; DIE stops
+  // the server gracefully. Either may be empty (the command is refused).
+  std::function<std::string()> rehash;
+  std::function<void()> die;
   std::chrono::milliseconds ping_interval = kDefaultPingInterval;
   std::chrono::milliseconds ping_timeout = kDefaultPingTimeout;
   std::chrono::milliseconds registration_timeout = kDefaultRegistrationTimeout;
@@ -93,6 +135,15 @@ class irc_session final : public connection, public chat::member {
   void cmd_kick(const message& m);
   void cmd_invite(const message& m);
   void cmd_quit(const message& m);
+  void cmd_oper(const message& m);
+  void cmd_kill(const message& m);
+  void cmd_wallops(const message& m);
+  void cmd_rehash();
+  void cmd_die();
+  // False (after 481) unless this user is an IRC operator.
+  bool require_oper();
+  // The operator `by` disconnects this session (from any thread).
+  void killed(const std::string& by, const std::string& reason);
 
   void join_room(const std::string& name, const std::string& key);
   // Parts every room (JOIN 0), or quits them all and frees the nick.
@@ -136,6 +187,9 @@ class irc_session final : public connection, public chat::member {
   std::atomic<bool> server_time_{false};
   std::atomic<bool> message_tags_{false};
   std::atomic<bool> multi_prefix_{false};
+  // User modes: written on the strand, read by deliver() anywhere.
+  std::atomic<bool> oper_{false};                 // +o, by OPER only
+  std::atomic<bool> wallops_{false};              // +w, receives WALLOPS
   std::array<chat::event_ptr, 8> recent_shared_;  // quit/nick events already shown
   std::size_t recent_next_ = 0;
 };

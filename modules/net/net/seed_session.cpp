@@ -200,6 +200,10 @@ void seed_session::deliver(const chat::event_ptr& ev) {
     case event_kind::error:
       deliver_error(*ev);
       break;
+    case event_kind::killed:
+      kicked_out(seed::killed_text(ev->from, ev->text));
+      break;
+    case event_kind::wallops:
     case event_kind::names_reply:
     case event_kind::channel_state:
     case event_kind::topic_changed:

@@ -61,6 +61,7 @@ void server::start() {
     }
   }
   admission_ = std::make_shared<admission>(cfg_.admit);
+  cfg_.irc.live->set({cfg_.irc.motd, cfg_.irc.password, cfg_.irc.opers});
   if (cfg_.seed_enabled) {
     listen(
         seed_acceptor_, cfg_.seed_port, "seed-compatible",

@@ -69,6 +69,10 @@ class server {
   // shutdown() has finished.
   void run();
 
+  // Replaces what can change while clients stay connected (MOTD, password,
+  // operators). Thread-safe.
+  void reload(irc_reloadable next) { cfg_.irc.live->set(std::move(next)); }
+
   // Stops accepting, says goodbye to every client, flushes their outboxes
   // within the grace period, then lets run() return. Thread-safe, idempotent.
   void shutdown();

@@ -253,6 +253,10 @@ std::string nick_changed_text(std::string_view old_nick, std::string_view new_ni
   return concat({old_nick, " is now known as ", new_nick});
 }
 
+std::string killed_text(std::string_view by, std::string_view reason) {
+  return concat({"You were disconnected by ", by, ": ", reason});
+}
+
 std::string kicked_text(std::string_view by, std::string_view reason) {
   if (reason.empty()) {
     return concat({"You were kicked from the chat by ", by});

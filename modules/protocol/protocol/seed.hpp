@@ -173,6 +173,8 @@ inline constexpr std::string_view kExcessFlood = "Error: too many messages too f
 std::string nick_changed_text(std::string_view old_nick, std::string_view new_nick);
 // "You were kicked from the chat by <by>" plus ": <reason>" when there is one.
 std::string kicked_text(std::string_view by, std::string_view reason);
+// "You were disconnected by <by>: <reason>" (an IRC operator's KILL).
+std::string killed_text(std::string_view by, std::string_view reason);
 inline constexpr std::string_view kCannotSend =
     "Error: you cannot send to the chat now (moderated or banned)";
 inline constexpr std::string_view kBanned = "Error: you are banned from the chat";
