@@ -1,5 +1,7 @@
 #include "client/app.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,6 +10,7 @@
 
 #include <asio/connect.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ssl/host_name_verification.hpp>
 #include <asio/write.hpp>
 
 #include "core/input.hpp"
@@ -88,7 +91,15 @@ app::app(asio::io_context& io, app_options options)
       look_(colour_wanted(::isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"), std::getenv("TERM"))),
       term_(terminal::open(io.get_executor())),
       wake_writer_(io, asio::steady_timer::time_point::max()) {
-  if (options_.port.empty()) options_.port = options_.seed ? "1234" : "6667";
+  if (options_.port.empty()) options_.port = options_.seed ? "1234" : (options_.tls ? "6697" : "6667");
+  if (options_.tls) {
+    tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(tls_context_->native_handle(), TLS1_2_VERSION);
+    tls_context_->set_default_verify_paths();
+    if (!options_.tls_ca.empty())
+      tls_context_->load_verify_file(options_.tls_ca);  // throws: an edge, at start
+    tls_context_->set_verify_mode(options_.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
+  }
 }
 
 void app::show(std::string_view line) {
@@ -99,10 +110,7 @@ void app::apply(effects&& e) {
   for (const auto& line : e.show) show(line);
   if (e.prompt) term_->set_prompt(*e.prompt);
   if (e.relogin) relogin_ = true;
-  if (e.registered) {
-    registered_ = true;
-    ever_registered_ = true;
-  }
+  if (e.registered) registered_ = true;
   if (!e.send.empty()) {
     outgoing_ += e.send;
     wake_writer_.cancel();
@@ -117,25 +125,60 @@ void app::resized() {
   term_->resized();
 }
 
-net::awaitable<std::error_code> app::connect(tcp::socket& socket) {
+net::awaitable<std::string> app::connect(tcp::socket& socket) {
+  tls_.reset();
   tcp::resolver resolver(io_);
   auto [rec, endpoints] = co_await resolver.async_resolve(options_.host, options_.port, use_nothrow);
-  if (rec) co_return rec;
+  if (rec) co_return rec.message();
   asio::steady_timer deadline(io_, kConnectTimeout);
   auto result =
       co_await (asio::async_connect(socket, endpoints, use_nothrow) || deadline.async_wait(use_nothrow));
-  if (result.index() == 1) co_return std::make_error_code(std::errc::timed_out);
+  if (result.index() == 1) co_return std::make_error_code(std::errc::timed_out).message();
   auto [ec, endpoint] = std::get<0>(result);
-  if (ec) co_return ec;
+  if (ec) co_return ec.message();
   std::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  co_return std::error_code{};
+  if (!tls_context_) co_return std::string();
+
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket, *tls_context_);
+  std::error_code not_ip;
+  (void)asio::ip::make_address(options_.host, not_ip);
+  if (not_ip) {
+    // SNI, for names only (RFC 6066). SSL_set_tlsext_host_name is a macro with a C cast.
+    SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(options_.host.c_str()));
+  }
+  auto wrong_name =
+      std::make_shared<bool>(false);  // the stream keeps the callback: no reference to this frame
+  if (!options_.insecure) {
+    tls_->set_verify_callback([wrong_name, check = asio::ssl::host_name_verification(options_.host)](
+                                  bool preverified, asio::ssl::verify_context& ctx) mutable {
+      const bool ok = check(preverified, ctx);
+      if (preverified && !ok) *wrong_name = true;  // a trusted chain, but for another name
+      return ok;
+    });
+  }
+  asio::steady_timer handshake_deadline(io_, kConnectTimeout);
+  auto shake = co_await (tls_->async_handshake(asio::ssl::stream_base::client, use_nothrow) ||
+                         handshake_deadline.async_wait(use_nothrow));
+  if (shake.index() == 1) co_return "TLS handshake timed out";
+  if (auto [hec] = std::get<0>(shake); hec) {
+    if (*wrong_name) co_return "the server's certificate is not for " + options_.host;
+    const long verify = SSL_get_verify_result(tls_->native_handle());
+    if (verify != X509_V_OK) {
+      co_return std::string("the server's certificate is not trusted: ") +
+          X509_verify_cert_error_string(verify);
+    }
+    co_return "TLS handshake failed: " + hec.message();
+  }
+  co_return std::string();
 }
 
 net::awaitable<void> app::read_loop(tcp::socket& socket) {
   char chunk[16384];
   for (;;) {
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_nothrow);
+    auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(chunk), use_nothrow)
+                        : co_await socket.async_read_some(asio::buffer(chunk), use_nothrow);
     if (n > 0) apply(machine_->on_bytes(std::string_view(chunk, n)));
     if (machine_->failed()) {
       lost_reason_ = "invalid data from the server";
@@ -168,8 +211,10 @@ net::awaitable<void> app::write_loop(tcp::socket& socket) {
   for (;;) {
     if (outgoing_.empty()) {
       if (machine_->quitting()) {
+        // A half-close tells the server we are done (QUIT and !logout went
+        // first). Over TLS the server closes after the goodbye instead.
         std::error_code ignored;
-        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        if (!tls_) socket.shutdown(tcp::socket::shutdown_send, ignored);
         // Nothing more to write; wait to be cancelled.
         asio::steady_timer forever(io_, asio::steady_timer::time_point::max());
         co_await forever.async_wait(use_nothrow);
@@ -182,7 +227,8 @@ net::awaitable<void> app::write_loop(tcp::socket& socket) {
       continue;
     }
     auto data = std::exchange(outgoing_, {});
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(data), use_nothrow);
+    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(data), use_nothrow)
+                        : co_await asio::async_write(socket, asio::buffer(data), use_nothrow);
     if (ec) {
       lost_reason_ = ec.message();
       co_return;
@@ -242,22 +288,23 @@ net::awaitable<int> app::run() {
   bool ever_connected = false;
   for (;;) {
     tcp::socket socket(io_);
-    const auto ec = co_await connect(socket);
-    if (ec) {
+    const auto problem = co_await connect(socket);
+    if (!problem.empty()) {
       if (!ever_connected) {
         term_->restore();
         std::fprintf(stderr, "chat-client: cannot connect to %s port %s: %s\n", options_.host.c_str(),
-                     options_.port.c_str(), ec.message().c_str());
+                     options_.port.c_str(), problem.c_str());
         co_return 1;
       }
-      show(look_.strong("Cannot reconnect: " + ec.message() + ".") +
+      show(look_.strong("Cannot reconnect: " + problem + ".") +
            look_.dim(" Next try in " + in_seconds(delay) + "."));
     } else {
       ever_connected = true;
       co_await session(socket);
       if (machine_->quitting()) {
         term_->restore();
-        co_return ever_registered_ ? 0 : 1;
+        // A refused name that was never replaced is a failure; leaving is not.
+        co_return machine_->awaiting_nick() ? 1 : 0;
       }
       if (std::exchange(relogin_, false)) {
         // The server refused the name and closed: ask, then connect again at once.

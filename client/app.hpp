@@ -9,6 +9,8 @@
 #include <string>
 
 #include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 
 #include "client/terminal.hpp"
 #include "core/effects.hpp"
@@ -33,6 +35,9 @@ struct app_options {
   std::string room = "#lobby";
   std::string password;
   bool reconnect = true;
+  bool tls = false;
+  std::string tls_ca;     // a CA file to trust besides the system's
+  bool insecure = false;  // skip certificate verification (warned about)
   std::chrono::milliseconds first_retry = kFirstRetry;
 };
 
@@ -61,7 +66,8 @@ class app {
   void resized();
 
  private:
-  net::awaitable<std::error_code> connect(net::tcp::socket& socket);
+  // Connects (and shakes hands over TLS); an empty error or a one-line reason.
+  net::awaitable<std::string> connect(net::tcp::socket& socket);
   net::awaitable<void> session(net::tcp::socket& socket);
   net::awaitable<void> read_loop(net::tcp::socket& socket);
   net::awaitable<void> input_loop();
@@ -72,6 +78,8 @@ class app {
   void show(std::string_view line);
 
   asio::io_context& io_;
+  std::unique_ptr<asio::ssl::context> tls_context_;            // with --tls
+  std::unique_ptr<asio::ssl::stream<net::tcp::socket&>> tls_;  // the current connection's, with --tls
   app_options options_;
   style look_;
   std::unique_ptr<terminal> term_;
@@ -79,8 +87,7 @@ class app {
   std::string outgoing_;
   asio::steady_timer wake_writer_;
   bool registered_ = false;  // in the current connection
-  bool ever_registered_ = false;
-  bool relogin_ = false;  // the server refused the name: reconnect at once with a new one
+  bool relogin_ = false;     // the server refused the name: reconnect at once with a new one
   std::string lost_reason_;
 };
 

@@ -41,8 +41,26 @@ int main(int argc, char** argv) {
   cli.add_option("--password-file", password_file, "File holding the IRC server password (PASS)")
       ->check(CLI::ExistingFile);
   cli.add_flag("!--no-reconnect", options.reconnect, "Exit when the connection is lost instead of retrying");
+  cli.add_flag(
+      "--tls", options.tls,
+      "Connect over TLS (default port 6697), verifying the certificate and host name against the system's "
+      "CAs");
+  cli.add_option("--tls-ca", options.tls_ca, "Also trust this CA certificate file (PEM), e.g. a private CA")
+      ->check(CLI::ExistingFile);
+  cli.add_flag("--insecure", options.insecure,
+               "With --tls: do not verify the certificate (anyone in between can read and change the chat)");
   CLI11_PARSE(cli, argc, argv);
 
+  if (options.insecure && options.tls) {
+    std::fprintf(
+        stderr,
+        "chat-client: warning: --insecure: the server's certificate is not checked; anyone in between can "
+        "read and change the conversation\n");
+  }
+  if ((options.insecure || !options.tls_ca.empty()) && !options.tls) {
+    std::fprintf(stderr, "chat-client: --insecure and --tls-ca need --tls\n");
+    return EXIT_FAILURE;
+  }
   if (!password_file.empty()) {
     std::ifstream in(password_file);
     std::getline(in, options.password);

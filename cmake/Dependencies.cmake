@@ -6,6 +6,7 @@ find_package(tl-expected 1.0 REQUIRED)
 find_package(fmt 9 REQUIRED)
 find_package(spdlog 1.10 REQUIRED)
 find_package(CLI11 2.1 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
 
 # Standalone asio is header-only and ships no CMake package: wrap it in an
 # interface target so its settings live in one place.
@@ -24,6 +25,11 @@ target_compile_definitions(
             ASIO_HAS_CO_AWAIT
             ASIO_HAS_STD_COROUTINE)
 target_link_libraries(asio INTERFACE Threads::Threads)
+
+# asio's TLS streams, over OpenSSL.
+add_library(asio_ssl INTERFACE)
+add_library(chat::asio_ssl ALIAS asio_ssl)
+target_link_libraries(asio_ssl INTERFACE asio OpenSSL::SSL OpenSSL::Crypto)
 
 if(CHAT_BUILD_TESTS)
   find_package(Catch2 2.13 REQUIRED)

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libasio-dev libexpected-dev catch2 libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev
-  libreadline-dev
+  libreadline-dev libssl-dev openssl
   clang-format python3 python3-irc python3-pyte ngircd
   clang libclang-rt-14-dev
 )

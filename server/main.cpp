@@ -95,6 +95,16 @@ void define_options(CLI::App& app, options& o) {
   app.add_option(
       "--oper", o.opers,
       "An IRC operator as NAME:PASSWORD, for OPER NAME PASSWORD; repeat for more (reloaded by SIGHUP)");
+  app.add_option("--tls-cert", cfg.tls.cert_file,
+                 "Certificate chain (PEM) for the TLS listeners; with --tls-key, opens IRC over TLS "
+                 "(reloaded by SIGHUP)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", cfg.tls.key_file, "Private key (PEM) of --tls-cert (reloaded by SIGHUP)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--irc-tls-port", cfg.irc_tls_port, "Port of the IRC listener over TLS (0: any free port)")
+      ->capture_default_str();
+  app.add_option("--seed-tls-port", cfg.seed_tls_port,
+                 "Port of a seed-compatible listener over TLS (none unless given; 0: any free port)");
   app.add_option("--threads", cfg.threads, "Event-loop threads (0: one per core)")->capture_default_str();
   app.add_option("--max-outbox", cfg.lim.outbox_bytes,
                  "Bytes queued for one slow client before it is disconnected")
@@ -146,6 +156,11 @@ std::optional<std::string> complete(options& o) {
   if (cfg.seed_enabled && cfg.irc_enabled && cfg.seed_port != 0 && cfg.seed_port == cfg.irc_port) {
     return "the seed and IRC listeners cannot share port " + std::to_string(cfg.seed_port);
   }
+  if (cfg.tls.cert_file.empty() != cfg.tls.key_file.empty()) return "--tls-cert and --tls-key go together";
+  if (cfg.tls.enabled()) {
+    if (auto context = net::make_server_context(cfg.tls); !context) return "TLS: " + context.error();
+  }
+  if (cfg.seed_tls_port && !cfg.tls.enabled()) return "--seed-tls-port needs --tls-cert and --tls-key";
   if (!o.motd_file.empty()) {
     auto lines = read_lines(o.motd_file);
     if (!lines) return "--motd-file " + o.motd_file + ": cannot be read";
@@ -191,6 +206,10 @@ std::string reload(int argc, char** argv, net::server& server) {
     return *problem;
   }
   auto& o = std::get<options>(loaded);
+  if (auto problem = server.reload_tls(o.cfg.tls); !problem.empty()) {
+    spdlog::error("reload failed, keeping the configuration: TLS: {}", problem);
+    return "TLS: " + problem;
+  }
   server.reload({o.cfg.irc.motd, o.cfg.irc.password, o.cfg.irc.opers});
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   spdlog::info("configuration reloaded: MOTD, password, {} operators, log level {}", o.cfg.irc.opers.size(),

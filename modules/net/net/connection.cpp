@@ -154,6 +154,14 @@ std::span<char> read_scratch() {
 
 awaitable<void> connection::reader() {
   on_start();
+  if (tls_) {
+    co_await tls_reader();
+  } else {
+    co_await plain_reader();
+  }
+}
+
+awaitable<void> connection::plain_reader() {
   std::error_code ec;
   socket_.non_blocking(true, ec);
   while (!ec && !stopped_) {
@@ -173,33 +181,67 @@ awaitable<void> connection::reader() {
     if (!ec && !closing_) {
       on_bytes(std::string_view(scratch.data(), n));
     }
-    // Fake lag: the rest of the input waits in the decoder (and the kernel)
-    // until the bucket allows the next command.
-    while (throttled_ && !stopped_ && !closing_) {
-      std::error_code aec;
-      const std::size_t unread = socket_.available(aec);
-      if (pending_input() + unread > limits_.recvq_bytes) {
-        spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting",
-                     remote_.address().to_string(), pending_input() + unread);
-        on_excess_flood();
-        break;
-      }
-      flood_timer_.expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
-      co_await flood_timer_.async_wait(use_nothrow);
-      throttled_ = false;
-      if (!stopped_ && !closing_) {
-        on_bytes({});
-      }
-    }
+    co_await throttle();
   }
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
     spdlog::debug("connection {}: {}", remote_.address().to_string(), ec.message());
   }
 }
 
+awaitable<void> connection::tls_reader() {
+  // The handshake runs under the login watchdog that on_start() armed.
+  auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_nothrow);
+  if (hec) {
+    spdlog::info("connection {}: TLS handshake failed: {}", remote_.address().to_string(), hec.message());
+    co_return;
+  }
+  // Decryption writes into the buffer while the coroutine is suspended, so
+  // TLS connections read into a buffer of their own, not the thread's.
+  std::vector<char> buffer(kTlsReadBuffer);
+  std::error_code ec;
+  while (!ec && !stopped_) {
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(buffer), use_nothrow);
+    if (n > 0 && !closing_) {
+      on_bytes(std::string_view(buffer.data(), n));
+    }
+    co_await throttle();
+  }
+  if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
+    spdlog::debug("connection {}: {}", remote_.address().to_string(), ec.message());
+  }
+}
+
+awaitable<void> connection::throttle() {
+  // The rest of the input waits in the decoder (and the kernel) until the
+  // bucket allows the next command.
+  while (throttled_ && !stopped_ && !closing_) {
+    std::error_code aec;
+    const std::size_t unread = socket_.available(aec);
+    if (pending_input() + unread > limits_.recvq_bytes) {
+      spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting",
+                   remote_.address().to_string(), pending_input() + unread);
+      on_excess_flood();
+      break;
+    }
+    flood_timer_.expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
+    co_await flood_timer_.async_wait(use_nothrow);
+    throttled_ = false;
+    if (!stopped_ && !closing_) {
+      on_bytes({});
+    }
+  }
+}
+
+void connection::secure_with(std::shared_ptr<asio::ssl::context> context) {
+  tls_context_ = std::move(context);
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+}
+
 awaitable<void> connection::writer() {
   std::vector<payload> batch;
   std::vector<asio::const_buffer> buffers;
+  std::string joined;  // TLS only
   for (;;) {
     batch.clear();
     const auto taken = outbox_.take(batch, kMaxWriteBatch);
@@ -220,7 +262,16 @@ awaitable<void> connection::writer() {
       buffers.emplace_back(asio::buffer(*p));
       bytes += p->size();
     }
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_nothrow);
+    std::error_code ec;
+    if (tls_) {
+      // One TLS record for the batch rather than one per message.
+      joined.clear();
+      joined.reserve(bytes);
+      for (const auto& p : batch) joined += *p;
+      std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, asio::buffer(joined), use_nothrow);
+    } else {
+      std::tie(ec, std::ignore) = co_await asio::async_write(socket_, buffers, use_nothrow);
+    }
     outbox_.written(bytes);
     if (ec) {
       stop();
@@ -230,6 +281,11 @@ awaitable<void> connection::writer() {
   if (closing_ && !stopped_) {
     // Everything is written: half-close so the client sees EOF after the
     // last frame; the reader drains until the client closes its side.
+    if (tls_) {
+      // close_notify first, so that TLS clients see a clean end rather than
+      // a truncated stream. (asio lets it run beside the pending read.)
+      co_await tls_->async_shutdown(use_nothrow);
+    }
     std::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
   }

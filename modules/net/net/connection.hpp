@@ -15,6 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
+
 #include "net/admission.hpp"
 #include "net/asio.hpp"
 #include "net/flood.hpp"
@@ -43,6 +46,11 @@ class connection : public std::enable_shared_from_this<connection> {
   // Posts an orderly shutdown to the strand: the front door says goodbye,
   // queued data is flushed, then the connection closes. Thread-safe.
   void request_shutdown(std::chrono::milliseconds grace);
+
+  // Makes the connection speak TLS (as a server) with `context`, which it
+  // keeps alive. Call before start(); the handshake is its first step.
+  void secure_with(std::shared_ptr<asio::ssl::context> context);
+  [[nodiscard]] bool secure() const noexcept { return tls_ != nullptr; }
 
   // Keeps the connection's admission slot until it stops.
   void hold(admission::ticket t) { ticket_ = std::move(t); }
@@ -94,6 +102,10 @@ class connection : public std::enable_shared_from_this<connection> {
 
  private:
   awaitable<void> reader();
+  awaitable<void> plain_reader();
+  awaitable<void> tls_reader();
+  // Fake lag: waits while flood control holds input back (see spend_token).
+  awaitable<void> throttle();
   awaitable<void> writer();
   void wake_writer();
   void on_overflow();
@@ -105,6 +117,8 @@ class connection : public std::enable_shared_from_this<connection> {
   asio::steady_timer wake_;      // the writer's condition variable
   asio::steady_timer watchdog_;  // login and close deadlines
   admission::ticket ticket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // null for plain TCP
   token_bucket bucket_;
   asio::steady_timer flood_timer_;  // fake lag: the reader waits on it
   bool throttled_ = false;          // spend_token() ran out: input waits

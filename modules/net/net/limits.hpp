@@ -40,6 +40,9 @@ inline constexpr double kDefaultFloodRate = 10;
 // unread in the kernel) before it is disconnected for "Excess Flood".
 inline constexpr std::size_t kDefaultRecvQ = 64 * 1024;
 
+// A TLS connection's own read buffer: one TLS record at most.
+inline constexpr std::size_t kTlsReadBuffer = 16 * 1024;
+
 struct limits {
   std::size_t outbox_bytes = kDefaultOutboxLimit;
   double flood_burst = kDefaultFloodBurst;

@@ -62,31 +62,56 @@ void server::start() {
   }
   admission_ = std::make_shared<admission>(cfg_.admit);
   cfg_.irc.live->set({cfg_.irc.motd, cfg_.irc.password, cfg_.irc.opers});
+  auto seed_factory = [this](bool secure) {
+    return [this, secure](tcp::socket s, admission::ticket t) {
+      auto session = std::make_shared<seed_session>(std::move(s), hub_, cfg_.lim, &registry_);
+      session->hold(std::move(t));
+      if (secure) session->secure_with(tls_.get());
+      session->start();
+    };
+  };
+  auto irc_factory = [this](bool secure) {
+    return [this, secure](tcp::socket s, admission::ticket t) {
+      auto session =
+          std::make_shared<irc_session>(std::move(s), hub_, cfg_.irc, counts_, cfg_.lim, &registry_);
+      session->hold(std::move(t));
+      if (secure) session->secure_with(tls_.get());
+      session->start();
+    };
+  };
+  // Refusals go out in clear text, even on TLS listeners: the handshake has
+  // not happened; a TLS client sees the connection close.
+  auto seed_refusal = [](verdict v, const tcp::endpoint&) {
+    return protocol::seed::encode_frame(fmt::format("Error: {}", describe(v)));
+  };
+  auto irc_refusal = [](verdict v, const tcp::endpoint& peer) {
+    return fmt::format("ERROR :Closing Link: {} ({})\r\n", peer.address().to_string(), describe(v));
+  };
   if (cfg_.seed_enabled) {
-    listen(
-        seed_acceptor_, cfg_.seed_port, "seed-compatible",
-        [this](tcp::socket s, admission::ticket t) {
-          auto session = std::make_shared<seed_session>(std::move(s), hub_, cfg_.lim, &registry_);
-          session->hold(std::move(t));
-          session->start();
-        },
-        [](verdict v, const tcp::endpoint&) {
-          return protocol::seed::encode_frame(fmt::format("Error: {}", describe(v)));
-        });
+    listen(seed_acceptor_, cfg_.seed_port, "seed-compatible", seed_factory(false), seed_refusal);
   }
   if (cfg_.irc_enabled) {
-    listen(
-        irc_acceptor_, cfg_.irc_port, "IRC",
-        [this](tcp::socket s, admission::ticket t) {
-          auto session =
-              std::make_shared<irc_session>(std::move(s), hub_, cfg_.irc, counts_, cfg_.lim, &registry_);
-          session->hold(std::move(t));
-          session->start();
-        },
-        [](verdict v, const tcp::endpoint& peer) {
-          return fmt::format("ERROR :Closing Link: {} ({})\r\n", peer.address().to_string(), describe(v));
-        });
+    listen(irc_acceptor_, cfg_.irc_port, "IRC", irc_factory(false), irc_refusal);
   }
+  if (cfg_.tls.enabled()) {
+    auto context = make_server_context(cfg_.tls);
+    if (!context) throw std::runtime_error("TLS: " + context.error());
+    tls_.set(std::move(*context));
+    listen(irc_tls_acceptor_, cfg_.irc_tls_port, "IRC over TLS", irc_factory(true),
+           [](verdict, const tcp::endpoint&) { return std::string(); });
+    if (cfg_.seed_tls_port) {
+      listen(seed_tls_acceptor_, *cfg_.seed_tls_port, "seed-compatible over TLS", seed_factory(true),
+             [](verdict, const tcp::endpoint&) { return std::string(); });
+    }
+  }
+}
+
+std::string server::reload_tls(const tls_files& files) {
+  if (!cfg_.tls.enabled()) return {};
+  auto context = make_server_context(files);
+  if (!context) return context.error();
+  tls_.set(std::move(*context));
+  return {};
 }
 
 void server::listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port, std::string_view what,
@@ -110,6 +135,12 @@ tcp::endpoint server::seed_endpoint() const {
 }
 tcp::endpoint server::irc_endpoint() const {
   return irc_acceptor_->local_endpoint();
+}
+tcp::endpoint server::irc_tls_endpoint() const {
+  return irc_tls_acceptor_->local_endpoint();
+}
+tcp::endpoint server::seed_tls_endpoint() const {
+  return seed_tls_acceptor_->local_endpoint();
 }
 
 awaitable<void> server::accept_loop(tcp::acceptor& acceptor, session_factory make_session, refusal refuse) {
@@ -139,7 +170,7 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, session_factory mak
       }
       const auto reason = refuse(v, peer);
       socket.non_blocking(true, ignored);
-      socket.send(asio::buffer(reason), 0, ignored);
+      if (!reason.empty()) socket.send(asio::buffer(reason), 0, ignored);
       socket.shutdown(tcp::socket::shutdown_send, ignored);
       socket.close(ignored);
       continue;
@@ -190,7 +221,8 @@ void server::shutdown() {
     spdlog::info("shutting down: {} connections get {} ms to flush", registry_.size(),
                  cfg_.shutdown_grace.count());
     std::error_code ignored;
-    for (auto* acceptor : {seed_acceptor_.get(), irc_acceptor_.get()}) {
+    for (auto* acceptor :
+         {seed_acceptor_.get(), irc_acceptor_.get(), irc_tls_acceptor_.get(), seed_tls_acceptor_.get()}) {
       if (acceptor != nullptr) acceptor->close(ignored);
     }
     registry_.for_each(

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "net/flood.hpp"
 #include "net/irc_session.hpp"
 #include "net/limits.hpp"
+#include "net/tls.hpp"
 
 namespace net {
 
@@ -28,6 +30,8 @@ namespace net {
 inline constexpr std::uint16_t kDefaultSeedPort = 1234;
 // The IRC port everybody expects.
 inline constexpr std::uint16_t kDefaultIrcPort = 6667;
+// IRC over TLS (RFC 7194).
+inline constexpr std::uint16_t kDefaultIrcTlsPort = 6697;
 
 // Pending connections the kernel may queue per listener (clamped by
 // net.core.somaxconn). Connection storms such as 10,000 clients starting at
@@ -44,6 +48,11 @@ struct server_config {
   std::size_t threads = 0;  // 0: one per core
   limits lim;
   admission_limits admit;
+  // TLS listeners open when a certificate is given: IRC on irc_tls_port and,
+  // if set, the seed protocol on seed_tls_port.
+  tls_files tls;
+  std::uint16_t irc_tls_port = kDefaultIrcTlsPort;
+  std::optional<std::uint16_t> seed_tls_port;
   std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace;
 };
 
@@ -64,6 +73,12 @@ class server {
   // Where the listeners are bound (useful with port 0).
   tcp::endpoint seed_endpoint() const;
   tcp::endpoint irc_endpoint() const;
+  tcp::endpoint irc_tls_endpoint() const;
+  tcp::endpoint seed_tls_endpoint() const;
+
+  // Loads the certificate and key again for new TLS connections; connected
+  // clients keep theirs. What went wrong (the old ones stay), or "".
+  std::string reload_tls(const tls_files& files);
 
   // Runs the event loop on cfg.threads threads, this one included, until
   // shutdown() has finished.
@@ -101,6 +116,9 @@ class server {
   connection_registry registry_;
   std::unique_ptr<tcp::acceptor> seed_acceptor_;
   std::unique_ptr<tcp::acceptor> irc_acceptor_;
+  std::unique_ptr<tcp::acceptor> irc_tls_acceptor_;
+  std::unique_ptr<tcp::acceptor> seed_tls_acceptor_;
+  tls_holder tls_;
   server_counts counts_;
   std::shared_ptr<admission> admission_;
   // Refusals are logged at most 10 a second: a connection flood must not
