@@ -27,6 +27,8 @@
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
@@ -63,7 +65,11 @@ struct options {
   std::size_t rooms = 1;  // capacity: clients spread over this many rooms
   int server_pid = 0;     // capacity: read the server's memory from /proc
   bool quiet = false;
+  bool tls = false;  // connect over TLS (the certificate is not verified: loopback measurements)
 };
+
+// With --tls, every client's context (one, shared).
+asio::ssl::context* tls_context = nullptr;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
@@ -116,6 +122,10 @@ class client : public std::enable_shared_from_this<client> {
     }
     co_await socket_.async_connect(ep, asio::use_awaitable);
     socket_.set_option(tcp::no_delay(true));
+    if (tls_context != nullptr) {
+      tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context);
+      co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+    }
     if (proto_ == proto::irc) {
       // JOIN only once registered (the end of the MOTD, 376 or 422): some
       // servers (InspIRCd) finish registration a second later and refuse an
@@ -246,7 +256,9 @@ class client : public std::enable_shared_from_this<client> {
       begin_ = 0;
       const auto old = buf_.size();
       buf_.resize(old + 65536);
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_.data() + old, 65536), use_nothrow);
+      auto [ec, n] =
+          tls_ ? co_await tls_->async_read_some(asio::buffer(buf_.data() + old, 65536), use_nothrow)
+               : co_await socket_.async_read_some(asio::buffer(buf_.data() + old, 65536), use_nothrow);
       buf_.resize(old + n);
       if (ec) co_return;
     }
@@ -266,13 +278,16 @@ class client : public std::enable_shared_from_this<client> {
     while (!self->out_.empty()) {
       sending.clear();
       sending.swap(self->out_);
-      auto [ec, n] = co_await asio::async_write(self->socket_, asio::buffer(sending), use_nothrow);
+      auto [ec, n] = self->tls_
+                         ? co_await asio::async_write(*self->tls_, asio::buffer(sending), use_nothrow)
+                         : co_await asio::async_write(self->socket_, asio::buffer(sending), use_nothrow);
       if (ec) break;
     }
     self->writing_ = false;
   }
 
   tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // with --tls
   proto proto_;
   std::string nick_;
   std::string buf_;
@@ -741,12 +756,20 @@ int main(int argc, char** argv) {
   app.add_option("--server-pid", opt.server_pid,
                  "Capacity: the server's PID, to report its memory per connection");
   app.add_flag("--quiet", opt.quiet, "No progress line");
+  app.add_flag("--tls", opt.tls,
+               "Connect over TLS (certificates are not verified: for loopback measurements)");
   CLI11_PARSE(app, argc, argv);
 
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
+  }
+
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  if (opt.tls) {
+    tls.set_verify_mode(asio::ssl::verify_none);
+    tls_context = &tls;
   }
 
   bench b;
