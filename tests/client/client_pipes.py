@@ -162,6 +162,18 @@ def test_unreachable_server(_server):
     assert err.count("\n") == 1 and "cannot connect" in err and str(port) in err, err
 
 
+def wait_listening(port):
+    end = time.monotonic() + DEADLINE
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > end:
+                raise AssertionError(f"nothing listens on port {port}")
+            time.sleep(0.05)
+
+
 def test_reconnects_and_rejoins(_server):
     """Connection loss is reported, retried with backoff, and every room is rejoined."""
     port, seed_port = free_port(), free_port()
@@ -169,6 +181,7 @@ def test_reconnects_and_rejoins(_server):
     first = subprocess.Popen(args, stderr=subprocess.DEVNULL)
     second = None
     try:
+        wait_listening(port)
         c = Client(CLIENT, "--port", str(port), "--nick", "erin")
         c.expect("You have joined #lobby")
         c.send("!join #kept")
@@ -267,15 +280,7 @@ def test_ngircd(_server):
             )
         proc = subprocess.Popen([binary, "-n", "-f", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            end = time.monotonic() + DEADLINE
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > end:
-                        raise AssertionError("ngircd did not start")
-                    time.sleep(0.1)
+            wait_listening(port)
             alice = Client(CLIENT, "--port", str(port), "--nick", "alice")
             alice.expect("You have joined #lobby")
             bob = Client(CLIENT, "--port", str(port), "--nick", "bob")

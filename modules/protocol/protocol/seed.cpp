@@ -131,6 +131,7 @@ void frame_decoder::commit(std::size_t n) {
 }
 
 void frame_decoder::feed(std::string_view bytes) {
+  if (bytes.empty()) return;  // (an empty view's data() may be null: no memcpy from it)
   auto space = prepare(bytes.size());
   std::memcpy(space.data(), bytes.data(), bytes.size());
   commit(bytes.size());
