@@ -19,6 +19,7 @@ class ServerProcess:
             [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--threads", "2", *extra],
             stderr=subprocess.PIPE,
             text=True,
+            errors="replace",  # the log quotes clients; a stray byte must not stop the reader
         )
         self.log = []
         self.ports = {}

@@ -306,3 +306,19 @@ TEST_CASE("match_mask takes a star in the mask as the wildcard even facing a sta
   CHECK(protocol::match_mask("*!*@*", "**!u@h"));
   CHECK_FALSE(protocol::match_mask("a*c", "a*b"));
 }
+
+TEST_CASE("replace_invalid_utf8 keeps valid text and marks each bad byte with U+FFFD", "[utf8]") {
+  using protocol::replace_invalid_utf8;
+  CHECK(replace_invalid_utf8("plain ascii") == "plain ascii");
+  CHECK(replace_invalid_utf8("caf\xC3\xA9 \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  CHECK(replace_invalid_utf8("a\xFF"
+                             "b") ==
+        "a\xEF\xBF\xBD"
+        "b");
+  // Overlong, surrogate and truncated sequences: one U+FFFD per byte.
+  CHECK(replace_invalid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(replace_invalid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(replace_invalid_utf8("end\xE2\x82") == "end\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(protocol::is_valid_utf8(replace_invalid_utf8("\x80\xBF\xF8\xFE\xC3")));
+  CHECK(replace_invalid_utf8("").empty());
+}

@@ -288,6 +288,11 @@ awaitable<void> connection::writer() {
     }
     std::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    // Stay until the client closes its side (the reader sees EOF) or the
+    // close deadline passes (the watchdog): closing at once would reset a
+    // client still sending and could destroy the reply it has not read.
+    wake_.expires_at(std::chrono::steady_clock::time_point::max());
+    co_await wake_.async_wait(use_nothrow);
   }
 }
 

@@ -164,7 +164,24 @@ void irc_session::on_bytes(std::string_view bytes) {
       return true;
     }
     spdlog::trace("irc {} <- {}", describe(remote()), sample(*line, 200));
-    auto m = irc::parse_message(*line);
+    // UTF8ONLY: nothing that is not UTF-8 is relayed or kept. Message text
+    // is refused (FAIL below); anywhere else (reasons, topics, real names,
+    // mode arguments, tags) the bad bytes become U+FFFD. NICK keeps them, to
+    // be refused as an erroneous nick.
+    std::string repaired;
+    std::string_view text = *line;
+    bool bad_text = false;
+    if (!protocol::is_valid_utf8(text)) {
+      repaired = protocol::replace_invalid_utf8(text);
+      auto probe = irc::parse_message(repaired);
+      const auto cmd = probe ? std::string_view(probe->command) : std::string_view();
+      if (cmd == "PRIVMSG" || cmd == "NOTICE" || cmd == "TAGMSG") {
+        bad_text = true;
+      } else if (cmd != "NICK") {
+        text = repaired;
+      }
+    }
+    auto m = irc::parse_message(text);
     if (!m.has_value()) {
       switch (m.error()) {
         case protocol::errc::irc_empty_line:
@@ -177,6 +194,13 @@ void irc_session::on_bytes(std::string_view bytes) {
           send_line(fmt::format(":{} NOTICE {} :Malformed line ignored: {}", settings_.server_name,
                                 nick_.empty() ? "*" : nick_, protocol::describe(m.error())));
           break;
+      }
+      return !closing() && !stopped() && spend_token();
+    }
+    if (bad_text) {
+      if (m->command != "NOTICE") {
+        send_line(fmt::format(":{} FAIL {} INVALID_UTF8 :Message rejected: it is not valid UTF-8",
+                              settings_.server_name, m->command));
       }
       return !closing() && !stopped() && spend_token();
     }
@@ -444,14 +468,7 @@ void irc_session::cmd_message(const message& m) {
     if (!notice) numeric("412", {"No text to send"});
     return;
   }
-  const std::string text = tagmsg ? std::string() : m.params[1];
-  if (!protocol::is_valid_utf8(text)) {
-    if (!notice) {
-      send_line(fmt::format(":{} FAIL {} INVALID_UTF8 :Message rejected: it is not valid UTF-8",
-                            settings_.server_name, m.command));
-    }
-    return;
-  }
+  const std::string text = tagmsg ? std::string() : m.params[1];  // valid UTF-8: on_bytes checked the line
   std::string client_tags;
   for (const auto& t : m.tags) {
     if (!t.key.starts_with('+')) continue;

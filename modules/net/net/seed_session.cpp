@@ -244,7 +244,7 @@ void seed_session::kicked_out(std::string text) {
   // Called from a room's strand: the session's state is touched on its own.
   asio::post(executor(), [self = self(), text = std::move(text)] {
     if (!self->nick_.empty()) {
-      spdlog::info("seed {}: {} removed: {}", describe(self->remote()), self->nick_, text);
+      spdlog::info("seed {}: {} removed: {}", describe(self->remote()), self->nick_, sample(text, 100));
       self->refuse(text);
     }
   });

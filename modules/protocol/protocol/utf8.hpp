@@ -3,11 +3,16 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace protocol {
 
 bool is_valid_utf8(std::string_view bytes) noexcept;
+
+// `bytes` with every byte that does not begin a well-formed sequence
+// replaced by U+FFFD; valid input comes back unchanged.
+std::string replace_invalid_utf8(std::string_view bytes);
 
 // Length of the longest prefix of `bytes`, at most `limit` bytes, that does not
 // end inside a multi-byte sequence. Used to cut text without splitting a
