@@ -9,7 +9,9 @@
 //   chat-bench private --port 6667 --clients 1000 --window 4 --duration 10
 //   chat-bench seed    --port 1234 --protocol seed --clients 60 --messages 25
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <charconv>
@@ -118,6 +120,11 @@ class client : public std::enable_shared_from_this<client> {
       // Spreading clients over 127.0.0.x gives each source address its own
       // ephemeral port range, so N can pass ~28,000.
       socket_.open(tcp::v4());
+      // Choose the port at connect(), by the whole 4-tuple: a port chosen at
+      // bind() must be unique per address, a search that grows with every
+      // socket already bound.
+      const int one = 1;
+      ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
       socket_.bind(tcp::endpoint(*source, 0));
     }
     co_await socket_.async_connect(ep, asio::use_awaitable);
