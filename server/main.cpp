@@ -59,6 +59,9 @@ struct options {
   net::server_config cfg;
   std::string log_level = "info";
   long long login_timeout_ms = net::kDefaultLoginTimeout.count();
+  long long registration_timeout_ms = net::kDefaultRegistrationTimeout.count();
+  long long ping_interval_ms = net::kDefaultPingInterval.count();
+  long long ping_timeout_ms = net::kDefaultPingTimeout.count();
   bool no_seed = false;
   bool no_irc = false;
   std::string motd_file;
@@ -136,6 +139,20 @@ void define_options(CLI::App& app, options& o) {
   app.add_option("--login-timeout-ms", o.login_timeout_ms, "Time a new client has to send its username")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--registration-timeout-ms", o.registration_timeout_ms,
+                 "Time a new IRC client has to finish registering (NICK, USER, CAP END)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--ping-interval-ms", o.ping_interval_ms, "Idle time after which an IRC client is pinged")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--ping-timeout-ms", o.ping_timeout_ms, "Time a pinged IRC client has to answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-rooms-per-user", cfg.irc.max_rooms_per_user,
+                 "Channels one IRC user may be in (CHANLIMIT)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--log-level", o.log_level,
                  "trace, debug, info, warn, error, critical or off (reloaded by SIGHUP)")
       ->capture_default_str()
@@ -147,6 +164,9 @@ void define_options(CLI::App& app, options& o) {
 std::optional<std::string> complete(options& o) {
   auto& cfg = o.cfg;
   cfg.lim.login_timeout = std::chrono::milliseconds(o.login_timeout_ms);
+  cfg.irc.registration_timeout = std::chrono::milliseconds(o.registration_timeout_ms);
+  cfg.irc.ping_interval = std::chrono::milliseconds(o.ping_interval_ms);
+  cfg.irc.ping_timeout = std::chrono::milliseconds(o.ping_timeout_ms);
   cfg.seed_enabled = !o.no_seed;
   cfg.irc_enabled = !o.no_irc;
   std::error_code ec;

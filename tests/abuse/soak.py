@@ -389,7 +389,13 @@ def main():
         print(f"VmRSS: baseline {baseline / 1024:.1f} MiB, peak {peak[0] / 1024:.1f} MiB, "
               f"after everyone left {final / 1024:.1f} MiB (growth {(final - baseline) / 1024:.1f} MiB, "
               f"allowed {allowed / 1024:.1f} MiB)")
-        assert final - baseline <= allowed, "the server kept memory after everyone left"
+        if os.environ.get("CHAT_SANITIZED"):
+            # ASan keeps freed memory in quarantine and TSan keeps shadow
+            # memory: RSS says nothing there. LeakSanitizer checks at exit
+            # instead, and its report fails the sanitizer check below.
+            print("memory bound not checked under sanitizers (LeakSanitizer checks at exit)")
+        else:
+            assert final - baseline <= allowed, "the server kept memory after everyone left"
         assert server.proc.poll() is None, f"the server died (exit {server.proc.returncode})"
         reports = sanitizer_reports(server)
         assert not reports, "sanitizer reports:\n" + "".join(reports[:20])

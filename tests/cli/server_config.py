@@ -87,6 +87,11 @@ def main():
         assert code != 0 and "NAME:PASSWORD" in out, out
         code, out = check_config("--config", os.path.join(d, "missing.toml"))
         assert code != 0 and "missing.toml" in out, out
+        code, out = check_config("--registration-timeout-ms", "5000", "--ping-interval-ms", "60000",
+                                 "--ping-timeout-ms", "20000", "--max-rooms-per-user", "5", "--max-recvq", "131072")
+        assert code == 0, out
+        code, out = check_config("--ping-timeout-ms", "0")
+        assert code != 0 and "ping-timeout-ms" in out, out
         code, out = check_config("--host", "not-an-address")
         assert code != 0 and "not an IP address" in out, out
 

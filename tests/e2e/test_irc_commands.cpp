@@ -289,3 +289,24 @@ TEST_CASE("IRC limits at their edges: channel name - topic - channels per user -
   alice.send("PING");
   CHECK(alice.expect(" 409 ") == ":chat.server 409 alice :No origin specified");
 }
+
+TEST_CASE("a configured channel limit is advertised and enforced at its edge", "[irc][limits]") {
+  auto cfg = test::test_config();
+  cfg.irc.max_rooms_per_user = 3;
+  test::test_server server(cfg);
+  test::irc_client alice(server.irc_port());
+  alice.send("NICK alice");
+  alice.send("USER alice 0 * :Alice");
+  const auto isupport = alice.expect("CHANLIMIT=");
+  REQUIRE(isupport.has_value());
+  CHECK(isupport->find("CHANLIMIT=#:3 ") != std::string::npos);
+  REQUIRE(alice.expect(" 422 ").has_value());
+  for (int i = 0; i < 3; ++i) alice.join("#r" + std::to_string(i));
+  alice.send("JOIN #r3");
+  CHECK(alice.expect(" 405 ") == ":chat.server 405 alice #r3 :You have joined too many channels");
+  // Leaving one makes room for another.
+  alice.send("PART #r0");
+  REQUIRE(alice.expect(" PART ").has_value());
+  alice.join("#r3");
+  SUCCEED("joined #r3 after leaving #r0");
+}

@@ -366,7 +366,7 @@ void irc_session::try_finish_registration() {
   numeric("003", {fmt::format("This server was created {}", settings_.created)});
   numeric("004", {srv, settings_.version, "i", "biklmnostv", "bklov"});
   numeric("005", {"AWAYLEN=" + std::to_string(protocol::kMaxTopicLength), "CASEMAPPING=ascii",
-                  "CHANLIMIT=#:" + std::to_string(protocol::kMaxRoomsPerUser), "CHANMODES=b,k,l,imnt",
+                  "CHANLIMIT=#:" + std::to_string(settings_.max_rooms_per_user), "CHANMODES=b,k,l,imnt",
                   "CHANNELLEN=" + std::to_string(protocol::kMaxRoomNameLength), "CHANTYPES=#",
                   "KICKLEN=" + std::to_string(protocol::kMaxTopicLength), "MODES=4",
                   "NETWORK=" + settings_.network, "NICKLEN=" + std::to_string(protocol::kMaxNickLength),
@@ -434,7 +434,7 @@ void irc_session::join_room(const std::string& name, const std::string& key) {
   {
     const std::lock_guard lock(info_mutex_);
     const auto folded = protocol::fold_nick(name);
-    if (!rooms_.contains(folded) && rooms_.size() >= protocol::kMaxRoomsPerUser) {
+    if (!rooms_.contains(folded) && rooms_.size() >= settings_.max_rooms_per_user) {
       numeric("405", {name, "You have joined too many channels"});
       return;
     }

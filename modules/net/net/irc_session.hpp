@@ -83,6 +83,7 @@ struct irc_settings {
   std::chrono::milliseconds ping_interval = kDefaultPingInterval;
   std::chrono::milliseconds ping_timeout = kDefaultPingTimeout;
   std::chrono::milliseconds registration_timeout = kDefaultRegistrationTimeout;
+  std::size_t max_rooms_per_user = protocol::kMaxRoomsPerUser;
   std::string created;  // human-readable start time for 003
 };
 
