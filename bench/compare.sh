@@ -98,6 +98,7 @@ install_peers() {
   for s in $SERVERS; do
     case $s in ngircd | inspircd) command -v "$(peer_binary "$s")" >/dev/null || missing+=("$s") ;; esac
   done
+  command -v gnuplot >/dev/null || missing+=(gnuplot-nox) # for the latency plots
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${NO_INSTALL:-0}" = 1 ]; then
     log "not installing ${missing[*]} (NO_INSTALL=1)"
@@ -108,6 +109,7 @@ install_peers() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
     log "apt-get install ${missing[*]} failed"
   for p in "${missing[@]}"; do
+    [ "$p" = gnuplot-nox ] && continue
     as_root service "$p" stop >/dev/null 2>&1 || true
     as_root systemctl disable --now "$p" >/dev/null 2>&1 || true
   done
@@ -295,7 +297,8 @@ run_scenario() {
   log "$server / $scenario: chat-bench $args (at most ${limit}s)"
   set +e
   # shellcheck disable=SC2086
-  timeout -k 5 "$limit" "$CHAT_BENCH" $args --port "$PORT" --quiet --json "$out.json" >"$out.log" 2>&1
+  timeout -k 5 "$limit" "$CHAT_BENCH" $args --port "$PORT" --quiet --json "$out.json" --latencies "$out.lat" \
+    >"$out.log" 2>&1
   rc=$?
   set -e
   case $rc in
@@ -358,3 +361,8 @@ for server in "${server_list[@]}"; do
 done
 
 python3 "$ROOT/bench/compare_table.py" "$RESULTS" | tee "$RESULTS/table.txt"
+if command -v gnuplot >/dev/null; then
+  python3 "$ROOT/bench/plot_latency.py" "$RESULTS" || log "plotting failed"
+else
+  log "gnuplot is not installed: no latency plots (apt-get install gnuplot-nox)"
+fi
