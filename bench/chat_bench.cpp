@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -112,9 +113,11 @@ class client : public std::enable_shared_from_this<client> {
   const std::string& nick() const { return nick_; }
 
   // Connects, registers or logs in, and joins `room` (IRC). Throws on failure.
+  // `room` is taken by value: a coroutine keeps references, and callers pass
+  // names built in a loop.
   // With `wait_joined` false (seed only) the login reply is left for the
   // receiver, as the original benchmark counts it as a response.
-  awaitable<void> start(const tcp::endpoint& ep, const std::string& room, bool wait_joined = true,
+  awaitable<void> start(const tcp::endpoint& ep, std::string room, bool wait_joined = true,
                         std::optional<asio::ip::address_v4> source = std::nullopt) {
     if (source) {
       // Spreading clients over 127.0.0.x gives each source address its own
@@ -261,13 +264,27 @@ class client : public std::enable_shared_from_this<client> {
       }
       buf_.erase(0, begin_);
       begin_ = 0;
-      const auto old = buf_.size();
-      buf_.resize(old + 65536);
-      auto [ec, n] =
-          tls_ ? co_await tls_->async_read_some(asio::buffer(buf_.data() + old, 65536), use_nothrow)
-               : co_await socket_.async_read_some(asio::buffer(buf_.data() + old, 65536), use_nothrow);
-      buf_.resize(old + n);
+      if (tls_) {
+        const auto old = buf_.size();
+        buf_.resize(old + 16384);
+        auto [ec, n] = co_await tls_->async_read_some(asio::buffer(buf_.data() + old, 16384), use_nothrow);
+        buf_.resize(old + n);
+        if (ec) co_return;
+        continue;
+      }
+      // Wait for readability, then read into one shared scratch buffer and
+      // keep only what arrived: thousands of idle clients must not each
+      // hold (and zero) a 64 KiB buffer per read.
+      auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+      if (wec) co_return;
+      static std::array<char, 65536> scratch;  // one thread; used between suspensions only
+      std::error_code ec;
+      socket_.non_blocking(true, ec);
+      const auto n = socket_.read_some(asio::buffer(scratch), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
       if (ec) co_return;
+      buf_.append(scratch.data(), n);
+      if (buf_.capacity() > 4 * buf_.size() + 65536) buf_.shrink_to_fit();
     }
   }
 

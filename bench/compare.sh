@@ -39,6 +39,10 @@
 #   latency  one room, 10 senders, 200 messages/s in all (open loop)
 #   private  pairs exchanging private messages, 4 in flight each
 #            quick: 200 clients, 5 s each; full: 1,000 clients, 10 s each
+#   capacity idle clients spread over 100 rooms (source addresses over
+#            127.0.0.x): connect-and-join time and server memory per
+#            connection; quick: 2,000, full: 10,000. Not in the default
+#            SCENARIOS (add it: SCENARIOS="... capacity").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -56,8 +60,8 @@ log() { printf '[compare] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 case $SCALE in
-  quick) N=200; SECS=5 ;;
-  full) N=1000; SECS=10 ;;
+  quick) N=200; SECS=5; CAP=2000 ;;
+  full) N=1000; SECS=10; CAP=10000 ;;
   *) die "SCALE must be quick or full, not '$SCALE'" ;;
 esac
 
@@ -70,13 +74,14 @@ scenario_args() {
     fanout) echo "${FANOUT_ARGS:-fanout --clients $N --senders 10 --window 4 --duration $SECS}" ;;
     latency) echo "${LATENCY_ARGS:-latency --clients $N --senders 10 --rate 200 --duration $SECS}" ;;
     private) echo "${PRIVATE_ARGS:-private --clients $N --window 4 --duration $SECS}" ;;
-    *) die "unknown scenario '$1' (light, fanout, latency, private)" ;;
+    capacity) echo "${CAPACITY_ARGS:-capacity --clients $CAP --rooms 100} --server-pid ${SERVER_PID:-0}" ;;
+    *) die "unknown scenario '$1' (light, fanout, latency, private, capacity)" ;;
   esac
 }
 # Nick prefixes differ between scenarios, so that a nick still being
 # released by a server after one scenario cannot collide in the next.
 scenario_prefix() {
-  case $1 in light) echo l ;; fanout) echo f ;; latency) echo t ;; private) echo p ;; esac
+  case $1 in light) echo l ;; fanout) echo f ;; latency) echo t ;; private) echo p ;; capacity) echo c ;; esac
 }
 for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done
 

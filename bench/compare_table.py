@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-SCENARIO_ORDER = ["light", "fanout", "latency", "private"]
+SCENARIO_ORDER = ["light", "fanout", "latency", "private", "capacity"]
 PEERS = ("ngircd", "inspircd")
 
 
@@ -106,6 +106,29 @@ def scenario_title(rows):
     return ""
 
 
+def print_capacity(rows):
+    """Idle clients: seconds to connect, register and join all, and server memory per connection."""
+    print()
+    print(f"capacity: chat-bench {scenario_title(rows).split(' --server-pid')[0]}")
+    header = f"{'scenario':<9} {'server':<9} {'seconds':>9} {'bytes/conn':>11} {'xseconds':>9} {'xbytes':>7}  status"
+    print(header)
+    print("-" * len(header))
+    peers = [r for r in rows if r["server"] in PEERS and clean(r)]
+    best_s = min((r["json"]["seconds"] for r in peers), default=None)
+    best_b = min((r["json"]["bytes_per_connection"] for r in peers if r["json"]["bytes_per_connection"] > 0),
+                 default=None)
+    for r in rows:
+        j = r["json"]
+        secs = j["seconds"] if j else None
+        per = j["bytes_per_connection"] if j else None
+        cmp = ["", ""]
+        if r["server"].startswith("ours") and j:
+            cmp = [ratio(secs, best_s), ratio(per, best_b)]
+        print(f"{'':<9} {r['server']:<9} {fmt_num(secs, 2):>9} {fmt_num(per):>11} {cmp[0]:>9} {cmp[1]:>7}  "
+              f"{describe(r)}")
+    print(f"{'':<9} (below 1x is better for both)")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -135,6 +158,9 @@ def main():
               f"{'lost':>8} {'xdeliv/s':>9} {'xp50':>7} {'xp99':>7}  status")
     for sc in scenarios:
         rows = [r for r in runs if r["scenario"] == sc]
+        if sc == "capacity":
+            print_capacity(rows)
+            continue
         print()
         print(f"{sc}: chat-bench {scenario_title(rows)}")
         print(header)

@@ -52,7 +52,7 @@ def main():
         if not curves:
             continue
         out = os.path.join(results, f"latency-{scenario}.svg")
-        tics = ", ".join(f"'{p}%' {(-math.log10(1 - p / 100)) if p < 100 else 4.0:.4f}" for p in PERCENTILES)
+        tics = ", ".join(f"'{p}%%' {(-math.log10(1 - p / 100)) if p < 100 else 4.0:.4f}" for p in PERCENTILES)
         script = f"""
 set terminal svg size 900,520 dynamic background rgb 'white'
 set output '{out}'
