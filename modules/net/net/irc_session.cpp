@@ -995,16 +995,18 @@ void irc_session::deliver(const chat::event_ptr& ev) {
       send(cached([&] { return fmt::format("{}:{} JOIN {}\r\n", tag_prefix(*ev), ev->source, ev->room); }));
       return;
     case event_kind::left:
+      if (mine) {
+        // Forget the room before the client can see the PART: a JOIN it sends
+        // on seeing it must find the slot free (CHANLIMIT).
+        const std::lock_guard lock(info_mutex_);
+        rooms_.erase(protocol::fold_nick(ev->room));
+      }
       if (ev->text.empty()) {
         send(cached([&] { return fmt::format("{}:{} PART {}\r\n", tag_prefix(*ev), ev->source, ev->room); }));
       } else {
         send(cached([&] {
           return fmt::format("{}:{} PART {} :{}\r\n", tag_prefix(*ev), ev->source, ev->room, ev->text);
         }));
-      }
-      if (mine) {
-        const std::lock_guard lock(info_mutex_);
-        rooms_.erase(protocol::fold_nick(ev->room));
       }
       return;
     case event_kind::quit:  // shared by several rooms: never cached, shown once
@@ -1018,13 +1020,16 @@ void irc_session::deliver(const chat::event_ptr& ev) {
       }
       return;
     case event_kind::kicked: {
+      {
+        // As for PART: the room is forgotten before the client sees the KICK.
+        const std::lock_guard lock(info_mutex_);
+        if (protocol::fold_nick(ev->target) == protocol::fold_nick(nick_))
+          rooms_.erase(protocol::fold_nick(ev->room));
+      }
       send(cached([&] {
         return fmt::format("{}:{} KICK {} {} :{}\r\n", tag_prefix(*ev), ev->source, ev->room, ev->target,
                            ev->text);
       }));
-      const std::lock_guard lock(info_mutex_);
-      if (protocol::fold_nick(ev->target) == protocol::fold_nick(nick_))
-        rooms_.erase(protocol::fold_nick(ev->room));
       return;
     }
     case event_kind::topic_changed:
