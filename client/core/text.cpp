@@ -5,38 +5,25 @@
 #include <cstdio>
 #include <string_view>
 
+#include "protocol/utf8.hpp"
+
 namespace client {
 namespace {
 
 // Decodes one UTF-8 sequence at the front of s: the code point and its
-// length, or length 0 if the bytes there are not a valid sequence.
+// length, or length 0 if the bytes there are not a valid sequence (the
+// protocol module's validation decides).
 struct decoded {
   std::uint32_t cp = 0;
   std::size_t length = 0;
 };
 
 decoded decode_one(std::string_view s) {
-  const auto b0 = static_cast<unsigned char>(s[0]);
-  if (b0 < 0x80) return {b0, 1};
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  std::uint32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    n = 2, cp = b0 & 0x1Fu, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    n = 3, cp = b0 & 0x0Fu, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    n = 4, cp = b0 & 0x07u, min = 0x10000;
-  } else {
-    return {};
-  }
-  if (s.size() < n) return {};
-  for (std::size_t i = 1; i < n; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xC0) != 0x80) return {};
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
+  const auto n = protocol::utf8_sequence_length(s);
+  if (n == 0) return {};
+  static constexpr unsigned char kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  std::uint32_t cp = static_cast<unsigned char>(s[0]) & kLeadMask[n];
+  for (std::size_t i = 1; i < n; ++i) cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3Fu);
   return {cp, n};
 }
 

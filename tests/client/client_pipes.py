@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
 
-from driver import DEADLINE, Client, FakeServer, free_port  # noqa: E402
+from driver import run_named_test, DEADLINE, Client, FakeServer, free_port  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
 
 CLIENT, SERVER = sys.argv[1], sys.argv[2]
@@ -154,9 +154,14 @@ def test_seed_mode(server):
 
 def test_unreachable_server(_server):
     """One line on stderr and a non-zero exit, without retrying."""
-    port = free_port()
+    # A port held by a socket that never listens: refused for certain, and no
+    # server of a test running beside this one can take it meanwhile.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
     c = Client(CLIENT, "--port", str(port), "--nick", "x")
     status = c.wait()
+    holder.close()
     err = c.err.decode()
     assert status != 0, status
     assert err.count("\n") == 1 and "cannot connect" in err and str(port) in err, err
@@ -303,18 +308,5 @@ def test_ngircd(_server):
             proc.wait(timeout=DEADLINE)
 
 
-TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
-
-
-def main():
-    name = sys.argv[3]
-    server = ServerProcess(SERVER)
-    try:
-        TESTS[name](server)
-    finally:
-        server.kill()
-    print(f"ok: {name}")
-
-
 if __name__ == "__main__":
-    main()
+    run_named_test(globals(), sys.argv[3], ServerProcess(SERVER))

@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
 
-from driver import DEADLINE, Client  # noqa: E402
+from driver import run_named_test, DEADLINE, Client  # noqa: E402
 from server_process import ServerProcess  # noqa: E402
 
 CLIENT, SERVER = sys.argv[1], sys.argv[2]
@@ -206,19 +206,6 @@ def test_colours_and_no_color(server):
     bob.kill()
 
 
-TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
-
-
-def main():
-    name = sys.argv[3]
-    server = ServerProcess(SERVER)
-    try:
-        TESTS[name](server)
-    finally:
-        server.kill()
-    print(f"ok: {name}")
-
-
 if __name__ == "__main__":
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
-    main()
+    run_named_test(globals(), sys.argv[3], ServerProcess(SERVER))

@@ -148,3 +148,12 @@ class FakeServer:
         if self.conn:
             self.conn.close()
         self.listener.close()
+
+
+def run_named_test(namespace, name, server):
+    """Runs test_<name> from `namespace` against `server`, then stops the server."""
+    try:
+        namespace["test_" + name](server)
+    finally:
+        server.kill()
+    print(f"ok: {name}")

@@ -11,6 +11,7 @@
 #include "core/effects.hpp"
 #include "core/seed_machine.hpp"
 #include "core/text.hpp"
+#include "net/log.hpp"
 #include "protocol/seed.hpp"
 
 using client::effects;
@@ -22,19 +23,7 @@ namespace {
 using lines = std::vector<std::string>;
 
 std::string hex(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return net::sample(s, s.size());  // the log's printable form: quoted, \xNN for the rest
 }
 
 bool shows(const effects& e, std::string_view part) {

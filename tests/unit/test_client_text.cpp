@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/text.hpp"
+#include "net/log.hpp"
 #include "protocol/utf8.hpp"
 
 using client::sanitize;
@@ -19,19 +20,7 @@ namespace {
 
 // A printable form of bytes for INFO: control and non-ASCII bytes as \xNN.
 std::string hex(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f || u == '\\') {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return net::sample(s, s.size());  // the log's printable form: quoted, \xNN for the rest
 }
 
 void check_sanitize(std::string_view in, std::string_view expected) {

@@ -322,3 +322,16 @@ TEST_CASE("replace_invalid_utf8 keeps valid text and marks each bad byte with U+
   CHECK(protocol::is_valid_utf8(replace_invalid_utf8("\x80\xBF\xF8\xFE\xC3")));
   CHECK(replace_invalid_utf8("").empty());
 }
+
+TEST_CASE("utf8_sequence_length measures the sequence at the front, or 0", "[utf8]") {
+  using protocol::utf8_sequence_length;
+  CHECK(utf8_sequence_length("a") == 1);
+  CHECK(utf8_sequence_length("\xC3\xA9x") == 2);
+  CHECK(utf8_sequence_length("\xE2\x82\xAC") == 3);
+  CHECK(utf8_sequence_length("\xF0\x9F\x98\x80") == 4);
+  CHECK(utf8_sequence_length("") == 0);
+  CHECK(utf8_sequence_length("\xC0\xAF") == 0);      // overlong
+  CHECK(utf8_sequence_length("\xED\xA0\x80") == 0);  // surrogate
+  CHECK(utf8_sequence_length("\xE2\x82") == 0);      // truncated
+  CHECK(utf8_sequence_length("\x80") == 0);          // continuation first
+}

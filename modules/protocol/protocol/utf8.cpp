@@ -74,6 +74,12 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
   return true;
 }
 
+std::size_t utf8_sequence_length(std::string_view bytes) noexcept {
+  if (bytes.empty()) return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  return sequence_length(p, p + bytes.size());
+}
+
 std::string replace_invalid_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() + 8);

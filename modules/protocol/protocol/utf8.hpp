@@ -10,6 +10,10 @@ namespace protocol {
 
 bool is_valid_utf8(std::string_view bytes) noexcept;
 
+// The length (1 to 4) of the well-formed sequence at the front of `bytes`,
+// or 0 if none starts there (an invalid or truncated one, or empty input).
+std::size_t utf8_sequence_length(std::string_view bytes) noexcept;
+
 // `bytes` with every byte that does not begin a well-formed sequence
 // replaced by U+FFFD; valid input comes back unchanged.
 std::string replace_invalid_utf8(std::string_view bytes);
