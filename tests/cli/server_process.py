@@ -41,8 +41,13 @@ class ServerProcess:
                     self._ready.set()
 
     def stop(self, sig):
+        """Sends `sig` and returns the exit code; a server that does not exit
+        in time fails the test with its log, which says how far it got."""
         self.proc.send_signal(sig)
-        return self.proc.wait(timeout=DEADLINE)
+        try:
+            return self.proc.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running {DEADLINE} s after signal {sig}; its log:\n" + "".join(self.log))
 
     def kill(self):
         if self.proc.poll() is None:
