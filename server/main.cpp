@@ -12,16 +12,15 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <thread>
 #include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <asio/post.hpp>
-#include <asio/signal_set.hpp>
 #include <asio/strand.hpp>
 
 #include "net/server.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -237,15 +236,6 @@ std::string reload(int argc, char** argv, net::server& server) {
   return {};
 }
 
-void watch_hangups(asio::signal_set& hup, int argc, char** argv, net::server& server) {
-  hup.async_wait([&hup, argc, argv, &server](std::error_code ec, int) {
-    if (ec) return;
-    spdlog::info("received SIGHUP");
-    reload(argc, argv, server);
-    watch_hangups(hup, argc, argv, server);
-  });
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -270,6 +260,9 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
   try {
+    // Before any thread starts, so that every thread inherits the mask and
+    // only the watcher below ever takes these signals.
+    const auto handled = server_signals::block({SIGINT, SIGTERM, SIGHUP});
     raise_fd_limit();
     std::function<std::string()> rehash;
     std::function<void()> die;
@@ -278,28 +271,22 @@ int main(int argc, char** argv) {
     net::server server(o.cfg);
     server.start();
 
-    // The signal sets live on one strand; stopping cancels them there, so
-    // that nothing keeps the event loop running once clients are gone.
-    auto signal_strand = asio::make_strand(server.context());
-    asio::signal_set signals(signal_strand, SIGINT, SIGTERM);
-    asio::signal_set hup(signal_strand, SIGHUP);
-    auto stop = [&] {
-      server.shutdown();
-      asio::post(signal_strand, [&] {
-        std::error_code ignored;
-        signals.cancel(ignored);
-        hup.cancel(ignored);
-      });
-    };
+    // Signals are handled on this strand, off the watcher's thread; an
+    // operator's REHASH runs on its own session's strand.
+    auto control = asio::make_strand(server.context());
     rehash = [argc, argv, &server] { return reload(argc, argv, server); };
-    die = stop;
-    signals.async_wait([&](std::error_code ec, int signo) {
-      if (!ec) {
-        spdlog::info("received signal {}", signo);
-        stop();
-      }
+    die = [&server] { server.shutdown(); };
+    const server_signals::watcher signals(handled, [&](int signo) {
+      asio::post(control, [&, signo] {
+        if (signo == SIGHUP) {
+          spdlog::info("received SIGHUP");
+          reload(argc, argv, server);
+        } else {
+          spdlog::info("received signal {}", signo);
+          server.shutdown();
+        }
+      });
     });
-    watch_hangups(hup, argc, argv, server);
     spdlog::info("running on {} threads, at most {} connections", server.threads(), server.max_connections());
     server.run();
     spdlog::info("stopped");
