@@ -18,7 +18,6 @@ connection::connection(tcp::socket socket, const limits& lim, connection_registr
       strand_(asio::make_strand(socket_.get_executor())),
       registry_(registry),
       outbox_(lim.outbox_bytes),
-      wake_(strand_, std::chrono::steady_clock::time_point::max()),
       watchdog_(strand_),
       bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()),
       flood_timer_(strand_) {
@@ -44,8 +43,9 @@ void connection::start() {
   };
   asio::co_spawn(
       strand_, [self = shared_from_this()] { return self->reader(); }, asio::bind_executor(strand_, on_done));
-  asio::co_spawn(
-      strand_, [self = shared_from_this()] { return self->writer(); }, asio::bind_executor(strand_, on_done));
+  // The first flush finds the outbox empty and marks the writer idle, so
+  // that the next send() wakes it.
+  asio::post(strand_, [self = shared_from_this()] { self->flush(); });
 }
 
 bool connection::send(payload p) {
@@ -65,7 +65,7 @@ bool connection::send(payload p) {
 }
 
 void connection::wake_writer() {
-  asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
+  asio::post(strand_, [self = shared_from_this()] { self->flush(); });
 }
 
 void connection::on_overflow() {
@@ -91,7 +91,7 @@ void connection::close_after_flush(std::chrono::milliseconds deadline) {
   closing_ = true;
   arm_watchdog(deadline);
   if (outbox_.seal()) {
-    wake_.cancel();
+    flush();
   }
 }
 
@@ -103,7 +103,6 @@ void connection::stop() {
   outbox_.close();
   std::error_code ignored;
   socket_.close(ignored);
-  wake_.cancel();
   watchdog_.cancel();
   flood_timer_.cancel();
   ticket_.reset();
@@ -238,62 +237,81 @@ void connection::secure_with(std::shared_ptr<asio::ssl::context> context) {
   tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
 }
 
-awaitable<void> connection::writer() {
-  std::vector<payload> batch;
-  std::vector<asio::const_buffer> buffers;
-  std::string joined;  // TLS only
-  for (;;) {
-    batch.clear();
-    const auto taken = outbox_.take(batch, kMaxWriteBatch);
-    if (taken == outbox::take_result::drained) {
-      break;
-    }
-    if (taken == outbox::take_result::idle) {
-      // Woken by cancel(): an aborted wait is the normal wake-up.
-      co_await wake_.async_wait(use_nothrow);
-      if (stopped_) {
-        co_return;
+void connection::flush() {
+  if (writing_ || stopped_) {
+    return;
+  }
+  batch_.clear();
+  switch (outbox_.take(batch_, kMaxWriteBatch)) {
+    case outbox::take_result::idle:
+      // Nothing to write: an idle connection keeps no write buffers. The
+      // next send() finds the writer marked idle and posts flush() again.
+      release_write_buffers();
+      return;
+    case outbox::take_result::drained:
+      release_write_buffers();
+      if (closing_) {
+        half_close();
+      } else {
+        stop();  // the outbox was closed under us (overflow)
       }
-      continue;
-    }
-    buffers.clear();
-    std::size_t bytes = 0;
-    for (const auto& p : batch) {
-      buffers.emplace_back(asio::buffer(*p));
-      bytes += p->size();
-    }
-    std::error_code ec;
-    if (tls_) {
-      // One TLS record for the batch rather than one per message.
-      joined.clear();
-      joined.reserve(bytes);
-      for (const auto& p : batch) joined += *p;
-      std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, asio::buffer(joined), use_nothrow);
-    } else {
-      std::tie(ec, std::ignore) = co_await asio::async_write(socket_, buffers, use_nothrow);
-    }
-    outbox_.written(bytes);
-    if (ec) {
-      stop();
-      co_return;
-    }
+      return;
+    case outbox::take_result::items:
+      break;
   }
-  if (closing_ && !stopped_) {
-    // Everything is written: half-close so the client sees EOF after the
-    // last frame; the reader drains until the client closes its side.
-    if (tls_) {
-      // close_notify first, so that TLS clients see a clean end rather than
-      // a truncated stream. (asio lets it run beside the pending read.)
-      co_await tls_->async_shutdown(use_nothrow);
-    }
+  std::size_t bytes = 0;
+  for (const auto& p : batch_) bytes += p->size();
+  writing_ = true;
+  auto on_written =
+      asio::bind_executor(strand_, [self = shared_from_this(), bytes](std::error_code ec, std::size_t /*n*/) {
+        self->writing_ = false;
+        self->outbox_.written(bytes);
+        if (ec) {
+          self->stop();
+        } else {
+          self->flush();
+        }
+      });
+  if (tls_) {
+    // One TLS record for the batch rather than one per message.
+    joined_.clear();
+    joined_.reserve(bytes);
+    for (const auto& p : batch_) joined_ += *p;
+    asio::async_write(*tls_, asio::buffer(joined_), std::move(on_written));
+  } else {
+    buffers_.clear();
+    for (const auto& p : batch_) buffers_.emplace_back(asio::buffer(*p));
+    asio::async_write(socket_, buffers_, std::move(on_written));
+  }
+}
+
+void connection::release_write_buffers() {
+  std::vector<payload>().swap(batch_);
+  std::vector<asio::const_buffer>().swap(buffers_);
+  std::string().swap(joined_);
+}
+
+void connection::half_close() {
+  if (half_closed_ || stopped_) {
+    return;
+  }
+  half_closed_ = true;
+  // Everything is written: half-close so the client sees EOF after the last
+  // line. The reader then drains until the client closes its side, or the
+  // watchdog's close deadline passes: closing at once would reset a client
+  // still sending and could destroy the reply it has not read.
+  auto shut = [self = shared_from_this()] {
     std::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    // Stay until the client closes its side (the reader sees EOF) or the
-    // close deadline passes (the watchdog): closing at once would reset a
-    // client still sending and could destroy the reply it has not read.
-    wake_.expires_at(std::chrono::steady_clock::time_point::max());
-    co_await wake_.async_wait(use_nothrow);
+    self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  };
+  if (tls_) {
+    // close_notify first, so that TLS clients see a clean end rather than a
+    // truncated stream. (asio lets it run beside the pending read.)
+    writing_ = true;
+    tls_->async_shutdown(asio::bind_executor(strand_, [shut](std::error_code) { shut(); }));
+    return;
   }
+  shut();
 }
 
 void connection_registry::add(const std::shared_ptr<connection>& c) {

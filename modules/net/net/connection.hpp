@@ -1,6 +1,9 @@
-// One client connection: socket, bounded outbox, writer coroutine, watchdog
-// timer and the single idempotent stop path. Front doors derive from it and
-// supply the reader.
+// One client connection: socket, reader coroutine, bounded outbox and its
+// writer, watchdog timer and the single idempotent stop path. Front doors
+// derive from it and handle what the reader reads.
+//
+// The writer is a chain of completion handlers, not a coroutine: an idle
+// connection then holds no writer frame, no pending wait and no buffers.
 //
 // Guarded by its strand (the socket's executor): every member function runs
 // there, except send(), which any thread may call.
@@ -106,7 +109,11 @@ class connection : public std::enable_shared_from_this<connection> {
   awaitable<void> tls_reader();
   // Fake lag: waits while flood control holds input back (see spend_token).
   awaitable<void> throttle();
-  awaitable<void> writer();
+  // The writer: on the strand, takes what the outbox holds and writes it in
+  // one gathered write, again on completion, until the outbox is empty.
+  void flush();
+  void release_write_buffers();
+  void half_close();
   void wake_writer();
   void on_overflow();
 
@@ -114,14 +121,20 @@ class connection : public std::enable_shared_from_this<connection> {
   tcp::endpoint remote_;
   connection_registry* registry_;
   outbox outbox_;
-  asio::steady_timer wake_;      // the writer's condition variable
   asio::steady_timer watchdog_;  // login and close deadlines
   admission::ticket ticket_;
   std::shared_ptr<asio::ssl::context> tls_context_;
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // null for plain TCP
   token_bucket bucket_;
   asio::steady_timer flood_timer_;  // fake lag: the reader waits on it
-  bool throttled_ = false;          // spend_token() ran out: input waits
+  // The write in flight (empty while idle): the payloads it references and
+  // their buffers (plain TCP) or their concatenation (TLS).
+  std::vector<payload> batch_;
+  std::vector<asio::const_buffer> buffers_;
+  std::string joined_;
+  bool writing_ = false;      // a write (or TLS close_notify) is in flight
+  bool half_closed_ = false;  // closing: everything written, send side shut
+  bool throttled_ = false;    // spend_token() ran out: input waits
   bool closing_ = false;
   bool stopped_ = false;
 };
