@@ -4,6 +4,7 @@
 
 #include <array>
 #include <span>
+#include <stdexcept>
 #include <tuple>
 
 #include <asio/bind_executor.hpp>
@@ -12,15 +13,25 @@
 
 namespace net {
 
+namespace {
+
+asio::io_context::executor_type io_executor_of(tcp::socket& socket) {
+  if (const auto* ex = socket.get_executor().target<asio::io_context::executor_type>()) {
+    return *ex;
+  }
+  throw std::logic_error("connection: the socket must run on an io_context's executor");
+}
+
+}  // namespace
+
 connection::connection(tcp::socket socket, const limits& lim, connection_registry* registry)
     : socket_(std::move(socket)),
       limits_(lim),
       strand_(asio::make_strand(socket_.get_executor())),
       registry_(registry),
       outbox_(lim.outbox_bytes),
-      watchdog_(strand_),
-      bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()),
-      flood_timer_(strand_) {
+      watchdog_(io_executor_of(socket_)),
+      bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()) {
   std::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
 }
@@ -104,7 +115,7 @@ void connection::stop() {
   std::error_code ignored;
   socket_.close(ignored);
   watchdog_.cancel();
-  flood_timer_.cancel();
+  if (flood_timer_) flood_timer_->cancel();
   ticket_.reset();
   if (registry_ != nullptr) {
     registry_->remove(this);
@@ -223,8 +234,9 @@ awaitable<void> connection::throttle() {
       on_excess_flood();
       break;
     }
-    flood_timer_.expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
-    co_await flood_timer_.async_wait(use_nothrow);
+    if (!flood_timer_) flood_timer_ = std::make_unique<timer>(watchdog_.get_executor());
+    flood_timer_->expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
+    co_await flood_timer_->async_wait(use_nothrow);
     throttled_ = false;
     if (!stopped_ && !closing_) {
       on_bytes({});

@@ -121,12 +121,14 @@ class connection : public std::enable_shared_from_this<connection> {
   tcp::endpoint remote_;
   connection_registry* registry_;
   outbox outbox_;
-  asio::steady_timer watchdog_;  // login and close deadlines
+  timer watchdog_;  // login and close deadlines; handlers bound to strand_
   admission::ticket ticket_;
   std::shared_ptr<asio::ssl::context> tls_context_;
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // null for plain TCP
   token_bucket bucket_;
-  asio::steady_timer flood_timer_;  // fake lag: the reader waits on it
+  // Fake lag: the reader waits on it. Made the first time a client runs out
+  // of tokens; most never do.
+  std::unique_ptr<timer> flood_timer_;
   // The write in flight (empty while idle): the payloads it references and
   // their buffers (plain TCP) or their concatenation (TLS).
   std::vector<payload> batch_;
