@@ -52,8 +52,11 @@ void connection::start() {
     }
     self->stop();
   };
+  // One coroutine frame per reader: the plain and TLS loops are spawned as
+  // they are, not awaited from a wrapper.
   asio::co_spawn(
-      strand_, [self = shared_from_this()] { return self->reader(); }, asio::bind_executor(strand_, on_done));
+      strand_, [self = shared_from_this()] { return self->tls_ ? self->tls_reader() : self->plain_reader(); },
+      asio::bind_executor(strand_, on_done));
   // The first flush finds the outbox empty and marks the writer idle, so
   // that the next send() wakes it.
   asio::post(strand_, [self = shared_from_this()] { self->flush(); });
@@ -162,16 +165,8 @@ std::span<char> read_scratch() {
 
 }  // namespace
 
-awaitable<void> connection::reader() {
-  on_start();
-  if (tls_) {
-    co_await tls_reader();
-  } else {
-    co_await plain_reader();
-  }
-}
-
 awaitable<void> connection::plain_reader() {
+  on_start();
   std::error_code ec;
   socket_.non_blocking(true, ec);
   while (!ec && !stopped_) {
@@ -199,6 +194,7 @@ awaitable<void> connection::plain_reader() {
 }
 
 awaitable<void> connection::tls_reader() {
+  on_start();
   // The handshake runs under the login watchdog that on_start() armed.
   auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_nothrow);
   if (hec) {

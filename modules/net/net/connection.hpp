@@ -104,7 +104,6 @@ class connection : public std::enable_shared_from_this<connection> {
   const limits& limits_;
 
  private:
-  awaitable<void> reader();
   awaitable<void> plain_reader();
   awaitable<void> tls_reader();
   // Fake lag: waits while flood control holds input back (see spend_token).
