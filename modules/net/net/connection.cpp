@@ -34,6 +34,8 @@ connection::connection(tcp::socket socket, const limits& lim, connection_registr
       bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()) {
   std::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
+  // Synchronous reads and writes return would_block instead of waiting.
+  socket_.non_blocking(true, ec);
 }
 
 connection::~connection() = default;
@@ -168,7 +170,6 @@ std::span<char> read_scratch() {
 awaitable<void> connection::plain_reader() {
   on_start();
   std::error_code ec;
-  socket_.non_blocking(true, ec);
   while (!ec && !stopped_) {
     // Wait for readability without a buffer, then read what is there.
     // (asio re-arms the descriptor for each wait, so a read that leaves data
@@ -246,29 +247,62 @@ void connection::secure_with(std::shared_ptr<asio::ssl::context> context) {
 }
 
 void connection::flush() {
-  if (writing_ || stopped_) {
-    return;
-  }
-  batch_.clear();
-  switch (outbox_.take(batch_, kMaxWriteBatch)) {
-    case outbox::take_result::idle:
-      // Nothing to write: an idle connection keeps no write buffers. The
-      // next send() finds the writer marked idle and posts flush() again.
-      release_write_buffers();
+  // A few synchronous rounds at most, then the strand serves others first.
+  for (std::size_t round = 0; round < kMaxWriteRounds; ++round) {
+    if (writing_ || stopped_) {
       return;
-    case outbox::take_result::drained:
-      release_write_buffers();
-      if (closing_) {
-        half_close();
-      } else {
-        stop();  // the outbox was closed under us (overflow)
-      }
-      return;
-    case outbox::take_result::items:
-      break;
+    }
+    batch_.clear();
+    switch (outbox_.take(batch_, kMaxWriteBatch)) {
+      case outbox::take_result::idle:
+        // Nothing to write: an idle connection keeps no write buffers. The
+        // next send() finds the writer marked idle and posts flush() again.
+        release_write_buffers();
+        return;
+      case outbox::take_result::drained:
+        release_write_buffers();
+        if (closing_) {
+          half_close();
+        } else {
+          stop();  // the outbox was closed under us (overflow)
+        }
+        return;
+      case outbox::take_result::items:
+        break;
+    }
+    if (!write_batch()) {
+      return;  // a write is in flight, or the connection stopped
+    }
   }
+  asio::post(strand_, [self = shared_from_this()] { self->flush(); });
+}
+
+bool connection::write_batch() {
   std::size_t bytes = 0;
   for (const auto& p : batch_) bytes += p->size();
+  buffers_.clear();
+  std::size_t done = 0;
+  if (!tls_) {
+    // Try the kernel first, like Redis: a socket with room takes the whole
+    // batch in one writev, with no completion to schedule. Only what it
+    // leaves goes through async_write.
+    for (const auto& p : batch_) buffers_.emplace_back(asio::buffer(*p));
+    std::error_code ec;
+    done = socket_.write_some(buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec.clear();
+      done = 0;
+    }
+    if (ec) {
+      stop();
+      return false;
+    }
+    if (done == bytes) {
+      outbox_.written(bytes);
+      return true;
+    }
+    drop_written(done);
+  }
   writing_ = true;
   auto on_written =
       asio::bind_executor(strand_, [self = shared_from_this(), bytes](std::error_code ec, std::size_t /*n*/) {
@@ -287,10 +321,19 @@ void connection::flush() {
     for (const auto& p : batch_) joined_ += *p;
     asio::async_write(*tls_, asio::buffer(joined_), std::move(on_written));
   } else {
-    buffers_.clear();
-    for (const auto& p : batch_) buffers_.emplace_back(asio::buffer(*p));
     asio::async_write(socket_, buffers_, std::move(on_written));
   }
+  return false;
+}
+
+void connection::drop_written(std::size_t n) {
+  auto it = buffers_.begin();
+  while (it != buffers_.end() && n >= it->size()) {
+    n -= it->size();
+    ++it;
+  }
+  buffers_.erase(buffers_.begin(), it);
+  if (n > 0) buffers_.front() += n;
 }
 
 void connection::release_write_buffers() {

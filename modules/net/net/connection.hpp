@@ -111,6 +111,11 @@ class connection : public std::enable_shared_from_this<connection> {
   // The writer: on the strand, takes what the outbox holds and writes it in
   // one gathered write, again on completion, until the outbox is empty.
   void flush();
+  // Writes batch_: synchronously if the socket takes it all (true), else
+  // starts async_write for the rest (false; its handler flushes again).
+  bool write_batch();
+  // Drops the first `n` bytes from buffers_.
+  void drop_written(std::size_t n);
   void release_write_buffers();
   void half_close();
   void wake_writer();

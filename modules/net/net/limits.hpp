@@ -29,6 +29,9 @@ inline constexpr std::size_t kReadScratch = 64 * 1024;
 // Queued messages gathered into one write (one syscall, one TCP segment when
 // they fit): asio passes at most 64 buffers to a single writev.
 inline constexpr std::size_t kMaxWriteBatch = 64;
+// Synchronous writes one flush() may do before it yields the strand; a
+// client whose outbox keeps refilling cannot hold it longer.
+inline constexpr std::size_t kMaxWriteRounds = 4;
 
 // Flood control (see flood.hpp): commands a client may send at once, and
 // commands per second after that; 0 per second turns it off. A paste of 20
