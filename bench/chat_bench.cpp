@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -66,7 +68,7 @@ struct options {
   std::string latencies;  // file for the latency samples (one per line, microseconds)
   std::string nick_prefix = "b";
   std::size_t rooms = 1;  // capacity: clients spread over this many rooms
-  int server_pid = 0;     // capacity: read the server's memory from /proc
+  int server_pid = 0;     // read the server's CPU time (and, capacity: memory) from /proc
   bool quiet = false;
   bool tls = false;  // connect over TLS (the certificate is not verified: loopback measurements)
 };
@@ -89,6 +91,7 @@ struct results {
   std::uint64_t reordered = 0;
   double seconds = 0;               // from the first send to the last delivery
   double bytes_per_connection = 0;  // capacity
+  double server_cpu_seconds = -1;   // while sending, given --server-pid (-1: not measured)
   std::string notes;
 
   double percentile(double p) const {
@@ -477,6 +480,7 @@ struct bench {
   template <class Start>
   awaitable<void> closed_loop(Start start) {
     asio::co_spawn(io, progress(), asio::detached);
+    const auto cpu0 = cpu_seconds(opt.server_pid);
     const auto t0 = clock_type::now();
     start();
     asio::steady_timer t(io);
@@ -486,7 +490,34 @@ struct bench {
     stop_sending = true;
     co_await drain(std::chrono::seconds(5));
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    measure_server_cpu(cpu0);
     co_await close_all_and_wait();
+  }
+
+  // The server's CPU time since `before` (both -1 without --server-pid).
+  void measure_server_cpu(double before) {
+    const auto after = cpu_seconds(opt.server_pid);
+    if (before >= 0 && after >= before) res.server_cpu_seconds = after - before;
+  }
+
+  // User plus system CPU seconds of process `pid` (all its threads), or -1.
+  static double cpu_seconds(int pid) {
+    if (pid <= 0) return -1;
+    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+    std::string line;
+    if (!std::getline(stat, line)) return -1;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) return -1;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+      if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
 
   // Closed loop: each sender keeps `window` messages in flight, acknowledged
@@ -536,6 +567,7 @@ struct bench {
       });
     }
     asio::co_spawn(io, progress(), asio::detached);
+    const auto cpu0 = cpu_seconds(opt.server_pid);
     const auto t0 = clock_type::now();
     const auto interval = std::chrono::duration<double>(1.0 / opt.rate);
     const auto total = static_cast<std::uint64_t>(opt.rate * opt.duration);
@@ -558,6 +590,7 @@ struct bench {
     stop_sending = true;
     co_await drain(std::chrono::seconds(5));
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    measure_server_cpu(cpu0);
     co_await close_all_and_wait();
   }
 
@@ -726,17 +759,24 @@ void report(const options& opt, results& r) {
               static_cast<unsigned long long>(r.reordered));
   std::printf("latency ms    p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n", r.percentile(50),
               r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100));
+  const double cpu_us = r.server_cpu_seconds >= 0 && r.delivered > 0
+                            ? r.server_cpu_seconds * 1e6 / static_cast<double>(r.delivered)
+                            : -1;
+  if (cpu_us >= 0) {
+    std::printf("server CPU    %.2f s while sending: %.3f us per delivery\n", r.server_cpu_seconds, cpu_us);
+  }
   if (!r.notes.empty()) std::printf("notes\n%s", r.notes.c_str());
   if (!opt.json.empty()) {
     std::ofstream out(opt.json);
     out << fmt::format(
         "{{\"scenario\":\"{}\",\"protocol\":\"{}\",\"clients\":{},\"senders\":{},\"window\":{},\"rate\":{},"
         "\"sent\":{},\"delivered\":{},\"lost\":{},\"duplicates\":{},\"out_of_order\":{},\"seconds\":{:.3f},"
-        "\"deliveries_per_s\":{:.1f},\"bytes_per_connection\":{:.0f},\"latency_ms\":{{\"p50\":{:.3f},\"p90\":"
+        "\"deliveries_per_s\":{:.1f},\"bytes_per_connection\":{:.0f},\"server_cpu_us_per_delivery\":{:.4f},"
+        "\"latency_ms\":{{\"p50\":{:.3f},\"p90\":"
         "{:.3f},\"p99\":{:.3f},"
         "\"p999\":{:.3f},\"max\":{:.3f}}}}}\n",
         opt.scenario, opt.protocol, opt.clients, opt.senders, opt.window, opt.rate, r.sent, r.delivered, lost,
-        r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, r.percentile(50),
+        r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, cpu_us, r.percentile(50),
         r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100));
   }
   if (!opt.latencies.empty()) {
@@ -778,7 +818,7 @@ int main(int argc, char** argv) {
                  "Capacity: spread clients over this many rooms (<room>0, <room>1, ...)")
       ->capture_default_str();
   app.add_option("--server-pid", opt.server_pid,
-                 "Capacity: the server's PID, to report its memory per connection");
+                 "The server's PID: report its CPU time per delivery (capacity: its memory per connection)");
   app.add_flag("--quiet", opt.quiet, "No progress line");
   app.add_flag("--tls", opt.tls,
                "Connect over TLS (certificates are not verified: for loopback measurements)");

@@ -74,7 +74,7 @@ scenario_args() {
     fanout) echo "${FANOUT_ARGS:-fanout --clients $N --senders 10 --window 4 --duration $SECS}" ;;
     latency) echo "${LATENCY_ARGS:-latency --clients $N --senders 10 --rate 200 --duration $SECS}" ;;
     private) echo "${PRIVATE_ARGS:-private --clients $N --window 4 --duration $SECS}" ;;
-    capacity) echo "${CAPACITY_ARGS:-capacity --clients $CAP --rooms 100} --server-pid ${SERVER_PID:-0}" ;;
+    capacity) echo "${CAPACITY_ARGS:-capacity --clients $CAP --rooms 100}" ;;
     *) die "unknown scenario '$1' (light, fanout, latency, private, capacity)" ;;
   esac
 }
@@ -302,8 +302,10 @@ run_scenario() {
   log "$server / $scenario: chat-bench $args (at most ${limit}s)"
   set +e
   # shellcheck disable=SC2086
-  timeout -k 5 "$limit" "$CHAT_BENCH" $args --port "$PORT" --quiet --json "$out.json" --latencies "$out.lat" \
-    >"$out.log" 2>&1
+  # --server-pid: chat-bench reads the server's CPU time (and, for capacity,
+  # its memory) from /proc, so that servers compare on cost per delivery too.
+  timeout -k 5 "$limit" "$CHAT_BENCH" $args --port "$PORT" --server-pid "$SERVER_PID" --quiet --json "$out.json" \
+    --latencies "$out.lat" >"$out.log" 2>&1
   rc=$?
   set -e
   case $rc in

@@ -99,6 +99,12 @@ def ratio(v, best):
     return f"{v / best:.2f}x"
 
 
+def cpu_per_delivery(j):
+    """The server's CPU microseconds per delivery, or None when not measured."""
+    v = j.get("server_cpu_us_per_delivery") if j else None
+    return v if v is not None and v >= 0 else None
+
+
 def scenario_title(rows):
     for r in rows:
         if r["args"]:
@@ -109,7 +115,7 @@ def scenario_title(rows):
 def print_capacity(rows):
     """Idle clients: seconds to connect, register and join all, and server memory per connection."""
     print()
-    print(f"capacity: chat-bench {scenario_title(rows).split(' --server-pid')[0]}")
+    print(f"capacity: chat-bench {scenario_title(rows)}")
     header = f"{'scenario':<9} {'server':<9} {'seconds':>9} {'bytes/conn':>11} {'xseconds':>9} {'xbytes':>7}  status"
     print(header)
     print("-" * len(header))
@@ -154,8 +160,10 @@ def main():
     print("    scenarios (light, latency) it follows the offered load, so only latency tells them apart")
     print("  x...: ours divided by the better peer's value (highest deliveries/s, lowest p50, lowest p99)")
     print("    among the peer runs that lost nothing: above 1x is better for deliveries/s, below 1x for latency")
+    print("  cpu us: the server's CPU time (user + system, all threads) per delivery while sending; when")
+    print("    the load generator is the limit, deliveries/s ties and this column still tells servers apart")
     header = (f"{'scenario':<9} {'server':<9} {'deliveries/s':>13} {'p50 ms':>9} {'p99 ms':>9} "
-              f"{'lost':>8} {'xdeliv/s':>9} {'xp50':>7} {'xp99':>7}  status")
+              f"{'lost':>8} {'cpu us':>7} {'xdeliv/s':>9} {'xp50':>7} {'xp99':>7} {'xcpu':>7}  status")
     for sc in scenarios:
         rows = [r for r in runs if r["scenario"] == sc]
         if sc == "capacity":
@@ -169,21 +177,26 @@ def main():
         best_rate = max((r["json"]["deliveries_per_s"] for r in peers), default=None)
         best_p50 = min((r["json"]["latency_ms"]["p50"] for r in peers), default=None)
         best_p99 = min((r["json"]["latency_ms"]["p99"] for r in peers), default=None)
+        best_cpu = min((cpu_per_delivery(r["json"]) for r in peers if cpu_per_delivery(r["json"]) is not None),
+                       default=None)
         for r in rows:
             j = r["json"]
             rate = j["deliveries_per_s"] if j else None
             p50 = j["latency_ms"]["p50"] if j else None
             p99 = j["latency_ms"]["p99"] if j else None
             lost = j["lost"] if j else None
-            cmp = ["", "", ""]
+            cpu = cpu_per_delivery(j)
+            cmp = ["", "", "", ""]
             if r["server"].startswith("ours") and j:
-                cmp = [ratio(rate, best_rate), ratio(p50, best_p50), ratio(p99, best_p99)]
+                cmp = [ratio(rate, best_rate), ratio(p50, best_p50), ratio(p99, best_p99), ratio(cpu, best_cpu)]
             print(f"{'':<9} {r['server']:<9} {fmt_num(rate):>13} {fmt_num(p50, 3):>9} {fmt_num(p99, 3):>9} "
-                  f"{fmt_num(lost):>8} {cmp[0]:>9} {cmp[1]:>7} {cmp[2]:>7}  {describe(r)}")
+                  f"{fmt_num(lost):>8} {fmt_num(cpu, 3):>7} {cmp[0]:>9} {cmp[1]:>7} {cmp[2]:>7} {cmp[3]:>7}  "
+                  f"{describe(r)}")
         names = []
         for label, best, key in (("deliveries/s", best_rate, lambda j: j["deliveries_per_s"]),
                                  ("p50", best_p50, lambda j: j["latency_ms"]["p50"]),
-                                 ("p99", best_p99, lambda j: j["latency_ms"]["p99"])):
+                                 ("p99", best_p99, lambda j: j["latency_ms"]["p99"]),
+                                 ("cpu", best_cpu, cpu_per_delivery)):
             who = [r["server"] for r in peers if best is not None and key(r["json"]) == best]
             names.append(f"{label} {who[0] if who else '-'}")
         print(f"{'':<9} better peer: {', '.join(names)}")
