@@ -2,6 +2,8 @@
 // client starting at once, and many concurrent clients on several server
 // threads with no message lost, duplicated or reordered per sender.
 // Bounded in count and time; correctness only, never timing.
+#include <sys/socket.h>
+
 #include <atomic>
 #include <latch>
 #include <map>
@@ -195,4 +197,41 @@ TEST_CASE("private messages between many pairs arrive once and in order", "[seed
     CHECK(t.out_of_order == 0);
     CHECK(t.foreign == 0);
   }
+}
+
+TEST_CASE("a reader that pauses gets every message intact and in order when it reads again", "[seed][load]") {
+  // The server writes to a socket directly while it has room and hands the
+  // rest of a batch to async_write when the kernel takes only part of it.
+  // A tiny receive buffer on a client that stops reading forces those
+  // partial writes, with cuts inside messages of many sizes.
+  auto cfg = test::test_config();
+  cfg.lim.outbox_bytes = 16 * 1024 * 1024;
+  test::test_server server(cfg);
+  auto alice = login(server.port(), "alice");
+  auto paused = login(server.port(), "paused");
+  REQUIRE(alice.recv() == "paused has joined the chat!");
+  const int small = 4096;
+  ::setsockopt(paused.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+
+  // About 6 MB in all: within the outbox, and beyond what the kernel holds
+  // for a reader that reads nothing (Linux grows a socket's send buffer to
+  // 4 MB at most by default, tcp_wmem), so some writes are cut short.
+  constexpr int kMessages = 10000;
+  auto text = [](int i) {
+    const auto n = static_cast<std::size_t>(1 + (i * 97) % 1200);
+    return std::to_string(i) + ":" + std::string(n, static_cast<char>('a' + i % 26));
+  };
+  for (int i = 0; i < kMessages; ++i) alice.send(text(i));
+  alice.send("!who");  // answered only after all of the above were handled
+  REQUIRE(alice.recv() == "-> paused");
+
+  int in_order = 0;
+  while (in_order < kMessages) {
+    const auto got = paused.recv();
+    if (got != "alice > " + text(in_order)) break;
+    ++in_order;
+  }
+  CHECK(in_order == kMessages);
+  alice.send("and now?");
+  CHECK(paused.recv() == "alice > and now?");
 }

@@ -16,7 +16,9 @@ namespace net {
 namespace {
 
 asio::io_context::executor_type io_executor_of(tcp::socket& socket) {
-  if (const auto* ex = socket.get_executor().target<asio::io_context::executor_type>()) {
+  // get_executor() returns a copy: keep it while target() points into it.
+  const auto any = socket.get_executor();
+  if (const auto* ex = any.target<asio::io_context::executor_type>()) {
     return *ex;
   }
   throw std::logic_error("connection: the socket must run on an io_context's executor");
