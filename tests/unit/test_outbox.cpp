@@ -110,6 +110,26 @@ TEST_CASE("outbox returns wake exactly once when the writer is idle", "[outbox]"
   CHECK(box.push(make("e")) == push_result::queued);
 }
 
+TEST_CASE("outbox frees its queue storage when the writer goes idle", "[outbox][memory]") {
+  net::outbox box(1 << 20);
+  std::vector<net::payload> batch;
+  REQUIRE(box.take(batch, 64) == take_result::idle);
+  CHECK(box.reserved() == 0);
+  for (int i = 0; i < 100; ++i) box.push(make("burst"));
+  CHECK(box.reserved() >= 100);
+  // Taking everything keeps the storage for the next burst of this round...
+  REQUIRE(box.take(batch, 1000) == take_result::items);
+  CHECK(batch.size() == 100);
+  CHECK(box.reserved() >= 100);
+  // ...and finding nothing left releases it.
+  batch.clear();
+  REQUIRE(box.take(batch, 64) == take_result::idle);
+  CHECK(box.reserved() == 0);
+  CHECK(box.push(make("again")) == push_result::wake);
+  REQUIRE(box.take(batch, 64) == take_result::items);
+  CHECK(texts(batch) == std::vector<std::string>{"again"});
+}
+
 TEST_CASE("outbox limit edge", "[outbox][limits]") {
   net::outbox box(10);
   CHECK(box.push(make("12345")) == push_result::queued);

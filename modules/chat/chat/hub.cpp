@@ -4,7 +4,7 @@
 
 namespace chat {
 
-hub::hub(asio::any_io_executor ex) : ex_(std::move(ex)) {
+hub::hub(asio::io_context::executor_type ex) : ex_(std::move(ex)) {
   lobby_ = std::make_shared<room>(ex_, std::string(kLobby), /*persistent=*/true);
   rooms_.emplace(protocol::fold_nick(kLobby), lobby_);
 }

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include <asio/any_io_executor.hpp>
+#include <asio/io_context.hpp>
 
 #include "chat/directory.hpp"
 #include "chat/room.hpp"
@@ -23,7 +23,7 @@ inline constexpr std::string_view kLobby = "#lobby";
 // Guarded by a mutex for the room map; rooms themselves are actors.
 class hub {
  public:
-  explicit hub(asio::any_io_executor ex);
+  explicit hub(asio::io_context::executor_type ex);
 
   chat::directory& directory() noexcept { return directory_; }
   const std::shared_ptr<room>& lobby() const noexcept { return lobby_; }
@@ -46,7 +46,7 @@ class hub {
  private:
   void forget(const room* r);
 
-  asio::any_io_executor ex_;
+  asio::io_context::executor_type ex_;
   chat::directory directory_;
   mutable std::mutex rooms_mutex_;
   std::map<std::string, std::shared_ptr<room>, std::less<>> rooms_;  // guarded by rooms_mutex_

@@ -8,7 +8,7 @@
 
 namespace chat {
 
-room::room(const asio::any_io_executor& ex, std::string name, bool persistent,
+room::room(const asio::io_context::executor_type& ex, std::string name, bool persistent,
            std::function<void(const room*)> on_empty)
     : strand_(asio::make_strand(ex)),
       name_(std::move(name)),

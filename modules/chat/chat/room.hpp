@@ -14,7 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include <asio/any_io_executor.hpp>
+#include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
 #include "chat/event.hpp"
@@ -51,7 +51,7 @@ class room : public std::enable_shared_from_this<room> {
   // Guarded by its own strand, made on `ex`. `on_empty` runs on the strand
   // when the last member leaves a room that is not `persistent`; the room is
   // closed from then on and refuses joins with error_code::room_closed.
-  room(const asio::any_io_executor& ex, std::string name, bool persistent,
+  room(const asio::io_context::executor_type& ex, std::string name, bool persistent,
        std::function<void(const room*)> on_empty = {});
 
   const std::string& name() const noexcept { return name_; }
@@ -130,7 +130,7 @@ class room : public std::enable_shared_from_this<room> {
   void publish_summary();
   void apply_modes(actor& who, const std::vector<mode_change>& changes);
 
-  asio::strand<asio::any_io_executor> strand_;
+  asio::strand<asio::io_context::executor_type> strand_;
   const std::string name_;
   const bool persistent_;
   std::function<void(const room*)> on_empty_;

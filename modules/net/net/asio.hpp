@@ -14,11 +14,12 @@ namespace net {
 
 using asio::awaitable;
 using tcp = asio::ip::tcp;
-using strand = asio::strand<asio::any_io_executor>;
+// Strands over the io_context's own executor: 24 bytes, small enough to sit
+// inside an any_io_executor (a coroutine's executor, a bound handler) with
+// no heap block of its own, where a strand over any_io_executor needs one.
+using strand = asio::strand<asio::io_context::executor_type>;
 
-// A timer that holds only its io_context, not a strand. A strand wrapped in
-// any_io_executor does not fit that type's small buffer: every timer, and
-// every pending wait, would cost a heap block more. Handlers name their
+// A timer that holds only its io_context, not a strand: handlers name their
 // strand themselves (bind_executor, or the awaiting coroutine's executor).
 using timer =
     asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,

@@ -32,6 +32,9 @@ outbox::take_result outbox::take(std::vector<payload>& batch, std::size_t max) {
       return take_result::drained;
     }
     writer_idle_ = true;
+    // An idle client keeps no queue storage: thousands of them would each
+    // hold the capacity of their largest burst.
+    std::vector<payload>().swap(queue_);
     return take_result::idle;
   }
   const std::size_t n = std::min(pending, max);
@@ -68,6 +71,11 @@ void outbox::close() {
 std::size_t outbox::bytes() const {
   const std::lock_guard lock(mutex_);
   return bytes_;
+}
+
+std::size_t outbox::reserved() const {
+  const std::lock_guard lock(mutex_);
+  return queue_.capacity();
 }
 
 }  // namespace net

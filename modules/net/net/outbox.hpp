@@ -44,6 +44,8 @@ class outbox {
   void close();
 
   std::size_t bytes() const;
+  // Queue slots allocated (pending or not): none while the writer is idle.
+  std::size_t reserved() const;
 
  private:
   mutable std::mutex mutex_;
