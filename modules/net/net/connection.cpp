@@ -29,7 +29,7 @@ asio::io_context::executor_type io_executor_of(tcp::socket& socket) {
 connection::connection(tcp::socket socket, const limits& lim, connection_registry* registry)
     : socket_(std::move(socket)),
       limits_(lim),
-      strand_(asio::make_strand(socket_.get_executor())),
+      strand_(asio::make_strand(io_executor_of(socket_))),
       registry_(registry),
       outbox_(lim.outbox_bytes),
       watchdog_(io_executor_of(socket_)),
@@ -46,21 +46,8 @@ void connection::start() {
   if (registry_ != nullptr) {
     registry_->add(shared_from_this());
   }
-  auto on_done = [self = shared_from_this()](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::error("connection {}: {}", self->remote_.address().to_string(), ex.what());
-      }
-    }
-    self->stop();
-  };
-  // One coroutine frame per reader: the plain and TLS loops are spawned as
-  // they are, not awaited from a wrapper.
-  asio::co_spawn(
-      strand_, [self = shared_from_this()] { return self->tls_ ? self->tls_reader() : self->plain_reader(); },
-      asio::bind_executor(strand_, on_done));
+  // The read loop starts on the strand, like every step after it.
+  asio::post(strand_, [self = shared_from_this()] { read_loop(self); });
   // The first flush finds the outbox empty and marks the writer idle, so
   // that the next send() wakes it.
   asio::post(strand_, [self = shared_from_this()] { self->flush(); });
@@ -169,78 +156,83 @@ std::span<char> read_scratch() {
 
 }  // namespace
 
-awaitable<void> connection::plain_reader() {
-  on_start();
+detached_task connection::read_loop(std::shared_ptr<connection> self) {
+  connection& c = *self;
   std::error_code ec;
-  while (!ec && !stopped_) {
-    // Wait for readability without a buffer, then read what is there.
-    // (asio re-arms the descriptor for each wait, so a read that leaves data
-    // behind is woken again at once.)
-    std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
-    if (ec) {
-      break;
+  try {
+    c.on_start();
+    // TLS decrypts into the buffer while the loop is suspended, so TLS
+    // connections read into a buffer of their own, not the thread's.
+    std::vector<char> tls_buffer;
+    if (c.tls_) {
+      // The handshake runs under the login watchdog that on_start() armed.
+      std::tie(ec) = co_await async_op<std::error_code>([&c](auto resume) {
+        c.tls_->async_handshake(asio::ssl::stream_base::server,
+                                asio::bind_executor(c.strand_, std::move(resume)));
+      });
+      if (ec) {
+        spdlog::info("connection {}: TLS handshake failed: {}", c.remote_.address().to_string(),
+                     ec.message());
+      }
+      tls_buffer.resize(kTlsReadBuffer);
     }
-    const auto scratch = read_scratch();
-    const std::size_t n = socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec.clear();
-      continue;
+    while (!ec && !c.stopped_) {
+      std::size_t n = 0;
+      const char* data = nullptr;
+      if (c.tls_) {
+        std::tie(ec, n) = co_await async_op<std::error_code, std::size_t>([&c, &tls_buffer](auto resume) {
+          c.tls_->async_read_some(asio::buffer(tls_buffer),
+                                  asio::bind_executor(c.strand_, std::move(resume)));
+        });
+        data = tls_buffer.data();
+      } else {
+        // Wait for readability without a buffer, then read what is there.
+        // (asio re-arms the descriptor for each wait, so a read that leaves
+        // data behind is woken again at once.)
+        std::tie(ec) = co_await async_op<std::error_code>([&c](auto resume) {
+          c.socket_.async_wait(tcp::socket::wait_read, asio::bind_executor(c.strand_, std::move(resume)));
+        });
+        if (ec) break;
+        const auto scratch = read_scratch();
+        n = c.socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          ec.clear();
+          continue;
+        }
+        data = scratch.data();
+      }
+      if (n > 0 && !c.closing_) {
+        c.on_bytes(std::string_view(data, n));
+      }
+      // Flood control: the rest of the input waits in the decoder (and the
+      // kernel) until the bucket allows the next command.
+      while (c.throttled_ && !c.stopped_ && !c.closing_) {
+        std::error_code aec;
+        const std::size_t unread = c.socket_.available(aec);
+        if (c.pending_input() + unread > c.limits_.recvq_bytes) {
+          spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting",
+                       c.remote_.address().to_string(), c.pending_input() + unread);
+          c.on_excess_flood();
+          break;
+        }
+        if (!c.flood_timer_) c.flood_timer_ = std::make_unique<timer>(c.watchdog_.get_executor());
+        c.flood_timer_->expires_after(c.bucket_.wait_time(std::chrono::steady_clock::now()));
+        co_await async_op<std::error_code>([&c](auto resume) {
+          c.flood_timer_->async_wait(asio::bind_executor(c.strand_, std::move(resume)));
+        });
+        c.throttled_ = false;
+        if (!c.stopped_ && !c.closing_) {
+          c.on_bytes({});
+        }
+      }
     }
-    if (!ec && !closing_) {
-      on_bytes(std::string_view(scratch.data(), n));
-    }
-    co_await throttle();
+  } catch (const std::exception& e) {
+    spdlog::error("connection {}: {}", c.remote_.address().to_string(), e.what());
   }
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
-    spdlog::debug("connection {}: {}", remote_.address().to_string(), ec.message());
+    spdlog::debug("connection {}: {}", c.remote_.address().to_string(), ec.message());
   }
-}
-
-awaitable<void> connection::tls_reader() {
-  on_start();
-  // The handshake runs under the login watchdog that on_start() armed.
-  auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_nothrow);
-  if (hec) {
-    spdlog::info("connection {}: TLS handshake failed: {}", remote_.address().to_string(), hec.message());
-    co_return;
-  }
-  // Decryption writes into the buffer while the coroutine is suspended, so
-  // TLS connections read into a buffer of their own, not the thread's.
-  std::vector<char> buffer(kTlsReadBuffer);
-  std::error_code ec;
-  while (!ec && !stopped_) {
-    std::size_t n = 0;
-    std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(buffer), use_nothrow);
-    if (n > 0 && !closing_) {
-      on_bytes(std::string_view(buffer.data(), n));
-    }
-    co_await throttle();
-  }
-  if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
-    spdlog::debug("connection {}: {}", remote_.address().to_string(), ec.message());
-  }
-}
-
-awaitable<void> connection::throttle() {
-  // The rest of the input waits in the decoder (and the kernel) until the
-  // bucket allows the next command.
-  while (throttled_ && !stopped_ && !closing_) {
-    std::error_code aec;
-    const std::size_t unread = socket_.available(aec);
-    if (pending_input() + unread > limits_.recvq_bytes) {
-      spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting",
-                   remote_.address().to_string(), pending_input() + unread);
-      on_excess_flood();
-      break;
-    }
-    if (!flood_timer_) flood_timer_ = std::make_unique<timer>(watchdog_.get_executor());
-    flood_timer_->expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
-    co_await flood_timer_->async_wait(use_nothrow);
-    throttled_ = false;
-    if (!stopped_ && !closing_) {
-      on_bytes({});
-    }
-  }
+  c.stop();
 }
 
 void connection::secure_with(std::shared_ptr<asio::ssl::context> context) {

@@ -5,7 +5,7 @@
 // The writer is a chain of completion handlers, not a coroutine: an idle
 // connection then holds no writer frame, no pending wait and no buffers.
 //
-// Guarded by its strand (the socket's executor): every member function runs
+// Guarded by its strand (strand_, on the socket's io_context): every member function runs
 // there, except send(), which any thread may call.
 #pragma once
 
@@ -26,6 +26,7 @@
 #include "net/flood.hpp"
 #include "net/limits.hpp"
 #include "net/outbox.hpp"
+#include "net/task.hpp"
 
 namespace net {
 
@@ -104,10 +105,12 @@ class connection : public std::enable_shared_from_this<connection> {
   const limits& limits_;
 
  private:
-  awaitable<void> plain_reader();
-  awaitable<void> tls_reader();
-  // Fake lag: waits while flood control holds input back (see spend_token).
-  awaitable<void> throttle();
+  // The reader, on the strand: waits for input (plain TCP: readability, then
+  // a read into the thread's scratch buffer; TLS: a read into its own
+  // buffer), hands it to on_bytes(), and waits out flood control (fake lag,
+  // see spend_token) before reading on. Ends, and stops the connection, on
+  // EOF, an error or stop(). Holds `self` for as long as it runs.
+  static detached_task read_loop(std::shared_ptr<connection> self);
   // The writer: on the strand, takes what the outbox holds and writes it in
   // one gathered write, again on completion, until the outbox is empty.
   void flush();
