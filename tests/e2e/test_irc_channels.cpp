@@ -211,3 +211,30 @@ TEST_CASE("100 clients in one channel on several threads: no loss - no duplicate
     CHECK(clients[static_cast<std::size_t>(i)]->silent_for(10ms));
   }
 }
+
+TEST_CASE("other users' comings and goings may wait, but never behind what follows them", "[irc][channels]") {
+  test::test_server server;
+  auto alice = irc_login(server.irc_port(), "alice");
+  auto bob = irc_login(server.irc_port(), "bob");
+  alice.join("#wait");
+  // bob's JOIN may wait for alice (kDeferredFlushDelay); his message may
+  // not, and must not overtake it.
+  bob.send("JOIN #wait");
+  bob.send("PRIVMSG #wait :right behind my join");
+  const auto join = alice.expect("bob!");
+  const auto said = alice.expect("bob!");
+  CHECK(join == ":bob!~bob@127.0.0.1 JOIN #wait");
+  CHECK(said == ":bob!~bob@127.0.0.1 PRIVMSG #wait :right behind my join");
+
+  // Alone, a waiting JOIN, PART, NICK or QUIT still arrives, once.
+  auto carol = irc_login(server.irc_port(), "carol");
+  carol.join("#wait");
+  CHECK(alice.expect("carol!") == ":carol!~carol@127.0.0.1 JOIN #wait");
+  carol.send("NICK caroline");
+  CHECK(alice.expect("carol!") == ":carol!~carol@127.0.0.1 NICK :caroline");
+  carol.send("PART #wait :bye");
+  CHECK(alice.expect("caroline!") == ":caroline!~carol@127.0.0.1 PART #wait :bye");
+  bob.send("QUIT :later");
+  CHECK(alice.expect("bob!") == ":bob!~bob@127.0.0.1 QUIT :Quit: later");
+  CHECK(alice.silent_for());
+}

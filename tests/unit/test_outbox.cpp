@@ -130,6 +130,32 @@ TEST_CASE("outbox frees its queue storage when the writer goes idle", "[outbox][
   CHECK(texts(batch) == std::vector<std::string>{"again"});
 }
 
+TEST_CASE("outbox: bytes that may wait wake the writer later, urgent ones now", "[outbox]") {
+  net::outbox box(1024);
+  std::vector<net::payload> batch;
+  REQUIRE(box.take(batch, 64) == take_result::idle);
+  // An idle writer is woken later for bytes that may wait...
+  CHECK(box.push(make("JOIN"), /*may_wait=*/true) == push_result::wake_later);
+  CHECK(box.push(make("PART"), /*may_wait=*/true) == push_result::queued);
+  // ...and at once by the first that may not, which takes them along.
+  CHECK(box.push(make("PRIVMSG"), /*may_wait=*/false) == push_result::wake);
+  CHECK(box.push(make("PRIVMSG 2"), /*may_wait=*/false) == push_result::queued);
+  REQUIRE(box.take(batch, 64) == take_result::items);
+  CHECK(texts(batch) == std::vector<std::string>{"JOIN", "PART", "PRIVMSG", "PRIVMSG 2"});
+  batch.clear();
+
+  // A flush that comes first (the deferred wake) ends the wait: later
+  // urgent bytes find a busy writer and need no wake of their own.
+  REQUIRE(box.take(batch, 64) == take_result::idle);
+  CHECK(box.push(make("QUIT"), /*may_wait=*/true) == push_result::wake_later);
+  REQUIRE(box.take(batch, 64) == take_result::items);
+  CHECK(box.push(make("PRIVMSG 3"), /*may_wait=*/false) == push_result::queued);
+  // A busy writer finds what may wait without any wake.
+  CHECK(box.push(make("NICK"), /*may_wait=*/true) == push_result::queued);
+  REQUIRE(box.take(batch, 64) == take_result::items);
+  CHECK(texts(batch) == std::vector<std::string>{"QUIT", "PRIVMSG 3", "NICK"});
+}
+
 TEST_CASE("outbox limit edge", "[outbox][limits]") {
   net::outbox box(10);
   CHECK(box.push(make("12345")) == push_result::queued);

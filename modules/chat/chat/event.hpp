@@ -26,7 +26,7 @@ enum class event_kind {
   private_message,  // `from` sent `text` to one member (`notice` for NOTICE)
   who_reply,        // answer to `from`: `roster` of `room` in join order, with details
   names_reply,      // answer to `from`: `roster` of `room` (nicks and prefixes)
-  channel_state,    // to a newcomer or on request: topic, modes, roster of `room`
+  channel_state,    // to a newcomer or on request: topic, modes, roster of `room` (nicks and prefixes)
   topic_changed,    // `from` set the topic of `room` to `text`
   mode_changed,     // `from` changed modes of `room`: `text` is "+o-v", `args` their arguments
   ban_list,         // answer to `from`: `args` are the ban masks of `room`

@@ -58,7 +58,11 @@ void room::join(actor who, std::string key) {
 
     auto state = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
     state->state = self->state(first);
-    for (const auto& e : self->members_) state->roster.push_back(self->roster_of(e));
+    // Names and prefixes only, as for NAMES: no member's details are asked
+    // for (a join into a room of n members would otherwise cost n lookups).
+    state->roster.reserve(self->members_.size());
+    for (const auto& e : self->members_)
+      state->roster.push_back(roster_entry{e.nick, {}, {}, {}, e.op, e.voice, false});
     who.m->deliver(state);
   });
 }

@@ -53,12 +53,19 @@ void connection::start() {
   asio::post(strand_, [self = shared_from_this()] { self->flush(); });
 }
 
-bool connection::send(payload p) {
-  switch (outbox_.push(std::move(p))) {
+bool connection::send(payload p, bool may_wait) {
+  switch (outbox_.push(std::move(p), may_wait)) {
     case outbox::push_result::queued:
       return true;
     case outbox::push_result::wake:
       wake_writer();
+      return true;
+    case outbox::push_result::wake_later:
+      if (registry_ != nullptr) {
+        registry_->flush_later(shared_from_this());
+      } else {
+        wake_writer();
+      }
       return true;
     case outbox::push_result::overflow:
       asio::post(strand_, [self = shared_from_this()] { self->on_overflow(); });
@@ -388,6 +395,31 @@ void connection_registry::for_each(const std::function<void(const std::shared_pt
 std::size_t connection_registry::size() const {
   const std::lock_guard lock(mutex_);
   return items_.size();
+}
+
+void connection_registry::flush_later(std::shared_ptr<connection> c) {
+  const std::lock_guard lock(deferred_mutex_);
+  deferred_.push_back(std::move(c));
+  if (flush_armed_) {
+    return;
+  }
+  flush_armed_ = true;
+  flush_timer_.expires_after(kDeferredFlushDelay);
+  flush_timer_.async_wait([this](std::error_code ec) {
+    if (!ec) flush_deferred();
+  });
+}
+
+void connection_registry::flush_deferred() {
+  std::vector<std::shared_ptr<connection>> due;
+  {
+    const std::lock_guard lock(deferred_mutex_);
+    due.swap(deferred_);
+    flush_armed_ = false;
+  }
+  // A writer already woken by urgent bytes finds its outbox empty or busy
+  // and returns at once.
+  for (const auto& c : due) c->wake_writer();
 }
 
 }  // namespace net

@@ -44,8 +44,9 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // Queues bytes for the client. Thread-safe. A client whose outbox would
   // pass its limit is stopped (on its strand) instead; returns false then,
-  // and when the connection is closing.
-  bool send(payload p);
+  // and when the connection is closing. Bytes that `may_wait` are written
+  // within kDeferredFlushDelay, or at once with the next that may not.
+  bool send(payload p, bool may_wait = false);
 
   // Posts an orderly shutdown to the strand: the front door says goodbye,
   // queued data is flushed, then the connection closes. Thread-safe.
@@ -123,6 +124,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void half_close();
   void wake_writer();
   void on_overflow();
+  friend class connection_registry;  // wakes deferred writers
 
   strand strand_;
   tcp::endpoint remote_;
@@ -148,19 +150,32 @@ class connection : public std::enable_shared_from_this<connection> {
   bool stopped_ = false;
 };
 
-// The live connections, so that shutdown can reach each one. Guarded by a
-// mutex: connections come and go on their own strands.
+// The live connections, so that shutdown can reach each one, and the
+// connections whose writers wait for a deferred flush. Guarded by mutexes:
+// connections come and go on their own strands.
 class connection_registry {
  public:
+  explicit connection_registry(asio::io_context& io) : flush_timer_(io.get_executor()) {}
   void add(const std::shared_ptr<connection>& c);
   void remove(const connection* c);
   // Calls `f` for every live connection (outside the lock).
   void for_each(const std::function<void(const std::shared_ptr<connection>&)>& f) const;
   std::size_t size() const;
 
+  // Wakes `c`'s writer within kDeferredFlushDelay, together with every
+  // other connection deferred meanwhile (one timer for all).
+  void flush_later(std::shared_ptr<connection> c);
+
  private:
+  void flush_deferred();
+
   mutable std::mutex mutex_;
   std::unordered_map<const connection*, std::weak_ptr<connection>> items_;  // guarded by mutex_
+
+  std::mutex deferred_mutex_;
+  std::vector<std::shared_ptr<connection>> deferred_;  // guarded by deferred_mutex_
+  bool flush_armed_ = false;                           // guarded by deferred_mutex_
+  timer flush_timer_;                                  // armed under deferred_mutex_
 };
 
 }  // namespace net

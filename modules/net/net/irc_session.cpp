@@ -995,8 +995,11 @@ void irc_session::deliver(const chat::event_ptr& ev) {
       }));
       return;
     }
+    // Other users' comings and goings may wait a little (kDeferredFlushDelay):
+    // a join storm in a big channel then costs each member a few writes.
     case event_kind::joined:
-      send(cached([&] { return fmt::format("{}:{} JOIN {}\r\n", tag_prefix(*ev), ev->source, ev->room); }));
+      send(cached([&] { return fmt::format("{}:{} JOIN {}\r\n", tag_prefix(*ev), ev->source, ev->room); }),
+           /*may_wait=*/!mine);
       return;
     case event_kind::left:
       if (mine) {
@@ -1006,21 +1009,27 @@ void irc_session::deliver(const chat::event_ptr& ev) {
         rooms_.erase(protocol::fold_nick(ev->room));
       }
       if (ev->text.empty()) {
-        send(cached([&] { return fmt::format("{}:{} PART {}\r\n", tag_prefix(*ev), ev->source, ev->room); }));
+        send(cached([&] { return fmt::format("{}:{} PART {}\r\n", tag_prefix(*ev), ev->source, ev->room); }),
+             /*may_wait=*/!mine);
       } else {
         send(cached([&] {
-          return fmt::format("{}:{} PART {} :{}\r\n", tag_prefix(*ev), ev->source, ev->room, ev->text);
-        }));
+               return fmt::format("{}:{} PART {} :{}\r\n", tag_prefix(*ev), ev->source, ev->room, ev->text);
+             }),
+             /*may_wait=*/!mine);
       }
       return;
     case event_kind::quit:  // shared by several rooms: never cached, shown once
       if (!seen_before(ev)) {
-        send_bytes(fmt::format("{}:{} QUIT :{}\r\n", tag_prefix(*ev), ev->source, ev->text));
+        send(std::make_shared<const std::string>(
+                 fmt::format("{}:{} QUIT :{}\r\n", tag_prefix(*ev), ev->source, ev->text)),
+             /*may_wait=*/true);
       }
       return;
     case event_kind::nick_changed:  // shared by several rooms: never cached, shown once
       if (!seen_before(ev)) {
-        send_bytes(fmt::format("{}:{} NICK :{}\r\n", tag_prefix(*ev), ev->source, ev->target));
+        send(std::make_shared<const std::string>(
+                 fmt::format("{}:{} NICK :{}\r\n", tag_prefix(*ev), ev->source, ev->target)),
+             /*may_wait=*/!mine);
       }
       return;
     case event_kind::kicked: {
@@ -1094,10 +1103,10 @@ void irc_session::deliver(const chat::event_ptr& ev) {
   }
 }
 
-void irc_session::render_roster(const chat::event& ev) {
+void irc_session::render_roster(const chat::event& ev, bool as_names) {
   const auto& srv = settings_.server_name;
   std::string out;
-  if (ev.kind == chat::event_kind::who_reply) {
+  if (ev.kind == chat::event_kind::who_reply && !as_names) {
     for (const auto& e : ev.roster) {
       std::string flags = e.away ? "G" : "H";
       if (e.op) flags += '@';
@@ -1147,9 +1156,7 @@ void irc_session::render_state(const chat::event& ev) {
   }
   if (!out.empty()) send_bytes(std::move(out));
   if (ev.text.empty()) {
-    auto names = ev;  // the join reply ends with the names
-    names.kind = chat::event_kind::names_reply;
-    render_roster(names);
+    render_roster(ev, /*as_names=*/true);  // the join reply ends with the names
   }
 }
 

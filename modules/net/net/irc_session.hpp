@@ -155,7 +155,8 @@ class irc_session final : public connection, public chat::member {
   void numeric(std::string_view code, std::initializer_list<std::string_view> params);
   void deliver_error(const chat::event& ev);
   void render_state(const chat::event& ev);
-  void render_roster(const chat::event& ev);
+  // WHO replies (352) for a who_reply unless `as_names`; else NAMES (353).
+  void render_roster(const chat::event& ev, bool as_names = false);
   std::string tag_prefix(const chat::event& ev) const;
   std::string source() const;  // nick!user@host
   chat::actor as_actor();

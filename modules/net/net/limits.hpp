@@ -32,6 +32,11 @@ inline constexpr std::size_t kMaxWriteBatch = 64;
 // Synchronous writes one flush() may do before it yields the strand; a
 // client whose outbox keeps refilling cannot hold it longer.
 inline constexpr std::size_t kMaxWriteRounds = 4;
+// Bytes that may wait (IRC: other users' JOIN, PART, QUIT and NICK) are
+// written within this delay, all connections' at once, unless something that
+// may not wait is queued behind them first. A client in busy channels then
+// gets a join storm in a few writes rather than one per join.
+inline constexpr std::chrono::milliseconds kDeferredFlushDelay{50};
 
 // Flood control (see flood.hpp): commands a client may send at once, and
 // commands per second after that; 0 per second turns it off. A paste of 20

@@ -4,7 +4,7 @@
 
 namespace net {
 
-outbox::push_result outbox::push(payload p) {
+outbox::push_result outbox::push(payload p, bool may_wait) {
   const std::lock_guard lock(mutex_);
   if (sealed_ || closed_) {
     return push_result::closed;
@@ -19,6 +19,12 @@ outbox::push_result outbox::push(payload p) {
   queue_.push_back(std::move(p));
   if (writer_idle_) {
     writer_idle_ = false;
+    wake_deferred_ = may_wait;
+    return may_wait ? push_result::wake_later : push_result::wake;
+  }
+  if (wake_deferred_ && !may_wait) {
+    // Urgent bytes behind deferred ones: everything goes now, in order.
+    wake_deferred_ = false;
     return push_result::wake;
   }
   return push_result::queued;
@@ -26,6 +32,7 @@ outbox::push_result outbox::push(payload p) {
 
 outbox::take_result outbox::take(std::vector<payload>& batch, std::size_t max) {
   const std::lock_guard lock(mutex_);
+  wake_deferred_ = false;
   const std::size_t pending = queue_.size() - head_;
   if (pending == 0 || closed_) {
     if (sealed_ || closed_) {

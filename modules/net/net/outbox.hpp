@@ -18,12 +18,16 @@ class outbox {
   explicit outbox(std::size_t limit_bytes) : limit_(limit_bytes) {}
 
   enum class push_result {
-    queued,    // the writer is busy and will find it
-    wake,      // the writer was idle: the caller must wake it
-    overflow,  // over the byte limit: nothing queued, the outbox is now closed
-    closed,    // sealed or closed: dropped
+    queued,      // the writer is busy and will find it
+    wake,        // the writer was idle (or waits for a deferred wake): wake it now
+    wake_later,  // the writer was idle and the push may wait: wake it within
+                 // kDeferredFlushDelay
+    overflow,    // over the byte limit: nothing queued, the outbox is now closed
+    closed,      // sealed or closed: dropped
   };
-  push_result push(payload p);
+  // `may_wait`: the bytes need not leave at once (see kDeferredFlushDelay);
+  // a later push that may not wait takes them along.
+  push_result push(payload p, bool may_wait = false);
 
   enum class take_result {
     items,    // `batch` holds buffers to write
@@ -54,6 +58,7 @@ class outbox {
   std::size_t bytes_ = 0;  // queued plus in flight
   const std::size_t limit_;
   bool writer_idle_ = false;
+  bool wake_deferred_ = false;  // woken by wake_later and not flushed since
   bool sealed_ = false;
   bool closed_ = false;
 };

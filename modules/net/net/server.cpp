@@ -42,6 +42,7 @@ server::server(server_config cfg)
       threads_(pick_threads(cfg_.threads)),
       io_(static_cast<int>(threads_)),
       hub_(io_.get_executor()),
+      registry_(io_),
       accept_strand_(asio::make_strand(io_)) {}
 
 server::~server() = default;
