@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -81,7 +82,15 @@ struct room_state {
 enum class wire_slot : std::size_t { seed = 0, irc = 1 };
 inline constexpr std::size_t kWireSlots = 5;
 
+// A process-wide serial number: lets a member recognise an event it has
+// already shown without keeping the event alive.
+inline std::uint64_t next_event_id() noexcept {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 struct event {
+  std::uint64_t id = next_event_id();
   event_kind kind{};
   std::string room;
   std::string from;    // nick of who caused it

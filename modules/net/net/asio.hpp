@@ -14,6 +14,12 @@ namespace net {
 
 using asio::awaitable;
 using tcp = asio::ip::tcp;
+// Sockets and acceptors on the io_context's own executor: a socket then
+// holds 8 bytes of executor rather than an any_io_executor's 56, and so does
+// every operation pending on it.
+using stream_socket = tcp::socket::rebind_executor<asio::io_context::executor_type>::other;
+using tcp_acceptor = tcp::acceptor::rebind_executor<asio::io_context::executor_type>::other;
+
 // Strands over the io_context's own executor: 24 bytes, small enough to sit
 // inside an any_io_executor (a coroutine's executor, a bound handler) with
 // no heap block of its own, where a strand over any_io_executor needs one.

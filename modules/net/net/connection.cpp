@@ -13,26 +13,13 @@
 
 namespace net {
 
-namespace {
-
-asio::io_context::executor_type io_executor_of(tcp::socket& socket) {
-  // get_executor() returns a copy: keep it while target() points into it.
-  const auto any = socket.get_executor();
-  if (const auto* ex = any.target<asio::io_context::executor_type>()) {
-    return *ex;
-  }
-  throw std::logic_error("connection: the socket must run on an io_context's executor");
-}
-
-}  // namespace
-
-connection::connection(tcp::socket socket, const limits& lim, connection_registry* registry)
+connection::connection(stream_socket socket, const limits& lim, connection_registry* registry)
     : socket_(std::move(socket)),
       limits_(lim),
-      strand_(asio::make_strand(io_executor_of(socket_))),
+      strand_(asio::make_strand(socket_.get_executor())),
       registry_(registry),
       outbox_(lim.outbox_bytes),
-      watchdog_(io_executor_of(socket_)),
+      watchdog_(socket_.get_executor()),
       bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()) {
   std::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
@@ -47,7 +34,13 @@ void connection::start() {
     registry_->add(shared_from_this());
   }
   // The read loop starts on the strand, like every step after it.
-  asio::post(strand_, [self = shared_from_this()] { read_loop(self); });
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->tls_) {
+      tls_read_loop(self);
+    } else {
+      read_loop(self);
+    }
+  });
   // The first flush finds the outbox empty and marks the writer idle, so
   // that the next send() wakes it.
   asio::post(strand_, [self = shared_from_this()] { self->flush(); });
@@ -163,105 +156,144 @@ std::span<char> read_scratch() {
 
 }  // namespace
 
+// The plain and TLS loops are separate coroutines so that the plain one,
+// which every idle connection holds, has the smallest frame.
 detached_task connection::read_loop(std::shared_ptr<connection> self) {
   connection& c = *self;
   std::error_code ec;
   try {
     c.on_start();
-    // TLS decrypts into the buffer while the loop is suspended, so TLS
-    // connections read into a buffer of their own, not the thread's.
-    std::vector<char> tls_buffer;
-    if (c.tls_) {
-      // The handshake runs under the login watchdog that on_start() armed.
-      std::tie(ec) = co_await async_op<std::error_code>([&c](auto resume) {
-        c.tls_->async_handshake(asio::ssl::stream_base::server,
-                                asio::bind_executor(c.strand_, std::move(resume)));
-      });
-      if (ec) {
-        spdlog::info("connection {}: TLS handshake failed: {}", c.remote_.address().to_string(),
-                     ec.message());
-      }
-      tls_buffer.resize(kTlsReadBuffer);
-    }
     while (!ec && !c.stopped_) {
-      std::size_t n = 0;
-      const char* data = nullptr;
-      if (c.tls_) {
-        std::tie(ec, n) = co_await async_op<std::error_code, std::size_t>([&c, &tls_buffer](auto resume) {
-          c.tls_->async_read_some(asio::buffer(tls_buffer),
-                                  asio::bind_executor(c.strand_, std::move(resume)));
-        });
-        data = tls_buffer.data();
-      } else {
-        // Wait for readability without a buffer, then read what is there.
-        // (asio re-arms the descriptor for each wait, so a read that leaves
-        // data behind is woken again at once.)
-        std::tie(ec) = co_await async_op<std::error_code>([&c](auto resume) {
-          c.socket_.async_wait(tcp::socket::wait_read, asio::bind_executor(c.strand_, std::move(resume)));
-        });
-        if (ec) break;
-        const auto scratch = read_scratch();
-        n = c.socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-          ec.clear();
-          continue;
-        }
-        data = scratch.data();
+      // Wait for readability without a buffer, then read what is there.
+      // (asio re-arms the descriptor for each wait, so a read that leaves
+      // data behind is woken again at once.)
+      std::tie(ec) = co_await async_op<std::error_code>([&c](auto resume) {
+        c.socket_.async_wait(stream_socket::wait_read, asio::bind_executor(c.strand_, std::move(resume)));
+      });
+      if (ec) break;
+      const auto scratch = read_scratch();
+      const std::size_t n = c.socket_.read_some(asio::buffer(scratch.data(), scratch.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec.clear();
+        continue;
       }
-      if (n > 0 && !c.closing_) {
-        c.on_bytes(std::string_view(data, n));
+      if (!ec && !c.closing_) {
+        c.on_bytes(std::string_view(scratch.data(), n));
       }
-      // Flood control: the rest of the input waits in the decoder (and the
-      // kernel) until the bucket allows the next command.
-      while (c.throttled_ && !c.stopped_ && !c.closing_) {
-        std::error_code aec;
-        const std::size_t unread = c.socket_.available(aec);
-        if (c.pending_input() + unread > c.limits_.recvq_bytes) {
-          spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting",
-                       c.remote_.address().to_string(), c.pending_input() + unread);
-          c.on_excess_flood();
-          break;
-        }
-        if (!c.flood_timer_) c.flood_timer_ = std::make_unique<timer>(c.watchdog_.get_executor());
-        c.flood_timer_->expires_after(c.bucket_.wait_time(std::chrono::steady_clock::now()));
+      while (c.must_throttle()) {
         co_await async_op<std::error_code>([&c](auto resume) {
           c.flood_timer_->async_wait(asio::bind_executor(c.strand_, std::move(resume)));
         });
-        c.throttled_ = false;
-        if (!c.stopped_ && !c.closing_) {
-          c.on_bytes({});
-        }
+        c.resume_after_throttle();
       }
     }
   } catch (const std::exception& e) {
     spdlog::error("connection {}: {}", c.remote_.address().to_string(), e.what());
   }
-  if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
-    spdlog::debug("connection {}: {}", c.remote_.address().to_string(), ec.message());
+  c.reader_done(ec);
+}
+
+detached_task connection::tls_read_loop(std::shared_ptr<connection> self) {
+  connection& c = *self;
+  std::error_code ec;
+  try {
+    c.on_start();
+    // The handshake runs under the login watchdog that on_start() armed.
+    std::tie(ec) = co_await async_op<std::error_code>([&c](auto resume) {
+      c.tls_->stream.async_handshake(asio::ssl::stream_base::server,
+                                     asio::bind_executor(c.strand_, std::move(resume)));
+    });
+    if (ec) {
+      spdlog::info("connection {}: TLS handshake failed: {}", c.remote_.address().to_string(), ec.message());
+    }
+    // TLS decrypts into the buffer while the loop is suspended, so TLS
+    // connections read into a buffer of their own, not the thread's.
+    std::vector<char> buffer(kTlsReadBuffer);
+    while (!ec && !c.stopped_) {
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await async_op<std::error_code, std::size_t>([&c, &buffer](auto resume) {
+        c.tls_->stream.async_read_some(asio::buffer(buffer),
+                                       asio::bind_executor(c.strand_, std::move(resume)));
+      });
+      if (n > 0 && !c.closing_) {
+        c.on_bytes(std::string_view(buffer.data(), n));
+      }
+      while (c.must_throttle()) {
+        co_await async_op<std::error_code>([&c](auto resume) {
+          c.flood_timer_->async_wait(asio::bind_executor(c.strand_, std::move(resume)));
+        });
+        c.resume_after_throttle();
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("connection {}: {}", c.remote_.address().to_string(), e.what());
   }
-  c.stop();
+  c.reader_done(ec);
+}
+
+bool connection::must_throttle() {
+  // Flood control: the rest of the input waits in the decoder (and the
+  // kernel) until the bucket allows the next command.
+  if (!throttled_ || stopped_ || closing_) {
+    return false;
+  }
+  std::error_code ec;
+  const std::size_t unread = socket_.available(ec);
+  if (pending_input() + unread > limits_.recvq_bytes) {
+    spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting",
+                 remote_.address().to_string(), pending_input() + unread);
+    on_excess_flood();
+    return false;
+  }
+  if (!flood_timer_) flood_timer_ = std::make_unique<timer>(watchdog_.get_executor());
+  flood_timer_->expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
+  return true;
+}
+
+void connection::resume_after_throttle() {
+  throttled_ = false;
+  if (!stopped_ && !closing_) {
+    on_bytes({});
+  }
+}
+
+void connection::reader_done(std::error_code ec) {
+  if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
+    spdlog::debug("connection {}: {}", remote_.address().to_string(), ec.message());
+  }
+  stop();
 }
 
 void connection::secure_with(std::shared_ptr<asio::ssl::context> context) {
-  tls_context_ = std::move(context);
-  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+  tls_ = std::make_unique<tls_state>(socket_, std::move(context));
 }
 
+namespace {
+
+// The batch being written synchronously: one per thread, so that a
+// connection holds write buffers of its own only while a write is pending.
+// flush() never suspends, and a strand runs on one thread at a time.
+connection_write_state& write_scratch() {
+  static thread_local connection_write_state scratch;
+  return scratch;
+}
+
+}  // namespace
+
 void connection::flush() {
+  auto& w = write_scratch();
   // A few synchronous rounds at most, then the strand serves others first.
   for (std::size_t round = 0; round < kMaxWriteRounds; ++round) {
     if (writing_ || stopped_) {
       return;
     }
-    batch_.clear();
-    switch (outbox_.take(batch_, kMaxWriteBatch)) {
+    w.batch.clear();
+    switch (outbox_.take(w.batch, kMaxWriteBatch)) {
       case outbox::take_result::idle:
-        // Nothing to write: an idle connection keeps no write buffers. The
-        // next send() finds the writer marked idle and posts flush() again.
-        release_write_buffers();
+        // Nothing to write. The next send() finds the writer marked idle and
+        // posts flush() again.
         return;
       case outbox::take_result::drained:
-        release_write_buffers();
         if (closing_) {
           half_close();
         } else {
@@ -271,25 +303,27 @@ void connection::flush() {
       case outbox::take_result::items:
         break;
     }
-    if (!write_batch()) {
+    const bool done = write_batch(w);
+    w.batch.clear();  // the thread's scratch holds no payload past this call
+    if (!done) {
       return;  // a write is in flight, or the connection stopped
     }
   }
   asio::post(strand_, [self = shared_from_this()] { self->flush(); });
 }
 
-bool connection::write_batch() {
+bool connection::write_batch(connection_write_state& w) {
   std::size_t bytes = 0;
-  for (const auto& p : batch_) bytes += p->size();
-  buffers_.clear();
+  for (const auto& p : w.batch) bytes += p->size();
   std::size_t done = 0;
   if (!tls_) {
     // Try the kernel first, like Redis: a socket with room takes the whole
     // batch in one writev, with no completion to schedule. Only what it
     // leaves goes through async_write.
-    for (const auto& p : batch_) buffers_.emplace_back(asio::buffer(*p));
+    w.buffers.clear();
+    for (const auto& p : w.batch) w.buffers.emplace_back(asio::buffer(*p));
     std::error_code ec;
-    done = socket_.write_some(buffers_, ec);
+    done = socket_.write_some(w.buffers, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       ec.clear();
       done = 0;
@@ -302,12 +336,17 @@ bool connection::write_batch() {
       outbox_.written(bytes);
       return true;
     }
-    drop_written(done);
   }
+  // The rest goes through async_write, from buffers this connection owns
+  // until the write completes.
+  in_flight_ = std::make_unique<connection_write_state>();
+  auto& f = *in_flight_;
+  f.batch.swap(w.batch);
   writing_ = true;
   auto on_written =
       asio::bind_executor(strand_, [self = shared_from_this(), bytes](std::error_code ec, std::size_t /*n*/) {
         self->writing_ = false;
+        self->in_flight_.reset();
         self->outbox_.written(bytes);
         if (ec) {
           self->stop();
@@ -317,30 +356,25 @@ bool connection::write_batch() {
       });
   if (tls_) {
     // One TLS record for the batch rather than one per message.
-    joined_.clear();
-    joined_.reserve(bytes);
-    for (const auto& p : batch_) joined_ += *p;
-    asio::async_write(*tls_, asio::buffer(joined_), std::move(on_written));
+    f.joined.reserve(bytes);
+    for (const auto& p : f.batch) f.joined += *p;
+    asio::async_write(tls_->stream, asio::buffer(f.joined), std::move(on_written));
   } else {
-    asio::async_write(socket_, buffers_, std::move(on_written));
+    f.buffers.swap(w.buffers);
+    drop_written(f.buffers, done);
+    asio::async_write(socket_, f.buffers, std::move(on_written));
   }
   return false;
 }
 
-void connection::drop_written(std::size_t n) {
-  auto it = buffers_.begin();
-  while (it != buffers_.end() && n >= it->size()) {
+void connection::drop_written(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+  auto it = buffers.begin();
+  while (it != buffers.end() && n >= it->size()) {
     n -= it->size();
     ++it;
   }
-  buffers_.erase(buffers_.begin(), it);
-  if (n > 0) buffers_.front() += n;
-}
-
-void connection::release_write_buffers() {
-  std::vector<payload>().swap(batch_);
-  std::vector<asio::const_buffer>().swap(buffers_);
-  std::string().swap(joined_);
+  buffers.erase(buffers.begin(), it);
+  if (n > 0) buffers.front() += n;
 }
 
 void connection::half_close() {
@@ -354,13 +388,13 @@ void connection::half_close() {
   // still sending and could destroy the reply it has not read.
   auto shut = [self = shared_from_this()] {
     std::error_code ignored;
-    self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    self->socket_.shutdown(stream_socket::shutdown_send, ignored);
   };
   if (tls_) {
     // close_notify first, so that TLS clients see a clean end rather than a
     // truncated stream. (asio lets it run beside the pending read.)
     writing_ = true;
-    tls_->async_shutdown(asio::bind_executor(strand_, [shut](std::error_code) { shut(); }));
+    tls_->stream.async_shutdown(asio::bind_executor(strand_, [shut](std::error_code) { shut(); }));
     return;
   }
   shut();

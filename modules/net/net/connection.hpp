@@ -32,9 +32,17 @@ namespace net {
 
 class connection_registry;
 
+// A batch of queued payloads on its way to the socket: their buffers (plain
+// TCP) or their concatenation (TLS, one record for the batch).
+struct connection_write_state {
+  std::vector<payload> batch;
+  std::vector<asio::const_buffer> buffers;
+  std::string joined;
+};
+
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(tcp::socket socket, const limits& lim, connection_registry* registry);
+  connection(stream_socket socket, const limits& lim, connection_registry* registry);
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
   virtual ~connection();
@@ -102,25 +110,32 @@ class connection : public std::enable_shared_from_this<connection> {
   bool closing() const noexcept { return closing_; }
   bool stopped() const noexcept { return stopped_; }
 
-  tcp::socket socket_;
+  stream_socket socket_;
   const limits& limits_;
 
  private:
   // The reader, on the strand: waits for input (plain TCP: readability, then
-  // a read into the thread's scratch buffer; TLS: a read into its own
-  // buffer), hands it to on_bytes(), and waits out flood control (fake lag,
-  // see spend_token) before reading on. Ends, and stops the connection, on
-  // EOF, an error or stop(). Holds `self` for as long as it runs.
+  // a read into the thread's scratch buffer; TLS: the handshake, then reads
+  // into its own buffer), hands it to on_bytes(), and waits out flood
+  // control (fake lag, see spend_token) before reading on. Ends, and stops
+  // the connection, on EOF, an error or stop(). Holds `self` while it runs.
   static detached_task read_loop(std::shared_ptr<connection> self);
+  static detached_task tls_read_loop(std::shared_ptr<connection> self);
+  // True if flood control holds input back: flood_timer_ is armed for the
+  // reader to wait on, then call resume_after_throttle(). Disconnects a
+  // client whose backlog passed limits_.recvq_bytes.
+  bool must_throttle();
+  void resume_after_throttle();
+  void reader_done(std::error_code ec);
   // The writer: on the strand, takes what the outbox holds and writes it in
   // one gathered write, again on completion, until the outbox is empty.
   void flush();
-  // Writes batch_: synchronously if the socket takes it all (true), else
-  // starts async_write for the rest (false; its handler flushes again).
-  bool write_batch();
-  // Drops the first `n` bytes from buffers_.
-  void drop_written(std::size_t n);
-  void release_write_buffers();
+  // Writes w.batch: synchronously if the socket takes it all (true), else
+  // moves the rest into in_flight_ and starts async_write (false; its
+  // handler flushes again).
+  bool write_batch(connection_write_state& w);
+  // Drops the first `n` bytes from `buffers`.
+  static void drop_written(std::vector<asio::const_buffer>& buffers, std::size_t n);
   void half_close();
   void wake_writer();
   void on_overflow();
@@ -132,17 +147,19 @@ class connection : public std::enable_shared_from_this<connection> {
   outbox outbox_;
   timer watchdog_;  // login and close deadlines; handlers bound to strand_
   admission::ticket ticket_;
-  std::shared_ptr<asio::ssl::context> tls_context_;
-  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // null for plain TCP
+  struct tls_state {
+    tls_state(stream_socket& socket, std::shared_ptr<asio::ssl::context> c)
+        : context(std::move(c)), stream(socket, *context) {}
+    std::shared_ptr<asio::ssl::context> context;  // kept alive for the stream
+    asio::ssl::stream<stream_socket&> stream;
+  };
+  std::unique_ptr<tls_state> tls_;  // null for plain TCP
   token_bucket bucket_;
   // Fake lag: the reader waits on it. Made the first time a client runs out
   // of tokens; most never do.
   std::unique_ptr<timer> flood_timer_;
-  // The write in flight (empty while idle): the payloads it references and
-  // their buffers (plain TCP) or their concatenation (TLS).
-  std::vector<payload> batch_;
-  std::vector<asio::const_buffer> buffers_;
-  std::string joined_;
+  // The write in flight, if any: what the kernel has not taken yet.
+  std::unique_ptr<connection_write_state> in_flight_;
   bool writing_ = false;      // a write (or TLS close_notify) is in flight
   bool half_closed_ = false;  // closing: everything written, send side shut
   bool throttled_ = false;    // spend_token() ran out: input waits

@@ -101,7 +101,7 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-irc_session::irc_session(tcp::socket socket, chat::hub& hub, const irc_settings& settings,
+irc_session::irc_session(stream_socket socket, chat::hub& hub, const irc_settings& settings,
                          const server_counts& counts, const limits& lim, connection_registry* registry)
     : connection(std::move(socket), lim, registry),
       hub_(hub),
@@ -941,9 +941,9 @@ void irc_session::numeric(std::string_view code, std::initializer_list<std::stri
 
 bool irc_session::seen_before(const chat::event_ptr& ev) {
   const std::lock_guard lock(info_mutex_);
-  if (std::find(recent_shared_.begin(), recent_shared_.end(), ev) != recent_shared_.end()) return true;
-  recent_shared_[recent_next_] = ev;
-  recent_next_ = (recent_next_ + 1) % recent_shared_.size();
+  if (std::find(recent_shared_.begin(), recent_shared_.end(), ev->id) != recent_shared_.end()) return true;
+  recent_shared_[recent_next_] = ev->id;
+  recent_next_ = static_cast<std::uint8_t>((recent_next_ + 1U) % recent_shared_.size());
   return false;
 }
 

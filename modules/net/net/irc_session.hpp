@@ -94,7 +94,7 @@ struct server_counts {
 
 class irc_session final : public connection, public chat::member {
  public:
-  irc_session(tcp::socket socket, chat::hub& hub, const irc_settings& settings, const server_counts& counts,
+  irc_session(stream_socket socket, chat::hub& hub, const irc_settings& settings, const server_counts& counts,
               const limits& lim, connection_registry* registry);
 
   void deliver(const chat::event_ptr& ev) override;
@@ -192,8 +192,8 @@ class irc_session final : public connection, public chat::member {
   // User modes: written on the strand, read by deliver() anywhere.
   std::atomic<bool> oper_{false};                 // +o, by OPER only
   std::atomic<bool> wallops_{false};              // +w, receives WALLOPS
-  std::array<chat::event_ptr, 8> recent_shared_;  // quit/nick events already shown
-  std::size_t recent_next_ = 0;
+  std::array<std::uint64_t, 8> recent_shared_{};  // ids of quit/nick events already shown
+  std::uint8_t recent_next_ = 0;
 };
 
 }  // namespace net

@@ -30,7 +30,7 @@ const payload& you_joined_frame() {
 
 }  // namespace
 
-seed_session::seed_session(tcp::socket socket, chat::hub& hub, const limits& lim,
+seed_session::seed_session(stream_socket socket, chat::hub& hub, const limits& lim,
                            connection_registry* registry)
     : connection(std::move(socket), lim, registry), hub_(hub), host_(remote().address().to_string()) {}
 

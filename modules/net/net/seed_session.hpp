@@ -19,7 +19,7 @@ namespace net {
 
 class seed_session final : public connection, public chat::member {
  public:
-  seed_session(tcp::socket socket, chat::hub& hub, const limits& lim, connection_registry* registry);
+  seed_session(stream_socket socket, chat::hub& hub, const limits& lim, connection_registry* registry);
 
   void deliver(const chat::event_ptr& ev) override;
   chat::member_info info() const override;

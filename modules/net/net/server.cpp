@@ -25,9 +25,9 @@ std::size_t pick_threads(std::size_t requested) {
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
 }
 
-tcp::acceptor bind_acceptor(asio::io_context& io, const std::string& host, std::uint16_t port) {
+tcp_acceptor bind_acceptor(asio::io_context& io, const std::string& host, std::uint16_t port) {
   const tcp::endpoint ep(asio::ip::make_address(host), port);
-  tcp::acceptor acceptor(io);
+  tcp_acceptor acceptor(io);
   acceptor.open(ep.protocol());
   acceptor.set_option(asio::socket_base::reuse_address(true));
   acceptor.bind(ep);
@@ -64,7 +64,7 @@ void server::start() {
   admission_ = std::make_shared<admission>(cfg_.admit);
   cfg_.irc.live->set({cfg_.irc.motd, cfg_.irc.password, cfg_.irc.opers});
   auto seed_factory = [this](bool secure) {
-    return [this, secure](tcp::socket s, admission::ticket t) {
+    return [this, secure](stream_socket s, admission::ticket t) {
       auto session = std::make_shared<seed_session>(std::move(s), hub_, cfg_.lim, &registry_);
       session->hold(std::move(t));
       if (secure) session->secure_with(tls_.get());
@@ -72,7 +72,7 @@ void server::start() {
     };
   };
   auto irc_factory = [this](bool secure) {
-    return [this, secure](tcp::socket s, admission::ticket t) {
+    return [this, secure](stream_socket s, admission::ticket t) {
       auto session =
           std::make_shared<irc_session>(std::move(s), hub_, cfg_.irc, counts_, cfg_.lim, &registry_);
       session->hold(std::move(t));
@@ -115,9 +115,9 @@ std::string server::reload_tls(const tls_files& files) {
   return {};
 }
 
-void server::listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port, std::string_view what,
+void server::listen(std::unique_ptr<tcp_acceptor>& acceptor, std::uint16_t port, std::string_view what,
                     session_factory make_session, refusal refuse) {
-  acceptor = std::make_unique<tcp::acceptor>(bind_acceptor(io_, cfg_.host, port));
+  acceptor = std::make_unique<tcp_acceptor>(bind_acceptor(io_, cfg_.host, port));
   spdlog::info("{} listener on {}", what, describe(acceptor->local_endpoint()));
   asio::co_spawn(accept_strand_, accept_loop(*acceptor, std::move(make_session), std::move(refuse)),
                  [](std::exception_ptr e) {
@@ -144,7 +144,7 @@ tcp::endpoint server::seed_tls_endpoint() const {
   return seed_tls_acceptor_->local_endpoint();
 }
 
-awaitable<void> server::accept_loop(tcp::acceptor& acceptor, session_factory make_session, refusal refuse) {
+awaitable<void> server::accept_loop(tcp_acceptor& acceptor, session_factory make_session, refusal refuse) {
   asio::steady_timer backoff(io_);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
@@ -172,7 +172,7 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, session_factory mak
       const auto reason = refuse(v, peer);
       socket.non_blocking(true, ignored);
       if (!reason.empty()) socket.send(asio::buffer(reason), 0, ignored);
-      socket.shutdown(tcp::socket::shutdown_send, ignored);
+      socket.shutdown(stream_socket::shutdown_send, ignored);
       socket.close(ignored);
       continue;
     }

@@ -101,11 +101,11 @@ class server {
   std::size_t threads() const noexcept { return threads_; }
 
  private:
-  using session_factory = std::function<void(tcp::socket, admission::ticket)>;
+  using session_factory = std::function<void(stream_socket, admission::ticket)>;
   // The bytes that tell a refused client why, in its protocol.
   using refusal = std::function<std::string(verdict, const tcp::endpoint&)>;
-  awaitable<void> accept_loop(tcp::acceptor& acceptor, session_factory make_session, refusal refuse);
-  void listen(std::unique_ptr<tcp::acceptor>& acceptor, std::uint16_t port, std::string_view what,
+  awaitable<void> accept_loop(tcp_acceptor& acceptor, session_factory make_session, refusal refuse);
+  void listen(std::unique_ptr<tcp_acceptor>& acceptor, std::uint16_t port, std::string_view what,
               session_factory make_session, refusal refuse);
   awaitable<void> drain();
 
@@ -114,10 +114,10 @@ class server {
   asio::io_context io_;
   chat::hub hub_;
   connection_registry registry_;
-  std::unique_ptr<tcp::acceptor> seed_acceptor_;
-  std::unique_ptr<tcp::acceptor> irc_acceptor_;
-  std::unique_ptr<tcp::acceptor> irc_tls_acceptor_;
-  std::unique_ptr<tcp::acceptor> seed_tls_acceptor_;
+  std::unique_ptr<tcp_acceptor> seed_acceptor_;
+  std::unique_ptr<tcp_acceptor> irc_acceptor_;
+  std::unique_ptr<tcp_acceptor> irc_tls_acceptor_;
+  std::unique_ptr<tcp_acceptor> seed_tls_acceptor_;
   tls_holder tls_;
   server_counts counts_;
   std::shared_ptr<admission> admission_;

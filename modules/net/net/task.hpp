@@ -5,7 +5,7 @@
 //
 //   detached_task loop(std::shared_ptr<conn> self) {
 //     auto [ec] = co_await async_op<std::error_code>([&](auto resume) {
-//       self->socket.async_wait(tcp::socket::wait_read, asio::bind_executor(self->strand,
+//       self->socket.async_wait(stream_socket::wait_read, asio::bind_executor(self->strand,
 //       std::move(resume)));
 //     });
 //   }
