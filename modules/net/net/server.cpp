@@ -4,8 +4,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <thread>
 
+#include <asio/bind_executor.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 
@@ -43,7 +48,8 @@ server::server(server_config cfg)
       io_(static_cast<int>(threads_)),
       hub_(io_.get_executor()),
       registry_(io_),
-      accept_strand_(asio::make_strand(io_)) {}
+      accept_strand_(asio::make_strand(io_)),
+      trim_timer_(io_.get_executor()) {}
 
 server::~server() = default;
 
@@ -105,6 +111,22 @@ void server::start() {
              [](verdict, const tcp::endpoint&) { return std::string(); });
     }
   }
+  asio::post(accept_strand_, [this] { schedule_memory_trim(); });
+}
+
+void server::schedule_memory_trim() {
+  trim_timer_.expires_after(kMemoryTrimInterval);
+  trim_timer_.async_wait(asio::bind_executor(accept_strand_, [this](std::error_code ec) {
+    if (ec || shutting_down_) {
+      return;
+    }
+#if defined(__GLIBC__)
+    // Walks the free lists and gives whole free pages back (madvise); a
+    // fraction of a millisecond with 10,000 idle clients.
+    malloc_trim(0);
+#endif
+    schedule_memory_trim();
+  }));
 }
 
 std::string server::reload_tls(const tls_files& files) {
@@ -221,6 +243,7 @@ void server::shutdown() {
   asio::post(accept_strand_, [this] {
     spdlog::info("shutting down: {} connections get {} ms to flush", registry_.size(),
                  cfg_.shutdown_grace.count());
+    trim_timer_.cancel();
     std::error_code ignored;
     for (auto* acceptor :
          {seed_acceptor_.get(), irc_acceptor_.get(), irc_tls_acceptor_.get(), seed_tls_acceptor_.get()}) {

@@ -38,6 +38,12 @@ inline constexpr std::uint16_t kDefaultIrcTlsPort = 6697;
 // once must not see SYNs dropped and retried a second later.
 inline constexpr int kListenBacklog = 4096;
 
+// How often the server hands heap memory it has freed back to the kernel.
+// glibc keeps freed blocks inside the heap for reuse, and only trims its
+// top: the transient buffers of a join storm or a burst of messages would
+// otherwise stay resident for good, however few clients remain.
+inline constexpr std::chrono::milliseconds kMemoryTrimInterval{1'000};
+
 struct server_config {
   std::string host = "127.0.0.1";
   std::uint16_t seed_port = kDefaultSeedPort;
@@ -108,6 +114,8 @@ class server {
   void listen(std::unique_ptr<tcp_acceptor>& acceptor, std::uint16_t port, std::string_view what,
               session_factory make_session, refusal refuse);
   awaitable<void> drain();
+  // Every kMemoryTrimInterval, on accept_strand_, until shutdown.
+  void schedule_memory_trim();
 
   server_config cfg_;
   std::size_t threads_;
@@ -125,6 +133,7 @@ class server {
   // become a log flood. Used on accept_strand_ only.
   token_bucket refusal_log_{10, 10, std::chrono::steady_clock::now()};
   strand accept_strand_;  // guards the acceptors: accept loops and their closing
+  timer trim_timer_;      // waits bound to accept_strand_
   std::atomic<bool> shutting_down_{false};
 };
 
