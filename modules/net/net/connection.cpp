@@ -19,7 +19,6 @@ connection::connection(stream_socket socket, const limits& lim, connection_regis
       strand_(asio::make_strand(socket_.get_executor())),
       registry_(registry),
       outbox_(lim.outbox_bytes),
-      watchdog_(socket_.get_executor()),
       bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()) {
   std::error_code ec;
   remote_ = socket_.remote_endpoint(ec);
@@ -108,7 +107,7 @@ void connection::stop() {
   outbox_.close();
   std::error_code ignored;
   socket_.close(ignored);
-  watchdog_.cancel();
+  disarm_watchdog();
   if (flood_timer_) flood_timer_->cancel();
   ticket_.reset();
   if (registry_ != nullptr) {
@@ -126,21 +125,30 @@ bool connection::spend_token() {
 }
 
 void connection::arm_watchdog(std::chrono::milliseconds after) {
-  watchdog_.expires_after(after);
-  watchdog_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
-    if (ec || self->stopped_) {
-      return;  // re-armed, disarmed or stopped
-    }
-    if (self->closing_) {
-      self->stop();
-    } else {
-      self->on_watchdog();
-    }
-  }));
+  const auto at = std::chrono::steady_clock::now() + after;
+  watchdog_at_.store(at.time_since_epoch().count(), std::memory_order_relaxed);
 }
 
 void connection::disarm_watchdog() {
-  watchdog_.cancel();
+  watchdog_at_.store(0, std::memory_order_relaxed);
+}
+
+bool connection::watchdog_due(std::chrono::steady_clock::time_point now) const noexcept {
+  const auto at = watchdog_at_.load(std::memory_order_relaxed);
+  return at != 0 && at <= now.time_since_epoch().count();
+}
+
+void connection::on_watchdog_due() {
+  // Re-armed or disarmed since the sweep saw it due: nothing to do.
+  if (stopped_ || !watchdog_due(std::chrono::steady_clock::now())) {
+    return;
+  }
+  disarm_watchdog();
+  if (closing_) {
+    stop();
+  } else {
+    on_watchdog();
+  }
 }
 
 namespace {
@@ -245,7 +253,7 @@ bool connection::must_throttle() {
     on_excess_flood();
     return false;
   }
-  if (!flood_timer_) flood_timer_ = std::make_unique<timer>(watchdog_.get_executor());
+  if (!flood_timer_) flood_timer_ = std::make_unique<timer>(socket_.get_executor());
   flood_timer_->expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
   return true;
 }
@@ -403,6 +411,39 @@ void connection::half_close() {
 void connection_registry::add(const std::shared_ptr<connection>& c) {
   const std::lock_guard lock(mutex_);
   items_.emplace(c.get(), c);
+  if (!sweep_armed_) {
+    sweep_armed_ = true;
+    arm_sweep();
+  }
+}
+
+void connection_registry::arm_sweep() {
+  sweep_timer_.expires_after(kWatchdogTick);
+  sweep_timer_.async_wait([this](std::error_code ec) {
+    if (!ec) sweep();
+  });
+}
+
+void connection_registry::sweep() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<connection>> due;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [c, weak] : items_) {
+      // Reading the deadline is safe: a connection leaves items_ (under this
+      // lock) before it can be destroyed.
+      if (c->watchdog_due(now)) {
+        if (auto live = weak.lock()) due.push_back(std::move(live));
+      }
+    }
+    // Runs while there are connections: an idle server leaves the event
+    // loop nothing to wait for.
+    sweep_armed_ = !items_.empty();
+    if (sweep_armed_) arm_sweep();
+  }
+  for (auto& c : due) {
+    asio::post(c->strand_, [c] { c->on_watchdog_due(); });
+  }
 }
 
 void connection_registry::remove(const connection* c) {

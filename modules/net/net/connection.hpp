@@ -1,5 +1,5 @@
 // One client connection: socket, reader coroutine, bounded outbox and its
-// writer, watchdog timer and the single idempotent stop path. Front doors
+// writer, watchdog deadline and the single idempotent stop path. Front doors
 // derive from it and handle what the reader reads.
 //
 // The writer is a chain of completion handlers, not a coroutine: an idle
@@ -9,6 +9,7 @@
 // there, except send(), which any thread may call.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -103,7 +104,9 @@ class connection : public std::enable_shared_from_this<connection> {
   // Closes everything now. Idempotent.
   void stop();
 
-  // (Re)arms the watchdog; on expiry on_watchdog() runs, or stop() if closing.
+  // (Re)arms the watchdog; on expiry on_watchdog() runs, or stop() if
+  // closing. The registry's sweep finds expired watchdogs, so expiry comes
+  // up to kWatchdogTick late (and never without a registry).
   void arm_watchdog(std::chrono::milliseconds after);
   void disarm_watchdog();
 
@@ -139,13 +142,18 @@ class connection : public std::enable_shared_from_this<connection> {
   void half_close();
   void wake_writer();
   void on_overflow();
-  friend class connection_registry;  // wakes deferred writers
+  bool watchdog_due(std::chrono::steady_clock::time_point now) const noexcept;
+  void on_watchdog_due();
+  friend class connection_registry;  // wakes deferred writers, sweeps watchdogs
 
   strand strand_;
   tcp::endpoint remote_;
   connection_registry* registry_;
   outbox outbox_;
-  timer watchdog_;  // login and close deadlines; handlers bound to strand_
+  // The watchdog's deadline (steady_clock ticks; 0: disarmed): login and
+  // close deadlines, PING. Written on the strand, read by the registry's
+  // sweep from any thread.
+  std::atomic<std::chrono::steady_clock::rep> watchdog_at_{0};
   admission::ticket ticket_;
   struct tls_state {
     tls_state(stream_socket& socket, std::shared_ptr<asio::ssl::context> c)
@@ -172,7 +180,8 @@ class connection : public std::enable_shared_from_this<connection> {
 // connections come and go on their own strands.
 class connection_registry {
  public:
-  explicit connection_registry(asio::io_context& io) : flush_timer_(io.get_executor()) {}
+  explicit connection_registry(asio::io_context& io)
+      : sweep_timer_(io.get_executor()), flush_timer_(io.get_executor()) {}
   void add(const std::shared_ptr<connection>& c);
   void remove(const connection* c);
   // Calls `f` for every live connection (outside the lock).
@@ -185,9 +194,15 @@ class connection_registry {
 
  private:
   void flush_deferred();
+  // Every kWatchdogTick while there are connections: posts on_watchdog_due()
+  // to each connection whose watchdog has expired.
+  void arm_sweep();
+  void sweep();
 
   mutable std::mutex mutex_;
   std::unordered_map<const connection*, std::weak_ptr<connection>> items_;  // guarded by mutex_
+  bool sweep_armed_ = false;                                                // guarded by mutex_
+  timer sweep_timer_;                                                       // armed under mutex_
 
   std::mutex deferred_mutex_;
   std::vector<std::shared_ptr<connection>> deferred_;  // guarded by deferred_mutex_

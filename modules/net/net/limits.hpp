@@ -32,6 +32,11 @@ inline constexpr std::size_t kMaxWriteBatch = 64;
 // Synchronous writes one flush() may do before it yields the strand; a
 // client whose outbox keeps refilling cannot hold it longer.
 inline constexpr std::size_t kMaxWriteRounds = 4;
+// How often the server looks for expired watchdogs (login, registration,
+// PING and close deadlines): one sweep over all connections instead of a
+// timer each. A deadline passes up to this much late.
+inline constexpr std::chrono::milliseconds kWatchdogTick{100};
+
 // Bytes that may wait (IRC: other users' JOIN, PART, QUIT and NICK) are
 // written within this delay, all connections' at once, unless something that
 // may not wait is queued behind them first. A client in busy channels then
