@@ -508,7 +508,7 @@ TEST_CASE("room leave removes the member and tells the others", "[chat][room]") 
   auto& [io, r, a, b, c] = t;
   const auto b_before = b->events().size();
 
-  r->leave(b.get(), "Quit: bye");
+  r->leave(b.get(), b->source(), "Quit: bye");
   run(io);
 
   for (const auto& m : {a, c}) {
@@ -539,8 +539,8 @@ TEST_CASE("room leave of a non-member is ignored", "[chat][room]") {
   auto a = make_member("alice");
   auto stranger = make_member("eve");
   r->join(as(a));
-  r->leave(stranger.get());
-  r->leave(stranger.get(), "again");
+  r->leave(stranger.get(), stranger->source());
+  r->leave(stranger.get(), stranger->source(), "again");
   io.run();
   CHECK(a->events_of(event_kind::left).empty());
   CHECK(a->events().size() == 2);  // its joined and channel_state
@@ -549,8 +549,8 @@ TEST_CASE("room leave of a non-member is ignored", "[chat][room]") {
   // Leaving twice: only the first one counts.
   auto b = make_member("bob");
   r->join(as(b));
-  r->leave(b.get());
-  r->leave(b.get());
+  r->leave(b.get(), b->source());
+  r->leave(b.get(), b->source());
   run(io);
   CHECK(a->events_of(event_kind::left).size() == 1);
 }
@@ -579,7 +579,7 @@ TEST_CASE("room rejoin after leave goes to the end", "[chat][room]") {
   auto b = make_member("bob");
   r->join(as(a));
   r->join(as(b));
-  r->leave(a.get());
+  r->leave(a.get(), a->source());
   r->join(as(a));
   io.run();
   CHECK(who_names(io, *r, b) == std::vector<std::string>{"bob", "alice"});
@@ -1199,7 +1199,7 @@ TEST_CASE("room summary follows members and topic", "[chat][room]") {
   CHECK(r->summary().topic.empty());
 
   r->topic(as(a), "news");
-  r->leave(b.get());
+  r->leave(b.get(), b->source());
   run(io);
   const auto s = r->summary();
   CHECK(s.name == "#test");
@@ -1219,7 +1219,7 @@ TEST_CASE("room that is not persistent closes once when the last member leaves",
   auto b = make_member("bob");
   join_all(io, *r, {a, b});
 
-  r->leave(a.get());
+  r->leave(a.get(), a->source());
   run(io);
   CHECK(emptied == 0);
   r->part(as(b), "bye");
@@ -1231,7 +1231,7 @@ TEST_CASE("room that is not persistent closes once when the last member leaves",
   auto c = make_member("carol");
   r->join(as(c));
   r->join(as(a));
-  r->leave(c.get());
+  r->leave(c.get(), c->source());
   run(io);
   CHECK(c->events_of(event_kind::joined).empty());
   CHECK(a->events_of(event_kind::joined).size() == 2);  // from before: its own and bob's
@@ -1348,7 +1348,7 @@ TEST_CASE("hub forgets a room that empties and makes a new one on demand", "[cha
   dev->join(as(a));
   dev->join(as(b));
   run(io);
-  dev->leave(a.get());
+  dev->leave(a.get(), a->source());
   run(io);
   CHECK(h.find_room("#dev") == dev);  // bob is still there
 

@@ -49,7 +49,7 @@ void room::join(actor who, std::string key) {
     const bool opless =
         std::none_of(self->members_.begin(), self->members_.end(), [](const entry& e) { return e.op; });
     const bool first = (self->members_.empty() || (self->persistent_ && opless)) && !who.m->info().seed;
-    self->members_.push_back(entry{who.m, who.nick, who.source, first, false});
+    self->members_.push_back(entry{who.m, who.nick, first, false});
     self->publish_summary();
 
     auto ev = new_event(event_kind::joined, self->name_, who.nick, who.m.get());
@@ -76,21 +76,22 @@ void room::part(actor who, std::string reason) {
                  return;
                }
                auto ev = new_event(event_kind::left, self->name_, it->nick, who.m.get());
-               ev->source = it->source;
+               ev->source = who.source;
                ev->text = std::move(reason);
                self->fan_out(ev);  // the leaver included: IRC clients expect their own PART
                self->remove(it);
              });
 }
 
-void room::leave(const member* m, std::string reason, bool announce) {
-  asio::post(strand_, [self = shared_from_this(), m, reason = std::move(reason), announce]() mutable {
+void room::leave(const member* m, std::string source, std::string reason, bool announce) {
+  asio::post(strand_, [self = shared_from_this(), m, source = std::move(source), reason = std::move(reason),
+                       announce]() mutable {
     auto it = self->find(m);
     if (it == self->members_.end()) {
       return;
     }
     auto ev = new_event(event_kind::left, self->name_, it->nick, m);
-    ev->source = it->source;
+    ev->source = std::move(source);
     ev->text = std::move(reason);
     self->remove(it);
     if (announce) self->fan_out(ev);
@@ -115,8 +116,6 @@ void room::rename(const member* m, event_ptr nick_changed) {
       return;
     }
     it->nick = ev->target;
-    const auto bang = it->source.find('!');
-    it->source = ev->target + (bang == std::string::npos ? std::string() : it->source.substr(bang));
     for (const auto& e : self->members_) {
       if (e.m.get() != m) e.m->deliver(ev);
     }

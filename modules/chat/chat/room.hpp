@@ -69,8 +69,9 @@ class room : public std::enable_shared_from_this<room> {
   void part(actor who, std::string reason);
 
   // Removes `m` if present and, if `announce`, tells the others with a
-  // `left` event. Silent if `m` is not here (used when a seed user leaves).
-  void leave(const member* m, std::string reason = {}, bool announce = true);
+  // `left` event from `source` (nick!user@host). Silent if `m` is not here
+  // (used when a seed user leaves).
+  void leave(const member* m, std::string source, std::string reason = {}, bool announce = true);
 
   // Removes `m` if present and delivers `quit` (one event shared by all the
   // rooms of the quitter; null for a silent departure) to the others.
@@ -111,7 +112,6 @@ class room : public std::enable_shared_from_this<room> {
   struct entry {
     std::shared_ptr<member> m;
     std::string nick;
-    std::string source;
     bool op = false;
     bool voice = false;
   };

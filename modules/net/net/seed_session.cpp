@@ -291,7 +291,7 @@ void seed_session::leave_chat() {
   // Free the name before the room announces the departure, so that a client
   // who saw "<name> has left the chat!" can take the name at once.
   hub_.directory().release(nick_, this);
-  hub_.lobby()->leave(this, {}, !hub_.shutting_down());
+  hub_.lobby()->leave(this, source(), {}, !hub_.shutting_down());
   nick_.clear();
 }
 
