@@ -21,6 +21,7 @@
 #include "chat/hub.hpp"
 #include "chat/member.hpp"
 #include "net/connection.hpp"
+#include "net/small_mutex.hpp"
 #include "protocol/irc.hpp"
 
 namespace net {
@@ -180,7 +181,7 @@ class irc_session final : public connection, public chat::member {
   bool ping_sent_ = false;
 
   // Read by deliver() and info() on other threads; guarded by info_mutex_.
-  mutable std::mutex info_mutex_;
+  mutable small_mutex info_mutex_;
   std::string nick_;  // also the claimed nick before registration
   std::string away_;
   std::map<std::string, std::shared_ptr<chat::room>> rooms_;  // folded name -> room (joined or joining)

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "net/small_mutex.hpp"
+
 namespace net {
 
 using payload = std::shared_ptr<const std::string>;
@@ -52,7 +54,7 @@ class outbox {
   std::size_t reserved() const;
 
  private:
-  mutable std::mutex mutex_;
+  mutable small_mutex mutex_;
   std::vector<payload> queue_;  // [head_, end) is pending
   std::size_t head_ = 0;
   std::size_t bytes_ = 0;  // queued plus in flight

@@ -13,6 +13,7 @@
 #include "chat/hub.hpp"
 #include "chat/member.hpp"
 #include "net/connection.hpp"
+#include "net/small_mutex.hpp"
 #include "protocol/seed.hpp"
 
 namespace net {
@@ -55,7 +56,7 @@ class seed_session final : public connection, public chat::member {
   std::string nick_;  // empty until logged in
   std::string host_;  // the client's address, for nick!user@host
 
-  mutable std::mutex info_mutex_;
+  mutable small_mutex info_mutex_;
   std::string public_nick_;  // nick_ for other threads; guarded by info_mutex_
 };
 
