@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <span>
 
 #include <asio/post.hpp>
 
@@ -116,7 +117,14 @@ std::shared_ptr<irc_session> irc_session::self() {
 }
 
 std::string irc_session::source() const {
-  return nick_ + "!" + user_ + "@" + host_;
+  std::string s;
+  s.reserve(nick_.size() + user_.size() + host_.size() + 2);
+  s += nick_;
+  s += '!';
+  s += user_;
+  s += '@';
+  s += host_;
+  return s;
 }
 
 chat::actor irc_session::as_actor() {
@@ -472,7 +480,7 @@ void irc_session::cmd_message(const message& m) {
     if (!notice) numeric("412", {"No text to send"});
     return;
   }
-  const std::string text = tagmsg ? std::string() : m.params[1];  // valid UTF-8: on_bytes checked the line
+  const std::string_view text = tagmsg ? std::string_view() : m.params[1];  // UTF-8: on_bytes checked it
   std::string client_tags;
   for (const auto& t : m.tags) {
     if (!t.key.starts_with('+')) continue;
@@ -484,15 +492,23 @@ void irc_session::cmd_message(const message& m) {
   }
   if (tagmsg && client_tags.empty()) return;
 
-  auto targets = split_list(m.params[0]);
-  if (targets.size() > 4) targets.resize(4);  // TARGMAX
-  for (const auto target : targets) {
+  // Up to TARGMAX (4) targets, without a vector for the usual one.
+  std::array<std::string_view, 4> targets;
+  std::size_t count = 0;
+  for (std::string_view list = m.params[0]; !list.empty() && count < targets.size();) {
+    const auto comma = list.find(',');
+    if (const auto item = list.substr(0, comma); !item.empty()) targets[count++] = item;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  for (const auto target : std::span(targets.data(), count)) {
     auto ev = chat::new_event(chat::event_kind::said, {}, nick_, this);
     ev->source = source();
     ev->text = text;
     ev->notice = notice;
     ev->client_tags = client_tags;
-    ev->args.emplace_back(tagmsg ? "TAGMSG" : m.command);
+    // No args means PRIVMSG (see deliver()): no vector for the usual case.
+    if (tagmsg || notice) ev->args.emplace_back(tagmsg ? "TAGMSG" : m.command);
     if (target.starts_with('#')) {
       auto r = hub_.find_room(target);
       if (!r) {
@@ -970,26 +986,38 @@ void irc_session::deliver(const chat::event_ptr& ev) {
     case event_kind::said:
     case event_kind::private_message: {
       if (mine && !echo_message_) return;
-      const auto& command = ev->args.empty() ? std::string("PRIVMSG") : ev->args.front();
+      const std::string_view command = ev->args.empty() ? std::string_view("PRIVMSG") : ev->args.front();
       if (command == "TAGMSG" && !message_tags_) return;
       const std::string& to = ev->kind == event_kind::said ? ev->room : ev->target;
       send(cached([&] {
         const auto tags = tag_prefix(*ev);
-        const auto source = ev->source.empty() ? ev->from : ev->source;
-        std::string out;
+        const std::string_view source = ev->source.empty() ? ev->from : ev->source;
         if (command == "TAGMSG") return fmt::format("{}:{} TAGMSG {}\r\n", tags, source, to);
         // Lines stay within 512 bytes: long text (from the seed protocol)
         // goes out as several messages, cut between characters.
         const auto head = fmt::format(":{} {} {} :", source, command, to);
         const std::size_t room =
             protocol::kIrcMaxLine - 2 - std::min(head.size(), protocol::kIrcMaxLine - 66);
-        for (const auto& line : text_lines(ev->text)) {
-          for (const auto piece : irc::split_text(line, room)) {
+        std::string out;
+        out.reserve(tags.size() + head.size() + ev->text.size() + 2);
+        auto add_line = [&](std::string_view line) {
+          auto add = [&](std::string_view piece) {
             out += tags;
             out += head;
             out += piece;
             out += "\r\n";
+          };
+          if (line.size() <= room) {
+            add(line);
+          } else {
+            for (const auto piece : irc::split_text(line, room)) add(piece);
           }
+        };
+        // Text from IRC is one clean line: no copy into lines first.
+        if (ev->text.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos) {
+          add_line(ev->text);
+        } else {
+          for (const auto& line : text_lines(ev->text)) add_line(line);
         }
         return out;
       }));

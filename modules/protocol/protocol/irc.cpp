@@ -9,6 +9,10 @@ namespace protocol::irc {
 
 namespace {
 
+// Parameters reserved up front, so that a PRIVMSG (two) or most other
+// commands cost one allocation for the list rather than one per growth.
+constexpr std::size_t kTypicalParams = 4;
+
 bool is_letter(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -134,6 +138,7 @@ tl::expected<message, errc> parse_message(std::string_view line) {
     return tl::make_unexpected(errc::irc_empty_line);
   }
   message m;
+  m.params.reserve(kTypicalParams);
   auto rest = line;
   std::string_view tag_body;
   if (rest.front() == '@') {
