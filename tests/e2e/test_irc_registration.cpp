@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "net/limits.hpp"
 #include "support/irc_client.hpp"
 #include "support/test_server.hpp"
 
@@ -169,6 +170,18 @@ TEST_CASE("a client that never registers is closed after the registration timeou
   // The nick is free again.
   auto d = irc_login(server.irc_port(), "slowpoke");
   CHECK(d.silent_for(50ms));
+}
+
+TEST_CASE("a deadline shorter than the watchdog sweep still fires, on the next sweep", "[irc][limits]") {
+  // kWatchdogTick is the sweep's period: a 1 ms registration timeout is
+  // found expired by the first sweep after it, never skipped.
+  STATIC_REQUIRE(net::kWatchdogTick > 1ms);
+  auto cfg = test::test_config();
+  cfg.irc.registration_timeout = 1ms;
+  test::test_server server(cfg);
+  irc_client c(server.irc_port());
+  CHECK(c.expect("ERROR :Closing Link: 127.0.0.1 (Registration timed out)").has_value());
+  CHECK(c.closed_within());
 }
 
 TEST_CASE("PING and PONG both ways - and an idle client times out", "[irc][ping]") {
