@@ -53,7 +53,8 @@ class admission : public std::enable_shared_from_this<admission> {
   class ticket {
    public:
     ticket() = default;
-    ticket(std::shared_ptr<admission> owner, asio::ip::address a) : owner_(std::move(owner)), address_(a) {}
+    ticket(std::shared_ptr<admission> owner, asio::ip::address a)
+        : owner_(std::move(owner)), address_(std::move(a)) {}
     ticket(ticket&&) noexcept = default;
     ticket& operator=(ticket&& other) noexcept {
       if (this != &other) {

@@ -10,7 +10,7 @@ namespace net {
 // Bytes queued for one client and not yet written to its socket. A client
 // that falls this far behind is disconnected ("SendQ exceeded"); nobody else
 // waits for it.
-inline constexpr std::size_t kDefaultOutboxLimit = 512 * 1024;
+inline constexpr std::size_t kDefaultOutboxLimit = std::size_t{512} * 1024;
 
 // How long a new seed connection may take to send its username.
 inline constexpr std::chrono::milliseconds kDefaultLoginTimeout{10'000};
@@ -24,7 +24,7 @@ inline constexpr std::chrono::milliseconds kDefaultShutdownGrace{3'000};
 
 // Bytes asked of the kernel per read, into a per-thread scratch buffer; a
 // connection holds memory of its own only while a partial frame is pending.
-inline constexpr std::size_t kReadScratch = 64 * 1024;
+inline constexpr std::size_t kReadScratch = std::size_t{64} * 1024;
 
 // Queued messages gathered into one write (one syscall, one TCP segment when
 // they fit): asio passes at most 64 buffers to a single writev.
@@ -51,10 +51,10 @@ inline constexpr double kDefaultFloodRate = 10;
 
 // Bytes a throttled client may have waiting (read but not yet handled, plus
 // unread in the kernel) before it is disconnected for "Excess Flood".
-inline constexpr std::size_t kDefaultRecvQ = 64 * 1024;
+inline constexpr std::size_t kDefaultRecvQ = std::size_t{64} * 1024;
 
 // A TLS connection's own read buffer: one TLS record at most.
-inline constexpr std::size_t kTlsReadBuffer = 16 * 1024;
+inline constexpr std::size_t kTlsReadBuffer = std::size_t{16} * 1024;
 
 struct limits {
   std::size_t outbox_bytes = kDefaultOutboxLimit;

@@ -142,7 +142,7 @@ void server::listen(std::unique_ptr<tcp_acceptor>& acceptor, std::uint16_t port,
   acceptor = std::make_unique<tcp_acceptor>(bind_acceptor(io_, cfg_.host, port));
   spdlog::info("{} listener on {}", what, describe(acceptor->local_endpoint()));
   asio::co_spawn(accept_strand_, accept_loop(*acceptor, std::move(make_session), std::move(refuse)),
-                 [](std::exception_ptr e) {
+                 [](const std::exception_ptr& e) {
                    if (e) {
                      try {
                        std::rethrow_exception(e);

@@ -80,6 +80,7 @@ class async_op_awaiter {
   // Once the handler exists it owns the suspended frame, so an exception
   // from initiation (only bad_alloc in practice) cannot be delivered to the
   // body: it ends the program.
+  // NOLINTNEXTLINE(bugprone-exception-escape): intended, see above
   void await_suspend(std::coroutine_handle<> frame) noexcept {
     initiate_(resume_handler<Results...>(frame, &slot_));
   }
