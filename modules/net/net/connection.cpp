@@ -164,6 +164,11 @@ std::span<char> read_scratch() {
 
 }  // namespace
 
+auto connection::flood_wait() {
+  return async_op<std::error_code>(
+      [this](auto resume) { flood_timer_->async_wait(asio::bind_executor(strand_, std::move(resume))); });
+}
+
 // The plain and TLS loops are separate coroutines so that the plain one,
 // which every idle connection holds, has the smallest frame.
 detached_task connection::read_loop(std::shared_ptr<connection> self) {
@@ -189,9 +194,7 @@ detached_task connection::read_loop(std::shared_ptr<connection> self) {
         c.on_bytes(std::string_view(scratch.data(), n));
       }
       while (c.must_throttle()) {
-        co_await async_op<std::error_code>([&c](auto resume) {
-          c.flood_timer_->async_wait(asio::bind_executor(c.strand_, std::move(resume)));
-        });
+        co_await c.flood_wait();
         c.resume_after_throttle();
       }
     }
@@ -227,9 +230,7 @@ detached_task connection::tls_read_loop(std::shared_ptr<connection> self) {
         c.on_bytes(std::string_view(buffer.data(), n));
       }
       while (c.must_throttle()) {
-        co_await async_op<std::error_code>([&c](auto resume) {
-          c.flood_timer_->async_wait(asio::bind_executor(c.strand_, std::move(resume)));
-        });
+        co_await c.flood_wait();
         c.resume_after_throttle();
       }
     }

@@ -128,6 +128,8 @@ class connection : public std::enable_shared_from_this<connection> {
   // reader to wait on, then call resume_after_throttle(). Disconnects a
   // client whose backlog passed limits_.recvq_bytes.
   bool must_throttle();
+  // Awaits flood_timer_ (defined in connection.cpp, used only there).
+  auto flood_wait();
   void resume_after_throttle();
   void reader_done(std::error_code ec);
   // The writer: on the strand, takes what the outbox holds and writes it in

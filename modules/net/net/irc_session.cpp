@@ -28,29 +28,34 @@ constexpr std::string_view kLeftAll = "Left all channels";
 constexpr std::array<std::string_view, 4> kCaps = {"echo-message", "message-tags", "multi-prefix",
                                                    "server-time"};
 
-// Splits "a,b,c" into its non-empty parts.
-std::vector<std::string_view> split_list(std::string_view list) {
-  std::vector<std::string_view> out;
+// Calls f(item) for each non-empty part of `list` between `sep`s, until f
+// returns false.
+template <class F>
+void for_each_item(std::string_view list, char sep, F f) {
   while (!list.empty()) {
-    const auto comma = list.find(',');
-    const auto item = list.substr(0, comma);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
+    const auto at = list.find(sep);
+    if (const auto item = list.substr(0, at); !item.empty() && !f(item)) return;
+    if (at == std::string_view::npos) return;
+    list.remove_prefix(at + 1);
   }
+}
+
+std::vector<std::string_view> split_by(std::string_view list, char sep) {
+  std::vector<std::string_view> out;
+  for_each_item(list, sep, [&](std::string_view item) {
+    out.push_back(item);
+    return true;
+  });
   return out;
 }
 
+// Splits "a,b,c" into its non-empty parts.
+std::vector<std::string_view> split_list(std::string_view list) {
+  return split_by(list, ',');
+}
+
 std::vector<std::string_view> split_spaces(std::string_view text) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    const auto space = text.find(' ');
-    const auto item = text.substr(0, space);
-    if (!item.empty()) out.push_back(item);
-    if (space == std::string_view::npos) break;
-    text.remove_prefix(space + 1);
-  }
-  return out;
+  return split_by(text, ' ');
 }
 
 // Text from elsewhere (the seed protocol allows any UTF-8) becomes IRC lines:
@@ -495,12 +500,10 @@ void irc_session::cmd_message(const message& m) {
   // Up to TARGMAX (4) targets, without a vector for the usual one.
   std::array<std::string_view, 4> targets;
   std::size_t count = 0;
-  for (std::string_view list = m.params[0]; !list.empty() && count < targets.size();) {
-    const auto comma = list.find(',');
-    if (const auto item = list.substr(0, comma); !item.empty()) targets[count++] = item;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
+  for_each_item(m.params[0], ',', [&](std::string_view item) {
+    targets[count++] = item;
+    return count < targets.size();
+  });
   for (const auto target : std::span(targets.data(), count)) {
     auto ev = chat::new_event(chat::event_kind::said, {}, nick_, this);
     ev->source = source();
