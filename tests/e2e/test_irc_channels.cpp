@@ -1,4 +1,7 @@
 // Channel operators and modes, and a busy channel, through real sockets.
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <map>
 #include <optional>
@@ -237,4 +240,42 @@ TEST_CASE("other users' comings and goings may wait, but never behind what follo
   bob.send("QUIT :later");
   CHECK(alice.expect("bob!") == ":bob!~bob@127.0.0.1 QUIT :Quit: later");
   CHECK(alice.silent_for());
+}
+
+TEST_CASE("a burst read at once reaches every member in one write", "[irc][channels]") {
+  // One event-loop thread: the room fans out inside the sender's read, and
+  // each member's writer runs once that read is done (kWakeChunk writers per
+  // handler), so the whole burst goes out in one write per member.
+  test::test_server server(test::test_config(1));
+  auto alice = irc_login(server.irc_port(), "alice");
+  auto carol = irc_login(server.irc_port(), "carol");
+  auto bob = irc_login(server.irc_port(), "bob");
+  alice.join("#burst");
+  carol.join("#burst");
+  bob.join("#burst");
+  REQUIRE(alice.expect("bob!").has_value());
+  REQUIRE(carol.expect("bob!").has_value());
+  REQUIRE(alice.silent_for());
+  REQUIRE(carol.silent_for());
+  REQUIRE(alice.buffered().empty());
+  REQUIRE(carol.buffered().empty());
+
+  constexpr int kLines = 8;
+  std::string burst;
+  std::string expected;
+  for (int i = 0; i < kLines; ++i) {
+    burst += "PRIVMSG #burst :line " + std::to_string(i) + "\r\n";
+    expected += ":bob!~bob@127.0.0.1 PRIVMSG #burst :line " + std::to_string(i) + "\r\n";
+  }
+  bob.send_raw(burst);
+  for (auto* member : {&alice, &carol}) {
+    // One recv() takes all of one write (a loopback segment arrives whole).
+    pollfd p{member->fd(), POLLIN, 0};
+    REQUIRE(::poll(&p, 1, static_cast<int>(test::kWait.count())) == 1);
+    std::string got(4096, '\0');
+    const auto n = ::recv(member->fd(), got.data(), got.size(), 0);
+    REQUIRE(n > 0);
+    got.resize(static_cast<std::size_t>(n));
+    CHECK(got == expected);
+  }
 }

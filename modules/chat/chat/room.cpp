@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
 #include "protocol/nick.hpp"
@@ -123,7 +124,10 @@ void room::rename(const member* m, event_ptr nick_changed) {
 }
 
 void room::say(actor who, event_ptr said) {
-  asio::post(strand_, [self = shared_from_this(), who = std::move(who), said = std::move(said)] {
+  // dispatch, not post: when the room's strand is free, the message fans out
+  // now, inside the sender's read, and joins the writes of this round rather
+  // than of the next. (Order is kept: a strand with work queued queues this.)
+  asio::dispatch(strand_, [self = shared_from_this(), who = std::move(who), said = std::move(said)] {
     auto it = self->find(who.m.get());
     const bool here = it != self->members_.end();
     const bool privileged = here && (it->op || it->voice);

@@ -1,7 +1,9 @@
 // A chat room (an IRC channel; the seed protocol's whole chat is the room
 // #lobby): an actor. Its state is touched only on its own strand; every
 // public function posts there and returns at once, so callers on any thread
-// never wait for a room. Replies and failures come back as events.
+// never wait for a room. (say() dispatches: when the strand is free, the
+// message fans out before it returns; members' deliver() must not wait for
+// their caller.) Replies and failures come back as events.
 #pragma once
 
 #include <cstddef>

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include <asio/bind_executor.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
@@ -50,7 +51,11 @@ bool connection::send(payload p, bool may_wait) {
     case outbox::push_result::queued:
       return true;
     case outbox::push_result::wake:
-      wake_writer();
+      if (registry_ != nullptr) {
+        registry_->flush_soon(shared_from_this());
+      } else {
+        wake_writer();
+      }
       return true;
     case outbox::push_result::wake_later:
       if (registry_ != nullptr) {
@@ -486,6 +491,44 @@ void connection_registry::flush_later(std::shared_ptr<connection> c) {
   });
 }
 
+void connection_registry::flush_soon(std::shared_ptr<connection> c) {
+  const std::lock_guard lock(ready_mutex_);
+  ready_.push_back(std::move(c));
+  if (!ready_posted_) {
+    ready_posted_ = true;
+    asio::post(io_, [this] { flush_ready(); });
+  }
+}
+
+void connection_registry::flush_ready() {
+  std::vector<std::shared_ptr<connection>> due;
+  {
+    const std::lock_guard lock(ready_mutex_);
+    due.swap(ready_);
+    ready_posted_ = false;
+  }
+  wake_writers(due);
+}
+
+void connection_registry::wake_writers(std::vector<std::shared_ptr<connection>>& due) {
+  // A strand that is free runs its writer here and now (dispatch); a busy
+  // one queues it. Beyond the first chunk, writers go to the io_context in
+  // chunks, so that other threads can take some.
+  auto wake = [](std::span<std::shared_ptr<connection>> chunk) {
+    for (auto& c : chunk) {
+      const auto& on = c->strand_;
+      asio::dispatch(on, [c = std::move(c)] { c->flush(); });
+    }
+  };
+  for (std::size_t first = kWakeChunk; first < due.size(); first += kWakeChunk) {
+    const auto part = std::span(due).subspan(first, std::min(kWakeChunk, due.size() - first));
+    asio::post(io_,
+               [wake, chunk = std::vector(std::make_move_iterator(part.begin()),
+                                          std::make_move_iterator(part.end()))]() mutable { wake(chunk); });
+  }
+  wake(std::span(due).first(std::min(due.size(), kWakeChunk)));
+}
+
 void connection_registry::flush_deferred() {
   std::vector<std::shared_ptr<connection>> due;
   {
@@ -495,7 +538,7 @@ void connection_registry::flush_deferred() {
   }
   // A writer already woken by urgent bytes finds its outbox empty or busy
   // and returns at once.
-  for (const auto& c : due) c->wake_writer();
+  wake_writers(due);
 }
 
 }  // namespace net

@@ -43,6 +43,10 @@ inline constexpr std::chrono::milliseconds kWatchdogTick{100};
 // gets a join storm in a few writes rather than one per join.
 inline constexpr std::chrono::milliseconds kDeferredFlushDelay{50};
 
+// Writers woken in one round run in chunks of this many per handler, so that
+// several threads share a broadcast's writes.
+inline constexpr std::size_t kWakeChunk = 64;
+
 // Flood control (see flood.hpp): commands a client may send at once, and
 // commands per second after that; 0 per second turns it off. A paste of 20
 // lines, or the original benchmark's 25 messages, goes through at once.
