@@ -122,7 +122,7 @@ void connection::stop() {
 }
 
 bool connection::spend_token() {
-  if (bucket_.spend(std::chrono::steady_clock::now())) {
+  if (bucket_.spend(input_at_)) {
     return true;
   }
   throttled_ = true;
@@ -196,6 +196,7 @@ detached_task connection::read_loop(std::shared_ptr<connection> self) {
         continue;
       }
       if (!ec && !c.closing_) {
+        c.input_at_ = std::chrono::steady_clock::now();
         c.on_bytes(std::string_view(scratch.data(), n));
       }
       while (c.must_throttle()) {
@@ -232,6 +233,7 @@ detached_task connection::tls_read_loop(std::shared_ptr<connection> self) {
                                        asio::bind_executor(c.strand_, std::move(resume)));
       });
       if (n > 0 && !c.closing_) {
+        c.input_at_ = std::chrono::steady_clock::now();
         c.on_bytes(std::string_view(buffer.data(), n));
       }
       while (c.must_throttle()) {
@@ -267,6 +269,7 @@ bool connection::must_throttle() {
 void connection::resume_after_throttle() {
   throttled_ = false;
   if (!stopped_ && !closing_) {
+    input_at_ = std::chrono::steady_clock::now();
     on_bytes({});
   }
 }

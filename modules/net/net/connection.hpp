@@ -111,6 +111,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void arm_watchdog(std::chrono::milliseconds after);
   void disarm_watchdog();
 
+  // When the input on_bytes() is handling was read (or released by flood
+  // control): one clock reading per read, not per command.
+  std::chrono::steady_clock::time_point input_time() const noexcept { return input_at_; }
+
   bool closing() const noexcept { return closing_; }
   bool stopped() const noexcept { return stopped_; }
 
@@ -166,6 +170,7 @@ class connection : public std::enable_shared_from_this<connection> {
   };
   std::unique_ptr<tls_state> tls_;  // null for plain TCP
   token_bucket bucket_;
+  std::chrono::steady_clock::time_point input_at_ = std::chrono::steady_clock::now();  // see input_time()
   // Fake lag: the reader waits on it. Made the first time a client runs out
   // of tokens; most never do.
   std::unique_ptr<timer> flood_timer_;

@@ -166,7 +166,7 @@ void irc_session::on_start() {
 }
 
 void irc_session::on_bytes(std::string_view bytes) {
-  last_input_ = std::chrono::steady_clock::now();
+  last_input_ = input_time();
   ping_sent_ = false;
   decoder_.consume(bytes, [this](tl::expected<std::string_view, protocol::errc> line) {
     if (!line.has_value()) {
@@ -998,15 +998,22 @@ void irc_session::deliver(const chat::event_ptr& ev) {
         if (command == "TAGMSG") return fmt::format("{}:{} TAGMSG {}\r\n", tags, source, to);
         // Lines stay within 512 bytes: long text (from the seed protocol)
         // goes out as several messages, cut between characters.
-        const auto head = fmt::format(":{} {} {} :", source, command, to);
-        const std::size_t room =
-            protocol::kIrcMaxLine - 2 - std::min(head.size(), protocol::kIrcMaxLine - 66);
+        // ":source COMMAND to :" -- appended piece by piece: this runs for
+        // every message, and a formatted head would be one more allocation.
+        const std::size_t head_size = source.size() + command.size() + to.size() + 5;
+        const std::size_t room = protocol::kIrcMaxLine - 2 - std::min(head_size, protocol::kIrcMaxLine - 66);
         std::string out;
-        out.reserve(tags.size() + head.size() + ev->text.size() + 2);
+        out.reserve(tags.size() + head_size + ev->text.size() + 2);
         auto add_line = [&](std::string_view line) {
           auto add = [&](std::string_view piece) {
             out += tags;
-            out += head;
+            out += ':';
+            out += source;
+            out += ' ';
+            out += command;
+            out += ' ';
+            out += to;
+            out += " :";
             out += piece;
             out += "\r\n";
           };
