@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "net/limits.hpp"
 #include "support/irc_client.hpp"
 #include "support/test_server.hpp"
 
@@ -277,5 +278,24 @@ TEST_CASE("a burst read at once reaches every member in one write", "[irc][chann
     REQUIRE(n > 0);
     got.resize(static_cast<std::size_t>(n));
     CHECK(got == expected);
+  }
+}
+
+TEST_CASE("a broadcast reaches members past each chunk of woken writers", "[irc][channels]") {
+  // kWakeChunk writers run per handler; the rest go out in further handlers.
+  // 2 * kWakeChunk + 1 receivers cross both chunk edges.
+  test::test_server server(test::test_config(1));
+  constexpr std::size_t kReceivers = 2 * net::kWakeChunk + 1;
+  std::vector<irc_client> members;
+  members.reserve(kReceivers);
+  for (std::size_t i = 0; i < kReceivers; ++i) {
+    members.push_back(irc_login(server.irc_port(), "m" + std::to_string(i)));
+    members.back().join("#wide");
+  }
+  auto sender = irc_login(server.irc_port(), "sender");
+  sender.join("#wide");
+  sender.send("PRIVMSG #wide :to everyone");
+  for (auto& m : members) {
+    CHECK(m.expect("PRIVMSG").value_or("") == ":sender!~sender@127.0.0.1 PRIVMSG #wide :to everyone");
   }
 }
