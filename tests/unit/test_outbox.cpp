@@ -130,6 +130,36 @@ TEST_CASE("outbox frees its queue storage when the writer goes idle", "[outbox][
   CHECK(texts(batch) == std::vector<std::string>{"again"});
 }
 
+TEST_CASE("outbox: a refilled queue reserves what the last batch needed, within bounds", "[outbox]") {
+  net::outbox box(1 << 20);
+  std::vector<net::payload> batch;
+  auto round = [&](std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) box.push(make("m"));
+    REQUIRE(box.take(batch, 1 << 20) == take_result::items);
+    batch.clear();
+    REQUIRE(box.take(batch, 64) == take_result::idle);
+    REQUIRE(box.reserved() == 0);  // idle: no storage held
+  };
+  REQUIRE(box.take(batch, 64) == take_result::idle);
+  // A first push reserves kOutboxFirstSlots...
+  box.push(make("first"));
+  CHECK(box.reserved() == net::kOutboxFirstSlots);
+  REQUIRE(box.take(batch, 64) == take_result::items);
+  batch.clear();
+  REQUIRE(box.take(batch, 64) == take_result::idle);
+  // ...then as many as the last batch held, in one allocation...
+  round(37);
+  box.push(make("next"));
+  CHECK(box.reserved() == 37);
+  REQUIRE(box.take(batch, 64) == take_result::items);
+  batch.clear();
+  REQUIRE(box.take(batch, 64) == take_result::idle);
+  // ...but never more than kMaxOutboxHint up front.
+  round(net::kMaxOutboxHint + 100);
+  box.push(make("capped"));
+  CHECK(box.reserved() == net::kMaxOutboxHint);
+}
+
 TEST_CASE("outbox: bytes that may wait wake the writer later, urgent ones now", "[outbox]") {
   net::outbox box(1024);
   std::vector<net::payload> batch;

@@ -16,6 +16,12 @@ outbox::push_result outbox::push(payload p, bool may_wait) {
     return push_result::overflow;
   }
   bytes_ += p->size();
+  if (queue_.capacity() == 0) {
+    // Room for as many as the last batch held: a busy client refills its
+    // queue every round, and growing it 1, 2, 4, ... costs an allocation
+    // each time.
+    queue_.reserve(std::max<std::size_t>(kOutboxFirstSlots, last_batch_));
+  }
   queue_.push_back(std::move(p));
   if (writer_idle_) {
     writer_idle_ = false;
@@ -44,6 +50,7 @@ outbox::take_result outbox::take(std::vector<payload>& batch, std::size_t max) {
     std::vector<payload>().swap(queue_);
     return take_result::idle;
   }
+  last_batch_ = static_cast<std::uint16_t>(std::min<std::size_t>(queue_.size(), kMaxOutboxHint));
   const std::size_t n = std::min(pending, max);
   const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(head_);
   std::move(first, first + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,6 +13,11 @@
 #include "net/small_mutex.hpp"
 
 namespace net {
+
+// Queue slots an idle outbox reserves on its first push, at least (an idle
+// outbox holds none); at most kMaxOutboxHint, however large the last batch.
+inline constexpr std::size_t kOutboxFirstSlots = 4;
+inline constexpr std::size_t kMaxOutboxHint = 256;
 
 using payload = std::shared_ptr<const std::string>;
 
@@ -59,6 +65,7 @@ class outbox {
   std::size_t head_ = 0;
   std::size_t bytes_ = 0;  // queued plus in flight
   const std::size_t limit_;
+  std::uint16_t last_batch_ = 0;  // queue length at the last take: the next reserve
   bool writer_idle_ = false;
   bool wake_deferred_ = false;  // woken by wake_later and not flushed since
   bool sealed_ = false;
