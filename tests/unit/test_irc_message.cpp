@@ -846,3 +846,16 @@ TEST_CASE("line_decoder resumes correctly after on_line stopped at the end of a 
   });
   CHECK(lines == std::vector<std::string>{"A", "BC"});
 }
+
+TEST_CASE("has_forbidden finds NUL, CR and LF anywhere, and nothing else", "[irc]") {
+  using protocol::irc::has_forbidden;
+  CHECK_FALSE(has_forbidden(""));
+  CHECK_FALSE(has_forbidden("PRIVMSG #room :hello \t\x01 world \xc3\xa9"));
+  for (const char bad : {'\0', '\r', '\n'}) {
+    const std::string c(1, bad);
+    CHECK(has_forbidden(c));
+    CHECK(has_forbidden(c + "text"));
+    CHECK(has_forbidden("te" + c + "xt"));
+    CHECK(has_forbidden("text" + c));
+  }
+}

@@ -1024,7 +1024,7 @@ void irc_session::deliver(const chat::event_ptr& ev) {
           }
         };
         // Text from IRC is one clean line: no copy into lines first.
-        if (ev->text.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos) {
+        if (!irc::has_forbidden(ev->text)) {
           add_line(ev->text);
         } else {
           for (const auto& line : text_lines(ev->text)) add_line(line);

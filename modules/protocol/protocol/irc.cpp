@@ -19,9 +19,6 @@ bool is_letter(char c) noexcept {
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
 }
-bool is_forbidden(char c) noexcept {
-  return c == '\0' || c == '\r' || c == '\n';
-}
 
 void skip_spaces(std::string_view& s) noexcept {
   const auto n = s.find_first_not_of(' ');
@@ -120,9 +117,6 @@ std::vector<tag> parse_tags(std::string_view body) {
 }
 
 #ifndef NDEBUG
-bool has_forbidden(std::string_view s) noexcept {
-  return std::any_of(s.begin(), s.end(), is_forbidden);
-}
 bool needs_colon(std::string_view param) noexcept {
   return param.empty() || param.front() == ':' || param.find(' ') != std::string_view::npos;
 }
@@ -130,8 +124,14 @@ bool needs_colon(std::string_view param) noexcept {
 
 }  // namespace
 
+bool has_forbidden(std::string_view s) noexcept {
+  // Three vectorised scans beat one loop testing three characters per byte.
+  return s.find('\n') != std::string_view::npos || s.find('\r') != std::string_view::npos ||
+         s.find('\0') != std::string_view::npos;
+}
+
 tl::expected<message, errc> parse_message(std::string_view line) {
-  if (std::any_of(line.begin(), line.end(), is_forbidden)) {
+  if (has_forbidden(line)) {
     return tl::make_unexpected(errc::irc_bad_character);
   }
   if (line.find_first_not_of(' ') == std::string_view::npos) {

@@ -47,6 +47,9 @@ struct message {
 // source only), irc_bad_command, irc_too_many_params (above kIrcMaxParams).
 tl::expected<message, errc> parse_message(std::string_view line);
 
+// True if `s` holds a NUL, CR or LF: what no IRC line may carry.
+bool has_forbidden(std::string_view s) noexcept;
+
 // Serialises `m` followed by "\r\n": tags escaped as the inverse of the above
 // (`@k=v;k2 `, no '=' for an empty value), the source as `:src `, the command,
 // then the parameters, the last one prefixed with ':' iff it is empty,
