@@ -28,6 +28,25 @@ TEST_CASE("PRIVMSG and NOTICE to channels and nicks", "[irc][messages]") {
   CHECK(bob.line() == ":alice!~alice@127.0.0.1 PRIVMSG bob :both");
   CHECK(bob.line() == ":alice!~alice@127.0.0.1 PRIVMSG #chat :both");
 
+  SECTION("commands in any letter case, with or without tags, take the same route") {
+    // Tagless PRIVMSG and NOTICE go through the server's no-copy fast path,
+    // tagged ones through the full parse: both must relay the same way.
+    alice.send("privmsg bob :lower case");
+    CHECK(bob.line() == ":alice!~alice@127.0.0.1 PRIVMSG bob :lower case");
+    alice.send("NoTiCe #chat :mixed case");
+    CHECK(bob.line() == ":alice!~alice@127.0.0.1 NOTICE #chat :mixed case");
+    alice.send("@+draft/reply=1 PRIVMSG bob :tagged");
+    CHECK(bob.line() == ":alice!~alice@127.0.0.1 PRIVMSG bob :tagged");  // no message-tags cap
+    alice.send(":alice PRIVMSG   bob   :a source and extra spaces");
+    CHECK(bob.line() == ":alice!~alice@127.0.0.1 PRIVMSG bob :a source and extra spaces");
+    alice.send("privmsg bob one-word");
+    CHECK(bob.line() == ":alice!~alice@127.0.0.1 PRIVMSG bob :one-word");
+    alice.send("privmsg");
+    CHECK(alice.line()->find(" 411 alice :No recipient given (PRIVMSG)") != std::string::npos);
+    alice.send("notice bob");
+    CHECK(alice.silent_for(50ms));
+    CHECK(bob.silent_for(50ms));
+  }
   SECTION("errors: 401 403 404 411 412") {
     alice.send("PRIVMSG nobody :hi");
     CHECK(alice.line()->find(" 401 alice nobody :No such nick/channel") != std::string::npos);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <tl/expected.hpp>
 
 #include "protocol/errc.hpp"
 #include "protocol/irc.hpp"
@@ -38,10 +39,27 @@ std::string show(std::string_view s) {
   return out;
 }
 
+// parse_view must agree with parse_message on every line the tests parse:
+// same error, or the same fields before copying (the command in its case,
+// tags raw).
+void check_view_agrees(std::string_view line, const tl::expected<irc::message, errc>& owned) {
+  const auto view = irc::parse_view(line);
+  REQUIRE(view.has_value() == owned.has_value());
+  if (!owned.has_value()) {
+    CHECK(view.error() == owned.error());
+    return;
+  }
+  CHECK(view->source == owned->source);
+  CHECK(irc::is_command(view->command, owned->command));
+  CHECK(std::vector<std::string>(view->params().begin(), view->params().end()) == owned->params);
+  CHECK(view->tags.empty() == owned->tags.empty());
+}
+
 // The message a line parses to; fails the test if it does not parse.
 irc::message parse_ok(std::string_view line) {
   const auto r = irc::parse_message(line);
   INFO("line: \"" << show(line) << "\"");
+  check_view_agrees(line, r);
   if (!r.has_value()) {
     INFO("error: " << protocol::describe(r.error()));
     REQUIRE(r.has_value());
@@ -53,6 +71,7 @@ irc::message parse_ok(std::string_view line) {
 errc parse_err(std::string_view line) {
   const auto r = irc::parse_message(line);
   INFO("line: \"" << show(line) << "\"");
+  check_view_agrees(line, r);
   REQUIRE_FALSE(r.has_value());
   return r.error();
 }
@@ -440,6 +459,42 @@ TEST_CASE("parse_message: parameter count edge", "[irc][parse][errors][limits]")
   const auto m = parse_ok(trailing + " :last one");
   CHECK(m.params.size() == kIrcMaxParams);
   CHECK(m.params.back() == "last one");
+}
+
+TEST_CASE("parse_view borrows every field from the line", "[irc][parse][view]") {
+  const std::string line = "@+a=b\\sc;id=1 :nick!u@h privMsg #chan  bob :Hello  world ";
+  const auto v = irc::parse_view(line);
+  REQUIRE(v.has_value());
+  const auto inside = [&](std::string_view part) {
+    return part.data() >= line.data() && part.data() + part.size() <= line.data() + line.size();
+  };
+  CHECK(v->tags == "+a=b\\sc;id=1");  // raw: still escaped
+  CHECK(v->source == "nick!u@h");
+  CHECK(v->command == "privMsg");  // letter case kept
+  REQUIRE(v->params().size() == 3);
+  CHECK(v->params()[0] == "#chan");
+  CHECK(v->params()[1] == "bob");
+  CHECK(v->params()[2] == "Hello  world ");
+  CHECK(inside(v->tags));
+  CHECK(inside(v->source));
+  CHECK(inside(v->command));
+  for (const auto p : v->params()) CHECK(inside(p));
+  // The owning parse of the same line unescapes and uppercases.
+  const auto m = parse_ok(line);
+  CHECK(m.command == "PRIVMSG");
+  REQUIRE(m.tags.size() == 2);
+  CHECK(m.tags[0].value == "b c");
+}
+
+TEST_CASE("is_command compares commands in any letter case", "[irc][parse][view]") {
+  CHECK(irc::is_command("PRIVMSG", "PRIVMSG"));
+  CHECK(irc::is_command("privmsg", "PRIVMSG"));
+  CHECK(irc::is_command("PrIvMsG", "PRIVMSG"));
+  CHECK_FALSE(irc::is_command("PRIVMSGS", "PRIVMSG"));
+  CHECK_FALSE(irc::is_command("PRIVMS", "PRIVMSG"));
+  CHECK_FALSE(irc::is_command("NOTICE", "PRIVMSG"));
+  CHECK(irc::is_command("001", "001"));
+  CHECK_FALSE(irc::is_command("", "PRIVMSG"));
 }
 
 TEST_CASE("describe() texts for the IRC errors", "[irc][errors]") {

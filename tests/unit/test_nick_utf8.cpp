@@ -119,6 +119,32 @@ TEST_CASE("fold_nick folds ASCII letters only", "[nick]") {
   CHECK(protocol::fold_nick("@Z[`") == "@z[`");  // bytes next to 'A' and 'Z' stay
 }
 
+TEST_CASE("fold_hash, fold_equal and fold_less agree with fold_nick", "[nick]") {
+  const std::vector<std::string> names = {
+      "",      "a",    "A",    "alice", "Alice",    "ALICE",    "alicE", "bob",   "Bob",    "[A]\\",
+      "[a]\\", "{a}|", "@Z[`", "@z[`",  "\xC3\x89", "\xC3\xA9", "a\x80", "A\x80", "alice2", "ali"};
+  const protocol::fold_hash hash;
+  const protocol::fold_equal equal;
+  const protocol::fold_less less;
+  for (const auto& a : names) {
+    for (const auto& b : names) {
+      INFO("\"" << a << "\" vs \"" << b << "\"");
+      const auto fa = protocol::fold_nick(a);
+      const auto fb = protocol::fold_nick(b);
+      CHECK(equal(a, b) == (fa == fb));
+      CHECK(less(a, b) == (fa < fb));  // same order as the folded keys
+      if (fa == fb) CHECK(hash(a) == hash(b));
+    }
+    CHECK(hash(a) == hash(protocol::fold_nick(a)));
+  }
+  // Only ASCII letters fold: bytes around 'A'..'Z' and non-ASCII stay apart.
+  CHECK_FALSE(equal("[", "{"));
+  CHECK_FALSE(equal("@", "`"));
+  CHECK_FALSE(equal("\xC3\x89", "\xC3\xA9"));
+  // Bytes above 0x7f sort after ASCII, as in std::string.
+  CHECK(less("z", "\xC3\x89"));
+}
+
 // ---- is_valid_utf8 ------------------------------------------------------------
 
 TEST_CASE("is_valid_utf8 accepts well-formed text", "[utf8]") {

@@ -35,25 +35,22 @@ bool directory::rename(std::string_view old_nick, std::string_view new_nick,
 }
 
 void directory::publish(std::string_view nick, const member* owner) {
-  const auto key = protocol::fold_nick(nick);
   const std::lock_guard lock(mutex_);
-  if (auto it = entries_.find(key); it != entries_.end() && it->second.key == owner) {
+  if (auto it = entries_.find(nick); it != entries_.end() && it->second.key == owner) {
     it->second.published = true;
   }
 }
 
 void directory::release(std::string_view nick, const member* owner) {
-  const auto key = protocol::fold_nick(nick);
   const std::lock_guard lock(mutex_);
-  if (auto it = entries_.find(key); it != entries_.end() && it->second.key == owner) {
+  if (auto it = entries_.find(nick); it != entries_.end() && it->second.key == owner) {
     entries_.erase(it);
   }
 }
 
 std::shared_ptr<member> directory::find(std::string_view nick) const {
-  const auto key = protocol::fold_nick(nick);
   const std::lock_guard lock(mutex_);
-  if (auto it = entries_.find(key); it != entries_.end() && it->second.published) {
+  if (auto it = entries_.find(nick); it != entries_.end() && it->second.published) {
     return it->second.owner.lock();
   }
   return nullptr;

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "chat/member.hpp"
+#include "protocol/nick.hpp"
 
 namespace chat {
 
@@ -49,7 +50,9 @@ class directory {
     bool published;
   };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, entry> entries_;  // guarded by mutex_
+  // Keys are folded nicks; lookups take a nick as typed.
+  std::unordered_map<std::string, entry, protocol::fold_hash, protocol::fold_equal>
+      entries_;  // guarded by mutex_
 };
 
 }  // namespace chat

@@ -21,9 +21,8 @@ std::shared_ptr<room> hub::room_named(std::string_view name) {
 }
 
 std::shared_ptr<room> hub::find_room(std::string_view name) const {
-  const auto key = protocol::fold_nick(name);
   const std::lock_guard lock(rooms_mutex_);
-  auto it = rooms_.find(key);
+  auto it = rooms_.find(name);
   return it == rooms_.end() ? nullptr : it->second;
 }
 
@@ -47,7 +46,7 @@ std::size_t hub::room_count() const {
 
 void hub::forget(const room* r) {
   const std::lock_guard lock(rooms_mutex_);
-  auto it = rooms_.find(protocol::fold_nick(r->name()));
+  auto it = rooms_.find(r->name());
   if (it != rooms_.end() && it->second.get() == r) {
     rooms_.erase(it);
   }

@@ -13,6 +13,7 @@
 
 #include "chat/directory.hpp"
 #include "chat/room.hpp"
+#include "protocol/nick.hpp"
 
 namespace chat {
 
@@ -49,7 +50,8 @@ class hub {
   asio::io_context::executor_type ex_;
   chat::directory directory_;
   mutable std::mutex rooms_mutex_;
-  std::map<std::string, std::shared_ptr<room>, std::less<>> rooms_;  // guarded by rooms_mutex_
+  // Keys are folded names; lookups take a name as typed.
+  std::map<std::string, std::shared_ptr<room>, protocol::fold_less> rooms_;  // guarded by rooms_mutex_
   std::shared_ptr<room> lobby_;
   std::atomic<bool> shutting_down_{false};
 };

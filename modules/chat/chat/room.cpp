@@ -396,9 +396,8 @@ room::iterator room::find(const member* m) {
 }
 
 room::iterator room::find_nick(std::string_view nick) {
-  const auto folded = protocol::fold_nick(nick);
   return std::find_if(members_.begin(), members_.end(),
-                      [&](const entry& e) { return protocol::fold_nick(e.nick) == folded; });
+                      [&](const entry& e) { return protocol::fold_equal{}(e.nick, nick); });
 }
 
 bool room::is_banned(std::string_view source) const {

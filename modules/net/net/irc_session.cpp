@@ -198,6 +198,18 @@ void irc_session::on_bytes(std::string_view bytes) {
         text = repaired;
       }
     }
+    // Fast path for the bulk of the traffic: a registered user's PRIVMSG or
+    // NOTICE without tags is routed from views into the line, with no copy
+    // of the parameters. Everything else takes the owning parse below.
+    if (!bad_text && registered_) {
+      if (const auto v = irc::parse_view(text); v.has_value() && v->tags.empty()) {
+        const bool privmsg = irc::is_command(v->command, "PRIVMSG");
+        if (privmsg || irc::is_command(v->command, "NOTICE")) {
+          cmd_message(privmsg ? "PRIVMSG" : "NOTICE", v->params(), {});
+          return !closing() && !stopped() && spend_token();
+        }
+      }
+    }
     auto m = irc::parse_message(text);
     if (!m.has_value()) {
       switch (m.error()) {
@@ -475,19 +487,27 @@ void irc_session::cmd_part(const message& m) {
 }
 
 void irc_session::cmd_message(const message& m) {
-  const bool notice = m.command == "NOTICE";
-  const bool tagmsg = m.command == "TAGMSG";
-  if (m.params.empty()) {
-    if (!notice) numeric("411", {fmt::format("No recipient given ({})", m.command)});
+  std::array<std::string_view, protocol::kIrcMaxParams> params;
+  const std::size_t count = std::min(m.params.size(), params.size());
+  std::copy_n(m.params.begin(), count, params.begin());
+  cmd_message(m.command, std::span(params.data(), count), m.tags);
+}
+
+void irc_session::cmd_message(std::string_view command, std::span<const std::string_view> params,
+                              std::span<const irc::tag> tags) {
+  const bool notice = command == "NOTICE";
+  const bool tagmsg = command == "TAGMSG";
+  if (params.empty()) {
+    if (!notice) numeric("411", {fmt::format("No recipient given ({})", command)});
     return;
   }
-  if (!tagmsg && (m.params.size() < 2 || m.params[1].empty())) {
+  if (!tagmsg && (params.size() < 2 || params[1].empty())) {
     if (!notice) numeric("412", {"No text to send"});
     return;
   }
-  const std::string_view text = tagmsg ? std::string_view() : m.params[1];  // UTF-8: on_bytes checked it
+  const std::string_view text = tagmsg ? std::string_view() : params[1];  // UTF-8: on_bytes checked it
   std::string client_tags;
-  for (const auto& t : m.tags) {
+  for (const auto& t : tags) {
     if (!t.key.starts_with('+')) continue;
     if (!client_tags.empty()) client_tags += ';';
     // Re-encode through the serializer's escaping by building a message.
@@ -500,7 +520,7 @@ void irc_session::cmd_message(const message& m) {
   // Up to TARGMAX (4) targets, without a vector for the usual one.
   std::array<std::string_view, 4> targets;
   std::size_t count = 0;
-  for_each_item(m.params[0], ',', [&](std::string_view item) {
+  for_each_item(params[0], ',', [&](std::string_view item) {
     targets[count++] = item;
     return count < targets.size();
   });
@@ -511,7 +531,7 @@ void irc_session::cmd_message(const message& m) {
     ev->notice = notice;
     ev->client_tags = client_tags;
     // No args means PRIVMSG (see deliver()): no vector for the usual case.
-    if (tagmsg || notice) ev->args.emplace_back(tagmsg ? "TAGMSG" : m.command);
+    if (tagmsg || notice) ev->args.emplace_back(command);
     if (target.starts_with('#')) {
       auto r = hub_.find_room(target);
       if (!r) {
@@ -601,7 +621,7 @@ void irc_session::cmd_list(const message& m) {
   for (const auto& r : rooms) {
     if (r.members == 0) continue;
     if (!wanted.empty() && std::none_of(wanted.begin(), wanted.end(), [&](std::string_view w) {
-          return protocol::fold_nick(w) == protocol::fold_nick(r.name);
+          return protocol::fold_equal{}(w, r.name);
         })) {
       continue;
     }
@@ -667,7 +687,7 @@ void irc_session::cmd_mode(const message& m) {
   if (m.params.empty()) return numeric("461", {"MODE", "Not enough parameters"});
   const auto& target = m.params[0];
   if (!target.starts_with('#')) {
-    if (protocol::fold_nick(target) != protocol::fold_nick(nick_)) {
+    if (!protocol::fold_equal{}(target, nick_)) {
       return numeric("502", {"Can't change mode for other users"});
     }
     if (m.params.size() > 1) {
@@ -1074,8 +1094,7 @@ void irc_session::deliver(const chat::event_ptr& ev) {
       {
         // As for PART: the room is forgotten before the client sees the KICK.
         const std::lock_guard lock(info_mutex_);
-        if (protocol::fold_nick(ev->target) == protocol::fold_nick(nick_))
-          rooms_.erase(protocol::fold_nick(ev->room));
+        if (protocol::fold_equal{}(ev->target, nick_)) rooms_.erase(protocol::fold_nick(ev->room));
       }
       send(cached([&] {
         return fmt::format("{}:{} KICK {} {} :{}\r\n", tag_prefix(*ev), ev->source, ev->room, ev->target,

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -123,6 +124,9 @@ class irc_session final : public connection, public chat::member {
   void cmd_join(const message& m);
   void cmd_part(const message& m);
   void cmd_message(const message& m);  // PRIVMSG, NOTICE, TAGMSG
+  // The same from views; `command` is uppercase.
+  void cmd_message(std::string_view command, std::span<const std::string_view> params,
+                   std::span<const protocol::irc::tag> tags);
   void cmd_names(const message& m);
   void cmd_who(const message& m);
   void cmd_whois(const message& m);

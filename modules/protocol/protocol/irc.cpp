@@ -11,7 +11,6 @@ namespace {
 
 // Parameters reserved up front, so that a PRIVMSG (two) or most other
 // commands cost one allocation for the list rather than one per growth.
-constexpr std::size_t kTypicalParams = 4;
 
 bool is_letter(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -130,24 +129,22 @@ bool has_forbidden(std::string_view s) noexcept {
          s.find('\0') != std::string_view::npos;
 }
 
-tl::expected<message, errc> parse_message(std::string_view line) {
+tl::expected<message_view, errc> parse_view(std::string_view line) {
   if (has_forbidden(line)) {
     return tl::make_unexpected(errc::irc_bad_character);
   }
   if (line.find_first_not_of(' ') == std::string_view::npos) {
     return tl::make_unexpected(errc::irc_empty_line);
   }
-  message m;
-  m.params.reserve(kTypicalParams);
+  message_view m;
   auto rest = line;
-  std::string_view tag_body;
   if (rest.front() == '@') {
     const auto space = std::min(rest.find(' '), rest.size());
     // The tag section counts its '@' and the one space that ends it.
     if (space + 1 > kIrcMaxClientTags) {
       return tl::make_unexpected(errc::irc_tags_too_long);
     }
-    tag_body = rest.substr(1, space - 1);
+    m.tags = rest.substr(1, space - 1);
     rest.remove_prefix(std::min(space + 1, rest.size()));
   }
   if (rest.size() + 2 > kIrcMaxLine) {
@@ -163,29 +160,47 @@ tl::expected<message, errc> parse_message(std::string_view line) {
     // Not an empty line (checked above), so there were tags or a source.
     return tl::make_unexpected(errc::irc_no_command);
   }
-  const auto command = take_word(rest);
-  if (!valid_command(command)) {
+  m.command = take_word(rest);
+  if (!valid_command(m.command)) {
     return tl::make_unexpected(errc::irc_bad_command);
   }
-  m.command.assign(command);
-  std::transform(m.command.begin(), m.command.end(), m.command.begin(),
-                 [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
   for (;;) {
     skip_spaces(rest);
     if (rest.empty()) {
       break;
     }
-    if (m.params.size() == kIrcMaxParams) {
+    if (m.param_count == kIrcMaxParams) {
       return tl::make_unexpected(errc::irc_too_many_params);
     }
     if (rest.front() == ':') {
-      m.params.emplace_back(rest.substr(1));
+      m.param_slots[m.param_count++] = rest.substr(1);
       break;
     }
-    m.params.emplace_back(take_word(rest));
+    m.param_slots[m.param_count++] = take_word(rest);
   }
-  m.tags = parse_tags(tag_body);
   return m;
+}
+
+tl::expected<message, errc> parse_message(std::string_view line) {
+  return parse_view(line).map([](const message_view& v) {
+    message m;
+    m.source.assign(v.source);
+    m.command.assign(v.command);
+    std::transform(m.command.begin(), m.command.end(), m.command.begin(),
+                   [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
+    m.params.assign(v.params().begin(), v.params().end());
+    m.tags = parse_tags(v.tags);
+    return m;
+  });
+}
+
+bool is_command(std::string_view command, std::string_view upper) noexcept {
+  if (command.size() != upper.size()) return false;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if ((c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) != upper[i]) return false;
+  }
+  return true;
 }
 
 std::string encode_message(const message& m) {

@@ -3,7 +3,9 @@
 // framing a byte stream into lines. Pure functions: no I/O.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +48,23 @@ struct message {
 // (the rest of the line plus CRLF above kIrcMaxLine), irc_no_command (tags or
 // source only), irc_bad_command, irc_too_many_params (above kIrcMaxParams).
 tl::expected<message, errc> parse_message(std::string_view line);
+
+// The same parse without copies: every field borrows from `line`, nothing is
+// allocated. The command keeps its letter case and the tag section stays
+// raw (escaped, without its '@'); parse_message() is this plus copies,
+// uppercasing and tag unescaping. Same rules, same errors.
+struct message_view {
+  std::string_view tags;
+  std::string_view source;
+  std::string_view command;
+  std::array<std::string_view, kIrcMaxParams> param_slots{};
+  std::size_t param_count = 0;
+  std::span<const std::string_view> params() const noexcept { return {param_slots.data(), param_count}; }
+};
+tl::expected<message_view, errc> parse_view(std::string_view line);
+
+// True if `command` is `upper` in any letter case (commands are ASCII).
+bool is_command(std::string_view command, std::string_view upper) noexcept;
 
 // True if `s` holds a NUL, CR or LF: what no IRC line may carry.
 bool has_forbidden(std::string_view s) noexcept;

@@ -1,5 +1,8 @@
 #include "protocol/nick.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "protocol/utf8.hpp"
 
 namespace protocol {
@@ -92,14 +95,47 @@ tl::expected<std::string_view, errc> parse_room_name(std::string_view name, std:
   return name;
 }
 
+namespace {
+
+constexpr unsigned char fold(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u - 'A' + 'a') : u;
+}
+
+}  // namespace
+
 std::string fold_nick(std::string_view nick) {
   std::string folded(nick);
-  for (char& c : folded) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
+  for (char& c : folded) c = static_cast<char>(fold(c));
   return folded;
+}
+
+std::size_t fold_hash::operator()(std::string_view name) const noexcept {
+  // FNV-1a over the folded bytes.
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : name) {
+    h ^= fold(c);
+    h *= 1099511628211ULL;
+  }
+  return static_cast<std::size_t>(h);
+}
+
+bool fold_equal::operator()(std::string_view a, std::string_view b) const noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (fold(a[i]) != fold(b[i])) return false;
+  }
+  return true;
+}
+
+bool fold_less::operator()(std::string_view a, std::string_view b) const noexcept {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = fold(a[i]);
+    const auto y = fold(b[i]);
+    if (x != y) return x < y;
+  }
+  return a.size() < b.size();
 }
 
 }  // namespace protocol

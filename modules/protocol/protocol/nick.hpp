@@ -2,6 +2,7 @@
 // nicks. The alphabet is RFC 2812's, so every seed user is a valid IRC nick.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,22 @@ tl::expected<std::string_view, errc> parse_nick(std::string_view name,
 
 // The case-folded key under which a nick is unique (CASEMAPPING=ascii).
 std::string fold_nick(std::string_view nick);
+
+// Hashing and ordering under the same folding as fold_nick(), for maps whose
+// keys are folded names: a name as the user typed it finds its entry without
+// a folded copy first (lookups run for every private and channel message).
+struct fold_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view name) const noexcept;
+};
+struct fold_equal {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept;
+};
+struct fold_less {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept;
+};
 
 // Case-insensitive glob match: `*` matches any run of bytes, `?` one byte.
 // Used for ban masks such as `*!*@10.0.0.*`. Linear in practice: it never
