@@ -18,10 +18,13 @@
 # Environment (all optional):
 #   SCALE         quick (default) or full
 #   SCENARIOS     subset of "light fanout latency private" (default: all four)
-#   SERVERS       subset of "ours ngircd inspircd" (default: all three)
+#   SERVERS       subset of "ours ngircd inspircd ceiling" (default: the
+#                 first three). ceiling is bench/ceiling.cpp, the least
+#                 server chat-bench can measure: a yardstick for what this
+#                 machine and load generator allow, never a peer in ratios
 #   OURS_THREADS  values of --threads for our server (default: "1 2")
 #   RESULTS       results directory (default: build/compare/<UTC time>-<scale>)
-#   CHAT_SERVER, CHAT_BENCH   binaries (default: build/release/...; built
+#   CHAT_SERVER, CHAT_BENCH, CHAT_CEILING   binaries (default: build/release/...; built
 #                 with the release preset when missing)
 #   LIGHT_ARGS, FANOUT_ARGS, LATENCY_ARGS, PRIVATE_ARGS
 #                 replace the chat-bench arguments of one scenario
@@ -54,6 +57,7 @@ SERVERS=${SERVERS:-ours ngircd inspircd}
 OURS_THREADS=${OURS_THREADS:-1 2}
 CHAT_SERVER=${CHAT_SERVER:-$ROOT/build/release/server/chat-server}
 CHAT_BENCH=${CHAT_BENCH:-$ROOT/build/release/bench/chat-bench}
+CHAT_CEILING=${CHAT_CEILING:-$ROOT/build/release/bench/chat-ceiling}
 RESULTS=${RESULTS:-$ROOT/build/compare/$(date -u +%Y%m%dT%H%M%SZ)-$SCALE}
 
 log() { printf '[compare] %s\n' "$*" >&2; }
@@ -121,10 +125,10 @@ install_peers() {
 }
 
 build_ours() {
-  if [ ! -x "$CHAT_SERVER" ] || [ ! -x "$CHAT_BENCH" ]; then
-    log "building chat-server and chat-bench (release preset)"
+  if [ ! -x "$CHAT_SERVER" ] || [ ! -x "$CHAT_BENCH" ] || [ ! -x "$CHAT_CEILING" ]; then
+    log "building chat-server, chat-bench and chat-ceiling (release preset)"
     cmake --preset release >/dev/null
-    cmake --build --preset release --target chat-server chat-bench -j1
+    cmake --build --preset release --target chat-server chat-bench chat-ceiling -j1
   fi
   [ -x "$CHAT_SERVER" ] || die "no $CHAT_SERVER"
   [ -x "$CHAT_BENCH" ] || die "no $CHAT_BENCH"
@@ -226,6 +230,9 @@ start_server() {
         --max-connections-per-ip 0 --connect-rate 0 \
         --log-level warn >"$dir/server.log" 2>&1 &
       ;;
+    ceiling)
+      "$CHAT_CEILING" "$PORT" >"$dir/server.log" 2>&1 &
+      ;;
     ngircd)
       mkdir -p "$dir/ngircd.conf.d"
       sed -e "s|@PORT@|$PORT|g" -e "s|@RUNDIR@|$dir|g" "$ROOT/bench/peers/ngircd.conf" >"$dir/ngircd.conf"
@@ -325,8 +332,8 @@ server_list=()
 for s in $SERVERS; do
   case $s in
     ours) for t in $OURS_THREADS; do server_list+=("ours-t$t"); done ;;
-    ngircd | inspircd) server_list+=("$s") ;;
-    *) die "unknown server '$s' (ours, ngircd, inspircd)" ;;
+    ngircd | inspircd | ceiling) server_list+=("$s") ;;
+    *) die "unknown server '$s' (ours, ngircd, inspircd, ceiling)" ;;
   esac
 done
 

@@ -160,6 +160,9 @@ def main():
     print("    scenarios (light, latency) it follows the offered load, so only latency tells them apart")
     print("  x...: ours divided by the better peer's value (highest deliveries/s, lowest p50, lowest p99)")
     print("    among the peer runs that lost nothing: above 1x is better for deliveries/s, below 1x for latency")
+    if any(r["server"] == "ceiling" for r in runs):
+        print("  ceiling: bench/ceiling.cpp, the least server chat-bench can measure (a yardstick, not a peer:")
+        print("    it is in no ratio)")
     print("  cpu us: the server's CPU time (user + system, all threads) per delivery while sending; when")
     print("    the load generator is the limit, deliveries/s ties and this column still tells servers apart")
     header = (f"{'scenario':<9} {'server':<9} {'deliveries/s':>13} {'p50 ms':>9} {'p99 ms':>9} "

@@ -1,10 +1,14 @@
 """Runs every chat-bench scenario briefly against a real chat-server: a smoke
 test of the harness and the server under load, never a timing gate. A
 scenario passes when chat-bench exits 0 (nothing lost or duplicated).
+Given CHAT_CEILING, the yardstick server (bench/ceiling.cpp) takes the
+fanout and private scenarios too, as bench/compare.sh runs it.
 
-usage: bench_smoke.py CHAT_SERVER CHAT_BENCH
+usage: bench_smoke.py CHAT_SERVER CHAT_BENCH [CHAT_CEILING]
 """
+import re
 import signal
+import socket
 import subprocess
 import sys
 
@@ -35,6 +39,35 @@ def main():
         assert server.stop(signal.SIGTERM) == 0
     finally:
         server.kill()
+    if len(sys.argv) > 3:
+        smoke_ceiling(sys.argv[3], bench_bin)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def smoke_ceiling(ceiling_bin, bench_bin):
+    port = free_port()
+    ceiling = subprocess.Popen([ceiling_bin, str(port)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert ceiling.stdout.readline().startswith(f"chat-ceiling listening on 127.0.0.1:{port}")
+        for i, args in enumerate([["fanout", "--clients", "50", "--senders", "5"], ["private", "--clients", "40"]]):
+            cmd = [bench_bin, *args, "--port", str(port), "--duration", "1", "--quiet", "--nick-prefix", f"c{i}n"]
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            print("ceiling", args[0], "->", out.returncode)
+            print(out.stdout)
+            if out.returncode != 0:
+                print(out.stderr)
+                sys.exit(f"chat-bench {' '.join(args)} against chat-ceiling failed with {out.returncode}")
+            delivered = re.search(r"delivered\s+(\d+)", out.stdout)
+            assert delivered and int(delivered.group(1)) > 0, out.stdout
+        assert ceiling.poll() is None, "chat-ceiling exited during the runs"
+    finally:
+        ceiling.kill()
+        ceiling.wait()
 
 
 if __name__ == "__main__":
