@@ -299,3 +299,26 @@ TEST_CASE("a broadcast reaches members past each chunk of woken writers", "[irc]
     CHECK(m.expect("PRIVMSG").value_or("") == ":sender!~sender@127.0.0.1 PRIVMSG #wide :to everyone");
   }
 }
+
+TEST_CASE("a burst past a writer's synchronous rounds arrives whole and in order", "[irc][messages][limits]") {
+  // flush() writes kMaxWriteRounds batches of kMaxWriteBatch at most, then
+  // yields the strand and resumes later. With one thread and one read, a
+  // burst of exactly that many private messages fills the rounds; one more
+  // crosses into the resumed flush.
+  test::test_server server(test::test_config(1));
+  auto alice = irc_login(server.irc_port(), "alice");
+  auto bob = irc_login(server.irc_port(), "bob");
+  constexpr std::size_t kRounds = net::kMaxWriteRounds * net::kMaxWriteBatch;
+  for (const std::size_t lines : {kRounds - 1, kRounds, kRounds + 1, 2 * kRounds + 1}) {
+    INFO(lines << " lines in one send");
+    std::string burst;
+    for (std::size_t i = 0; i < lines; ++i) burst += "PRIVMSG alice :n" + std::to_string(i) + "\r\n";
+    bob.send_raw(burst);
+    for (std::size_t i = 0; i < lines; ++i) {
+      const auto got = alice.line();
+      REQUIRE(got.has_value());
+      REQUIRE(*got == ":bob!~bob@127.0.0.1 PRIVMSG alice :n" + std::to_string(i));
+    }
+    CHECK(alice.silent_for(20ms));
+  }
+}
