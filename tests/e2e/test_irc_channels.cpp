@@ -300,7 +300,8 @@ TEST_CASE("a broadcast reaches members past each chunk of woken writers", "[irc]
   }
 }
 
-TEST_CASE("a burst past a writer's synchronous rounds arrives whole and in order", "[irc][messages][limits]") {
+TEST_CASE("a burst past a writer's synchronous rounds arrives whole and in order",
+          "[irc][messages][limits]") {
   // flush() writes kMaxWriteRounds batches of kMaxWriteBatch at most, then
   // yields the strand and resumes later. With one thread and one read, a
   // burst of exactly that many private messages fills the rounds; one more
