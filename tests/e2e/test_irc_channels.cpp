@@ -323,3 +323,31 @@ TEST_CASE("a burst past a writer's synchronous rounds arrives whole and in order
     CHECK(alice.silent_for(20ms));
   }
 }
+
+TEST_CASE("input larger than one read's scratch buffer is framed across reads", "[irc][messages][limits]") {
+  // A read takes at most kReadScratch bytes; a line cut at that boundary is
+  // kept and completed by the next read. Lines of 50 bytes put one across
+  // each multiple of kReadScratch (65,536 is not a multiple of 50).
+  test::test_server server(test::test_config(1));
+  auto alice = irc_login(server.irc_port(), "alice");
+  auto bob = irc_login(server.irc_port(), "bob");
+  constexpr std::size_t kLineBytes = 50;
+  static_assert(net::kReadScratch % kLineBytes != 0);
+  const std::size_t lines = 2 * net::kReadScratch / kLineBytes + 1;
+  auto text = [](std::size_t i) {
+    std::string t = std::to_string(i);
+    t.resize(kLineBytes - std::string_view("PRIVMSG alice :\r\n").size(), '.');
+    return t;
+  };
+  std::string burst;
+  for (std::size_t i = 0; i < lines; ++i) burst += "PRIVMSG alice :" + text(i) + "\r\n";
+  REQUIRE(burst.size() == lines * kLineBytes);
+  REQUIRE(burst.size() > 2 * net::kReadScratch);
+  bob.send_raw(burst);
+  for (std::size_t i = 0; i < lines; ++i) {
+    const auto got = alice.line();
+    REQUIRE(got.has_value());
+    REQUIRE(*got == ":bob!~bob@127.0.0.1 PRIVMSG alice :" + text(i));
+  }
+  CHECK(alice.silent_for(20ms));
+}
