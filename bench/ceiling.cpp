@@ -33,10 +33,10 @@
 
 namespace {
 
-constexpr int kBacklog = 4096;                       // as our server's default
-constexpr std::size_t kReadChunk = 64 * 1024;        // one recv at most
-constexpr std::size_t kMaxLine = 512;                // a longer line drops the client
-constexpr std::size_t kMaxOutput = 8 * 1024 * 1024;  // unsent bytes before a client is dropped
+constexpr int kBacklog = 4096;                                    // as our server's default
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;        // one recv at most
+constexpr std::size_t kMaxLine = 512;                             // a longer line drops the client
+constexpr std::size_t kMaxOutput = std::size_t{8} * 1024 * 1024;  // unsent bytes before a client is dropped
 constexpr int kEventsPerWait = 1024;
 
 struct client {
