@@ -47,6 +47,21 @@ TEST_CASE("PRIVMSG and NOTICE to channels and nicks", "[irc][messages]") {
     CHECK(alice.silent_for(50ms));
     CHECK(bob.silent_for(50ms));
   }
+  SECTION("a message to oneself comes back, once, under one's own nick") {
+    alice.send("PRIVMSG alice :to me");
+    CHECK(alice.line() == ":alice!~alice@127.0.0.1 PRIVMSG alice :to me");
+    alice.send("PRIVMSG ALICE :any case");
+    CHECK(alice.line() == ":alice!~alice@127.0.0.1 PRIVMSG alice :any case");
+    alice.send("NOTICE alice :a notice");
+    CHECK(alice.line() == ":alice!~alice@127.0.0.1 NOTICE alice :a notice");
+    CHECK(alice.silent_for(50ms));
+    alice.send("CAP REQ :echo-message");
+    REQUIRE(alice.expect("ACK").has_value());
+    alice.send("PRIVMSG alice :echoed too");
+    CHECK(alice.line() == ":alice!~alice@127.0.0.1 PRIVMSG alice :echoed too");
+    CHECK(alice.silent_for(50ms));  // not twice
+    CHECK(bob.silent_for(0ms));
+  }
   SECTION("errors: 401 403 404 411 412") {
     alice.send("PRIVMSG nobody :hi");
     CHECK(alice.line()->find(" 401 alice nobody :No such nick/channel") != std::string::npos);

@@ -1008,7 +1008,10 @@ void irc_session::deliver(const chat::event_ptr& ev) {
   switch (ev->kind) {
     case event_kind::said:
     case event_kind::private_message: {
-      if (mine && !echo_message_) return;
+      // A private message reaches its sender only when sent to themself
+      // (cmd_message never echoes those twice): that one is delivered,
+      // as every IRC server does.
+      if (mine && !echo_message_ && ev->kind == event_kind::said) return;
       const std::string_view command = ev->args.empty() ? std::string_view("PRIVMSG") : ev->args.front();
       if (command == "TAGMSG" && !message_tags_) return;
       const std::string& to = ev->kind == event_kind::said ? ev->room : ev->target;
