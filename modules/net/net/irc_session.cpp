@@ -200,17 +200,16 @@ void irc_session::on_bytes(std::string_view bytes) {
     }
     // Fast path for the bulk of the traffic: a registered user's PRIVMSG or
     // NOTICE without tags is routed from views into the line, with no copy
-    // of the parameters. Everything else takes the owning parse below.
-    if (!bad_text && registered_) {
-      if (const auto v = irc::parse_view(text); v.has_value() && v->tags.empty()) {
-        const bool privmsg = irc::is_command(v->command, "PRIVMSG");
-        if (privmsg || irc::is_command(v->command, "NOTICE")) {
-          cmd_message(privmsg ? "PRIVMSG" : "NOTICE", v->params(), {});
-          return !closing() && !stopped() && spend_token();
-        }
+    // of the parameters. Everything else is copied into a message.
+    const auto v = irc::parse_view(text);
+    if (!bad_text && registered_ && v.has_value() && v->tags.empty()) {
+      const bool privmsg = irc::is_command(v->command, "PRIVMSG");
+      if (privmsg || irc::is_command(v->command, "NOTICE")) {
+        cmd_message(privmsg ? "PRIVMSG" : "NOTICE", v->params(), {});
+        return !closing() && !stopped() && spend_token();
       }
     }
-    auto m = irc::parse_message(text);
+    const auto m = v.map(irc::to_message);
     if (!m.has_value()) {
       switch (m.error()) {
         case protocol::errc::irc_empty_line:

@@ -9,14 +9,14 @@ namespace protocol::irc {
 
 namespace {
 
-// Parameters reserved up front, so that a PRIVMSG (two) or most other
-// commands cost one allocation for the list rather than one per growth.
-
 bool is_letter(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
+}
+char to_upper(char c) noexcept {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
 void skip_spaces(std::string_view& s) noexcept {
@@ -181,24 +181,24 @@ tl::expected<message_view, errc> parse_view(std::string_view line) {
   return m;
 }
 
+message to_message(const message_view& v) {
+  message m;
+  m.source.assign(v.source);
+  m.command.assign(v.command);
+  std::transform(m.command.begin(), m.command.end(), m.command.begin(), to_upper);
+  m.params.assign(v.params().begin(), v.params().end());
+  m.tags = parse_tags(v.tags);
+  return m;
+}
+
 tl::expected<message, errc> parse_message(std::string_view line) {
-  return parse_view(line).map([](const message_view& v) {
-    message m;
-    m.source.assign(v.source);
-    m.command.assign(v.command);
-    std::transform(m.command.begin(), m.command.end(), m.command.begin(),
-                   [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
-    m.params.assign(v.params().begin(), v.params().end());
-    m.tags = parse_tags(v.tags);
-    return m;
-  });
+  return parse_view(line).map(to_message);
 }
 
 bool is_command(std::string_view command, std::string_view upper) noexcept {
   if (command.size() != upper.size()) return false;
   for (std::size_t i = 0; i < command.size(); ++i) {
-    const char c = command[i];
-    if ((c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) != upper[i]) return false;
+    if (to_upper(command[i]) != upper[i]) return false;
   }
   return true;
 }

@@ -63,6 +63,9 @@ struct message_view {
 };
 tl::expected<message_view, errc> parse_view(std::string_view line);
 
+// The owning form of a parsed view (what parse_message returns for its line).
+message to_message(const message_view& v);
+
 // True if `command` is `upper` in any letter case (commands are ASCII).
 bool is_command(std::string_view command, std::string_view upper) noexcept;
 
