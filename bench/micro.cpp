@@ -77,7 +77,7 @@ void BM_Utf8Mixed(benchmark::State& state) {
 }
 BENCHMARK(BM_Utf8Mixed)->Arg(64)->Arg(4096);
 
-// A member that does what a seed session does on delivery: render once per
+// A member that does what a seed door does on delivery: render once per
 // event into the shared cache, then queue the buffer in a bounded outbox.
 class outbox_member final : public chat::member {
  public:
@@ -86,10 +86,9 @@ class outbox_member final : public chat::member {
   void deliver(const chat::event_ptr& ev) override {
     if (ev->kind != chat::event_kind::said) return;
     ++said;
-    auto& slot = ev->wire[0];
-    if (!slot)
-      slot = std::make_shared<const std::string>(seed::encode_frame(seed::said_text(ev->from, ev->text)));
-    if (box_.push(slot) == net::outbox::push_result::overflow) std::abort();
+    auto frame = ev->rendered.get(chat::make_render_key(1, 0),
+                                  [&] { return seed::encode_frame(seed::said_text(ev->from, ev->text)); });
+    if (box_.push(std::move(frame)) == net::outbox::push_result::overflow) std::abort();
     if (++pending_ == 64) {  // play the writer: drain in batches
       batch_.clear();
       while (box_.take(batch_, 64) == net::outbox::take_result::items) {

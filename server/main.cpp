@@ -57,15 +57,17 @@ std::optional<std::vector<std::string>> read_lines(const std::string& path) {
 struct options {
   net::server_config cfg;
   std::string log_level = "info";
-  long long login_timeout_ms = net::kDefaultLoginTimeout.count();
-  long long registration_timeout_ms = net::kDefaultRegistrationTimeout.count();
-  long long ping_interval_ms = net::kDefaultPingInterval.count();
-  long long ping_timeout_ms = net::kDefaultPingTimeout.count();
+  long long login_timeout_ms = door::kDefaultLoginTimeout.count();
+  long long registration_timeout_ms = door::kDefaultRegistrationTimeout.count();
+  long long ping_interval_ms = door::kDefaultPingInterval.count();
+  long long ping_timeout_ms = door::kDefaultPingTimeout.count();
   bool no_seed = false;
   bool no_irc = false;
   std::string motd_file;
   std::string password_file;
   std::vector<std::string> opers;  // "name:password"
+  // What SIGHUP and REHASH may change: handed to the server's live settings.
+  door::irc_reloadable reloadable;
   bool check_config = false;
 };
 
@@ -162,7 +164,7 @@ void define_options(CLI::App& app, options& o) {
 // wrong, or nothing.
 std::optional<std::string> complete(options& o) {
   auto& cfg = o.cfg;
-  cfg.lim.login_timeout = std::chrono::milliseconds(o.login_timeout_ms);
+  cfg.seed.login_timeout = std::chrono::milliseconds(o.login_timeout_ms);
   cfg.irc.registration_timeout = std::chrono::milliseconds(o.registration_timeout_ms);
   cfg.irc.ping_interval = std::chrono::milliseconds(o.ping_interval_ms);
   cfg.irc.ping_timeout = std::chrono::milliseconds(o.ping_timeout_ms);
@@ -183,20 +185,20 @@ std::optional<std::string> complete(options& o) {
   if (!o.motd_file.empty()) {
     auto lines = read_lines(o.motd_file);
     if (!lines) return "--motd-file " + o.motd_file + ": cannot be read";
-    cfg.irc.motd = std::move(*lines);
+    o.reloadable.motd = std::move(*lines);
   }
   if (!o.password_file.empty()) {
     auto lines = read_lines(o.password_file);
     if (!lines) return "--password-file " + o.password_file + ": cannot be read";
     if (lines->empty() || lines->front().empty()) return "--password-file " + o.password_file + ": empty";
-    cfg.irc.password = lines->front();
+    o.reloadable.password = lines->front();
   }
   for (const auto& entry : o.opers) {
     const auto colon = entry.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
       return "--oper " + entry.substr(0, std::min(colon, entry.size())) + ": expected NAME:PASSWORD";
     }
-    cfg.irc.opers.push_back({entry.substr(0, colon), entry.substr(colon + 1)});
+    o.reloadable.opers.push_back({entry.substr(0, colon), entry.substr(colon + 1)});
   }
   return std::nullopt;
 }
@@ -229,10 +231,10 @@ std::string reload(int argc, char** argv, net::server& server) {
     spdlog::error("reload failed, keeping the configuration: TLS: {}", problem);
     return "TLS: " + problem;
   }
-  server.reload({o.cfg.irc.motd, o.cfg.irc.password, o.cfg.irc.opers});
+  const auto opers = o.reloadable.opers.size();
+  server.reload(std::move(o.reloadable));
   spdlog::set_level(spdlog::level::from_str(o.log_level));
-  spdlog::info("configuration reloaded: MOTD, password, {} operators, log level {}", o.cfg.irc.opers.size(),
-               o.log_level);
+  spdlog::info("configuration reloaded: MOTD, password, {} operators, log level {}", opers, o.log_level);
   return {};
 }
 
@@ -268,6 +270,7 @@ int main(int argc, char** argv) {
     std::function<void()> die;
     o.cfg.irc.rehash = [&rehash] { return rehash(); };
     o.cfg.irc.die = [&die] { die(); };
+    o.cfg.irc.live->set(o.reloadable);
     net::server server(o.cfg);
     server.start();
 

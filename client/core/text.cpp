@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "protocol/chars.hpp"
 #include "protocol/utf8.hpp"
 
 namespace client {
@@ -42,12 +43,7 @@ bool is_irc_formatting(unsigned char c) {
   }
 }
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+using protocol::is_digit;
 
 // Length of the colour arguments after ^C: [N[N][,N[N]]].
 std::size_t colour_args(std::string_view s) {
@@ -70,7 +66,7 @@ std::size_t hex_colour_args(std::string_view s) {
   auto six = [&](std::size_t at) {
     if (s.size() < at + 6) return false;
     for (std::size_t k = 0; k < 6; ++k)
-      if (!is_hex(s[at + k])) return false;
+      if (!protocol::is_hex_digit(s[at + k])) return false;
     return true;
   };
   if (!six(0)) return 0;
@@ -139,7 +135,7 @@ std::string style::nick(std::string_view nick) const {
   constexpr std::array<std::string_view, 6> kColours{"31", "32", "33", "34", "35", "36"};
   std::uint32_t hash = 2166136261u;  // FNV-1a
   for (const char ch : nick) {
-    const auto folded = static_cast<unsigned char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    const auto folded = static_cast<unsigned char>(protocol::to_lower(ch));
     hash = (hash ^ folded) * 16777619u;
   }
   return "\x1b[" + std::string(kColours[hash % kColours.size()]) + "m" + clean + "\x1b[0m";

@@ -19,7 +19,7 @@ namespace {
 
 net::server_config with_oper() {
   auto cfg = test::test_config();
-  cfg.irc.opers = {{"admin", "s3cret"}, {"other", "pw"}};
+  cfg.irc.live->set({.motd = {}, .password = {}, .opers = {{"admin", "s3cret"}, {"other", "pw"}}});
   return cfg;
 }
 

@@ -17,7 +17,7 @@ TEST_CASE("registration sends 001 to 005 - LUSERS and the MOTD", "[irc][registra
   auto cfg = test::test_config();
   cfg.irc.server_name = "irc.test";
   cfg.irc.network = "TestNet";
-  cfg.irc.motd = {"first line", "second line"};
+  cfg.irc.live->set({.motd = {"first line", "second line"}, .password = {}, .opers = {}});
   test::test_server server(cfg);
   irc_client c(server.irc_port());
   c.send("NICK alice");
@@ -103,7 +103,7 @@ TEST_CASE("registration errors: 431 432 433 451 461 462", "[irc][registration]")
 
 TEST_CASE("a server password is required when configured", "[irc][registration]") {
   auto cfg = test::test_config();
-  cfg.irc.password = "s3cret";
+  cfg.irc.live->set({.motd = {}, .password = "s3cret", .opers = {}});
   test::test_server server(cfg);
   SECTION("wrong password") {
     irc_client c(server.irc_port());

@@ -163,7 +163,7 @@ TEST_CASE("garbage and hostile headers get an error - then a close", "[seed][bad
 
 TEST_CASE("a client silent at login times out without delaying anyone", "[seed][bad]") {
   auto cfg = test::test_config();
-  cfg.lim.login_timeout = 400ms;
+  cfg.seed.login_timeout = 400ms;
   test::test_server server(cfg);
   seed_client silent(server.port());
   seed_client half(server.port());

@@ -129,7 +129,7 @@ chat::event_ptr said_by(const std::shared_ptr<test_member>& m, std::string text,
   auto ev = chat::new_event(event_kind::said, "#test", m->name(), m.get());
   ev->source = m->source();
   ev->text = std::move(text);
-  ev->notice = notice;
+  ev->message = notice ? chat::message_kind::notice : chat::message_kind::privmsg;
   return ev;
 }
 
@@ -176,7 +176,7 @@ std::shared_ptr<const chat::room_state> query_modes(asio::io_context& io, chat::
   const auto replies = asker->events_of(event_kind::channel_state);
   REQUIRE(replies.size() == before + 1);
   const auto& ev = *replies.back();
-  CHECK(ev.text == "modes");
+  CHECK(ev.query == chat::state_query::modes);
   CHECK(ev.roster.empty());
   REQUIRE(ev.state != nullptr);
   return ev.state;
@@ -190,7 +190,7 @@ std::shared_ptr<const chat::room_state> query_topic(asio::io_context& io, chat::
   run(io);
   const auto replies = asker->events_of(event_kind::channel_state);
   REQUIRE(replies.size() == before + 1);
-  CHECK(replies.back()->text == "topic");
+  CHECK(replies.back()->query == chat::state_query::topic);
   REQUIRE(replies.back()->state != nullptr);
   return replies.back()->state;
 }

@@ -1,4 +1,4 @@
-// net::small_mutex: mutual exclusion under contention, through std::lock_guard.
+// chat::small_mutex: mutual exclusion under contention, through std::lock_guard.
 #include <chrono>
 #include <cstddef>
 #include <mutex>
@@ -7,14 +7,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "net/small_mutex.hpp"
+#include "chat/small_mutex.hpp"
 
 TEST_CASE("small_mutex is four bytes", "[small_mutex][memory]") {
-  STATIC_REQUIRE(sizeof(net::small_mutex) == 4);
+  STATIC_REQUIRE(sizeof(chat::small_mutex) == 4);
 }
 
 TEST_CASE("small_mutex: try_lock fails while held and succeeds once released", "[small_mutex]") {
-  net::small_mutex m;
+  chat::small_mutex m;
   REQUIRE(m.try_lock());
   CHECK_FALSE(m.try_lock());
   std::thread other([&] { CHECK_FALSE(m.try_lock()); });
@@ -27,7 +27,7 @@ TEST_CASE("small_mutex: try_lock fails while held and succeeds once released", "
 TEST_CASE("small_mutex: contended increments are never lost", "[small_mutex]") {
   constexpr std::size_t kThreads = 4;
   constexpr std::size_t kRounds = 50'000;
-  net::small_mutex m;
+  chat::small_mutex m;
   std::size_t counter = 0;  // guarded by m
   {
     std::vector<std::jthread> workers;
@@ -46,7 +46,7 @@ TEST_CASE("small_mutex: contended increments are never lost", "[small_mutex]") {
 }
 
 TEST_CASE("small_mutex: a waiter sleeps until the holder releases", "[small_mutex]") {
-  net::small_mutex m;
+  chat::small_mutex m;
   m.lock();
   bool released = false;  // guarded by m
   std::thread waiter([&] {

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace chat {
@@ -23,11 +25,11 @@ enum class event_kind {
   quit,             // `from` left the server; `text` is the reason (one event, shared by all rooms)
   kicked,           // `from` removed `target` from `room`; `text` is the reason; the target receives it too
   nick_changed,     // `from` is now called `target` (one event, shared by all rooms)
-  said,             // `from` said `text` in `room`; the sender receives it too (`notice` for NOTICE)
-  private_message,  // `from` sent `text` to one member (`notice` for NOTICE)
+  said,             // `from` said `text` in `room` (a `message` kind); the sender receives it too
+  private_message,  // `from` sent `text` to `target` (a `message` kind)
   who_reply,        // answer to `from`: `roster` of `room` in join order, with details
   names_reply,      // answer to `from`: `roster` of `room` (nicks and prefixes)
-  channel_state,    // to a newcomer or on request: topic, modes, roster of `room` (nicks and prefixes)
+  channel_state,    // to a newcomer or on request (`query`): topic, modes, roster of `room`
   topic_changed,    // `from` set the topic of `room` to `text`
   mode_changed,     // `from` changed modes of `room`: `text` is "+o-v", `args` their arguments
   ban_list,         // answer to `from`: `args` are the ban masks of `room`
@@ -77,42 +79,106 @@ struct room_state {
   std::vector<std::string> mode_args;  // e.g. the limit, or the key for operators
 };
 
-// Each front door owns slots of an event's wire cache: the seed protocol one,
-// IRC one per combination of the server-time and message-tags capabilities.
-enum class wire_slot : std::size_t { seed = 0, irc = 1 };
-inline constexpr std::size_t kWireSlots = 5;
+// Rendered bytes, shared by every recipient that renders alike.
+using payload = std::shared_ptr<const std::string>;
 
-// A process-wide serial number: lets a member recognise an event it has
-// already shown without keeping the event alive.
-inline std::uint64_t next_event_id() noexcept {
-  static std::atomic<std::uint64_t> last{0};
-  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+// What kind of message a `said` or `private_message` event carries.
+enum class message_kind : std::uint8_t {
+  privmsg,  // ordinary text
+  notice,   // text that must never be answered automatically (IRC NOTICE)
+  tagmsg,   // no text, only client tags (IRCv3 TAGMSG)
+  action,   // an emote, "/me waves": `text` is "waves"
+};
+
+// What a `channel_state` event answers.
+enum class state_query : std::uint8_t {
+  join,   // the newcomer's view: topic and roster
+  topic,  // a topic query: no roster
+  modes,  // a mode query: no roster
+};
+
+// A message's identity, unique across processes and restarts: `origin` is
+// drawn at random when the process starts, `serial` counts up within it.
+// Stored with history and carried between nodes as it is.
+struct message_id {
+  std::uint64_t origin = 0;
+  std::uint64_t serial = 0;
+  friend auto operator<=>(const message_id&, const message_id&) = default;
+  // 26 characters of base32 (a-z, 2-7): the IRCv3 `msgid` tag.
+  [[nodiscard]] std::string to_string() const;
+};
+
+// The message id of a new event: this process's origin and the next serial.
+message_id next_message_id() noexcept;
+
+// The inverse of message_id::to_string; nullopt for anything else.
+std::optional<message_id> parse_message_id(std::string_view text) noexcept;
+
+// A client-only tag (IRCv3 `+key=value`), unescaped, relayed as it came.
+struct client_tag {
+  std::string key;
+  std::string value;
+  friend bool operator==(const client_tag&, const client_tag&) = default;
+};
+
+// Who renders an event, and how: a front door's own number in the high byte,
+// its format (e.g. which optional tags a client asked for) in the low byte.
+// Doors choose their numbers; the cache only compares keys. 0 is unused.
+using render_key = std::uint16_t;
+constexpr render_key make_render_key(std::uint8_t door, std::uint8_t format) noexcept {
+  return static_cast<render_key>((door << 8U) | format);
 }
+// Formats one event keeps rendered at once; past them, a recipient renders
+// its own copy.
+inline constexpr std::size_t kRenderSlots = 4;
+
+// An event's rendered bytes per render key, so that a broadcast is
+// serialised once per format and every recipient queues the same buffer.
+// Filled only while the event is delivered, and an event is delivered from
+// one strand at a time (its room's, or its sender's for a private message),
+// so no lock is needed. Events shared by several rooms (quit, nick_changed)
+// may be delivered from several strands at once: never cache those.
+class render_cache {
+ public:
+  template <class Render>
+  payload get(render_key key, Render&& render) const {
+    for (auto& s : slots_) {
+      if (s.key == key) return s.bytes;
+      if (s.key == 0) {
+        s.bytes = std::make_shared<const std::string>(render());
+        s.key = key;
+        return s.bytes;
+      }
+    }
+    return std::make_shared<const std::string>(render());
+  }
+
+ private:
+  struct slot {
+    render_key key = 0;
+    payload bytes;
+  };
+  mutable std::array<slot, kRenderSlots> slots_{};
+};
 
 struct event {
-  std::uint64_t id = next_event_id();
+  message_id id = next_message_id();
   event_kind kind{};
+  message_kind message = message_kind::privmsg;  // said, private_message
+  state_query query = state_query::join;         // channel_state
+  error_code code = error_code::none;            // error
   std::string room;
   std::string from;    // nick of who caused it
   std::string source;  // nick!user@host of who caused it, when known
-  std::string target;  // nick acted upon (kick, invite, new nick)
+  std::string target;  // nick acted upon (kick, invite, new nick, private message)
   std::string text;
-  bool notice = false;
-  error_code code = error_code::none;
   std::vector<std::string> args;
   std::vector<roster_entry> roster;
   std::shared_ptr<const room_state> state;
-  std::string client_tags;  // IRCv3 client-only tags, serialised ("+a=b;+c")
+  std::vector<client_tag> tags;
   std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
-  const member* origin = nullptr;  // who caused it; compared by address only
-
-  // The rendered bytes per front door, so a broadcast is serialised once per
-  // format and the same buffer is shared by every recipient. Only filled while
-  // the event is delivered, and an event is delivered from one strand at a
-  // time (its room's, or its sender's for a private message), so no lock is
-  // needed. Events shared by several rooms (quit, nick_changed) may be
-  // delivered from several strands at once: front doors never cache those.
-  mutable std::array<std::shared_ptr<const std::string>, kWireSlots> wire;
+  const member* origin = nullptr;  // who caused it, if local; compared by address only
+  render_cache rendered;
 };
 
 using event_ptr = std::shared_ptr<const event>;

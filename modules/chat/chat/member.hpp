@@ -16,7 +16,7 @@ struct member_info {
   std::string realname;
   std::string away;  // away message; empty if present
   std::vector<std::string> rooms;
-  bool seed = false;  // connected through the seed-compatible listener
+  std::string via;  // how the member is connected, for WHOIS; empty: the usual way
 };
 
 class member {

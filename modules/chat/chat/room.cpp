@@ -45,11 +45,12 @@ void room::join(actor who, std::string key) {
       self->reply_error(who, error_code::room_full);
       return;
     }
-    // The first member becomes operator. A seed user cannot act as one, so
-    // in the lobby the first member who can becomes operator while none is.
+    // The first member becomes operator. Some cannot act as one (seed
+    // users), so in the lobby the first member who can becomes operator
+    // while none is.
     const bool opless =
         std::none_of(self->members_.begin(), self->members_.end(), [](const entry& e) { return e.op; });
-    const bool first = (self->members_.empty() || (self->persistent_ && opless)) && !who.m->info().seed;
+    const bool first = (self->members_.empty() || (self->persistent_ && opless)) && who.may_operate;
     self->members_.push_back(entry{who.m, who.nick, first, false});
     self->publish_summary();
 
@@ -133,7 +134,7 @@ void room::say(actor who, event_ptr said) {
     const bool privileged = here && (it->op || it->voice);
     if ((!here && self->no_external_) || (self->moderated_ && !privileged) ||
         (!privileged && self->is_banned(who.source))) {
-      if (!said->notice) self->reply_error(who, error_code::cannot_send);
+      if (said->message != message_kind::notice) self->reply_error(who, error_code::cannot_send);
       return;
     }
     self->fan_out(said);
@@ -166,7 +167,7 @@ void room::topic(actor who, std::optional<std::string> text) {
     if (!text) {
       auto ev = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
       ev->state = self->state(it != self->members_.end() && it->op);
-      ev->text = "topic";  // a topic query: no roster
+      ev->query = state_query::topic;
       who.m->deliver(ev);
       return;
     }
@@ -197,7 +198,7 @@ void room::mode(actor who, std::vector<mode_change> changes) {
                if (changes.empty()) {
                  auto ev = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
                  ev->state = self->state(op);
-                 ev->text = "modes";  // a mode query: no roster
+                 ev->query = state_query::modes;
                  who.m->deliver(ev);
                  return;
                }

@@ -24,11 +24,14 @@
 
 namespace chat {
 
-// Who asks: the member (to send replies to), its nick and nick!user@host.
+// Who asks: the member (to send replies to), its nick and nick!user@host,
+// and whether its protocol lets it act as a room operator at all (the seed
+// protocol has no words for it).
 struct actor {
   std::shared_ptr<member> m;
   std::string nick;
   std::string source;
+  bool may_operate = true;
 };
 
 // One mode change: `mode` is o, v (with a nick), k (key), l (limit), b
@@ -61,9 +64,8 @@ class room : public std::enable_shared_from_this<room> {
   // Adds `who` (checking bans, invite-only, key and limit) and tells
   // everyone, the newcomer last, with a `joined` event; the newcomer then
   // gets a `channel_state`. The first member becomes an operator, unless it
-  // is a seed user (who cannot act as one); in a persistent room the first
-  // able member becomes operator while there is none. Joining twice is
-  // ignored.
+  // may not operate; in a persistent room the first able member becomes
+  // operator while there is none. Joining twice is ignored.
   void join(actor who, std::string key = {});
 
   // IRC PART: removes `who` and sends a `left` event to everyone, the leaver

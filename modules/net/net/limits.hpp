@@ -12,9 +12,6 @@ namespace net {
 // waits for it.
 inline constexpr std::size_t kDefaultOutboxLimit = std::size_t{512} * 1024;
 
-// How long a new seed connection may take to send its username.
-inline constexpr std::chrono::milliseconds kDefaultLoginTimeout{10'000};
-
 // After an error reply, how long we wait for the client to read it before
 // the connection is closed regardless.
 inline constexpr std::chrono::milliseconds kDefaultCloseTimeout{5'000};
@@ -65,7 +62,6 @@ struct limits {
   double flood_burst = kDefaultFloodBurst;
   double flood_rate = kDefaultFloodRate;
   std::size_t recvq_bytes = kDefaultRecvQ;
-  std::chrono::milliseconds login_timeout = kDefaultLoginTimeout;
   std::chrono::milliseconds close_timeout = kDefaultCloseTimeout;
 };
 

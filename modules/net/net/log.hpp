@@ -1,10 +1,11 @@
-// Logging helpers: attacker-controlled bytes are logged only as short,
-// printable samples.
+// Logging helpers: endpoints as text; attacker-controlled bytes only as
+// short, printable samples (door::sample).
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "door/log.hpp"
 #include "net/asio.hpp"
 
 namespace net {
@@ -12,8 +13,6 @@ namespace net {
 // "address:port" of an endpoint.
 std::string describe(const tcp::endpoint& ep);
 
-// At most `max` bytes of `bytes`, quoted, with anything outside printable
-// ASCII shown as \xNN, and "..." if cut.
-std::string sample(std::string_view bytes, std::size_t max = 32);
+using door::sample;
 
 }  // namespace net

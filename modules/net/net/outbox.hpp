@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "net/small_mutex.hpp"
+#include "chat/event.hpp"
+#include "chat/small_mutex.hpp"
 
 namespace net {
 
@@ -19,7 +20,7 @@ namespace net {
 inline constexpr std::size_t kOutboxFirstSlots = 4;
 inline constexpr std::size_t kMaxOutboxHint = 256;
 
-using payload = std::shared_ptr<const std::string>;
+using payload = chat::payload;
 
 class outbox {
  public:
@@ -60,7 +61,7 @@ class outbox {
   std::size_t reserved() const;
 
  private:
-  mutable small_mutex mutex_;
+  mutable chat::small_mutex mutex_;
   std::vector<payload> queue_;  // [head_, end) is pending
   std::size_t head_ = 0;
   std::size_t bytes_ = 0;  // queued plus in flight

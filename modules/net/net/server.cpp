@@ -14,9 +14,13 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 
-#include "net/irc_session.hpp"
+#include "door/irc_door.hpp"
+#include "door/seed_door.hpp"
+#include "net/basic_connection.hpp"
 #include "net/log.hpp"
-#include "net/seed_session.hpp"
+#include "net/plain_stream.hpp"
+#include "net/tls_stream.hpp"
+#include "protocol/irc_reply.hpp"
 #include "protocol/seed.hpp"
 
 namespace net {
@@ -53,8 +57,23 @@ server::server(server_config cfg)
 
 server::~server() = default;
 
+server::session_factory server::connections_with(door_factory make_door, bool secure) {
+  return [this, make_door = std::move(make_door), secure](stream_socket s, admission::ticket t) {
+    std::shared_ptr<connection> c;
+    if (secure) {
+      c = std::make_shared<basic_connection<tls_stream>>(tls_stream(std::move(s), tls_.get()), cfg_.lim,
+                                                         &registry_);
+    } else {
+      c = std::make_shared<basic_connection<plain_stream>>(plain_stream(std::move(s)), cfg_.lim, &registry_);
+    }
+    c->install(make_door);
+    c->hold(std::move(t));
+    c->start();
+  };
+}
+
 void server::start() {
-  counts_.connections = [this] { return registry_.size(); };
+  cfg_.irc.connections = [this] { return registry_.size(); };
   if (cfg_.irc.created.empty()) {
     cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
   }
@@ -68,31 +87,17 @@ void server::start() {
     }
   }
   admission_ = std::make_shared<admission>(cfg_.admit);
-  cfg_.irc.live->set({cfg_.irc.motd, cfg_.irc.password, cfg_.irc.opers});
-  auto seed_factory = [this](bool secure) {
-    return [this, secure](stream_socket s, admission::ticket t) {
-      auto session = std::make_shared<seed_session>(std::move(s), hub_, cfg_.lim, &registry_);
-      session->hold(std::move(t));
-      if (secure) session->secure_with(tls_.get());
-      session->start();
-    };
-  };
-  auto irc_factory = [this](bool secure) {
-    return [this, secure](stream_socket s, admission::ticket t) {
-      auto session =
-          std::make_shared<irc_session>(std::move(s), hub_, cfg_.irc, counts_, cfg_.lim, &registry_);
-      session->hold(std::move(t));
-      if (secure) session->secure_with(tls_.get());
-      session->start();
-    };
-  };
+  auto seed_door = [this](door::link& l) { return std::make_unique<door::seed_door>(l, hub_, cfg_.seed); };
+  auto irc_door = [this](door::link& l) { return std::make_unique<door::irc_door>(l, hub_, cfg_.irc); };
+  auto seed_factory = [&](bool secure) { return connections_with(seed_door, secure); };
+  auto irc_factory = [&](bool secure) { return connections_with(irc_door, secure); };
   // Refusals go out in clear text, even on TLS listeners: the handshake has
   // not happened; a TLS client sees the connection close.
   auto seed_refusal = [](verdict v, const tcp::endpoint&) {
     return protocol::seed::encode_frame(fmt::format("Error: {}", describe(v)));
   };
   auto irc_refusal = [](verdict v, const tcp::endpoint& peer) {
-    return fmt::format("ERROR :Closing Link: {} ({})\r\n", peer.address().to_string(), describe(v));
+    return protocol::irc::closing_link(peer.address().to_string(), describe(v));
   };
   if (cfg_.seed_enabled) {
     listen(seed_acceptor_, cfg_.seed_port, "seed-compatible", seed_factory(false), seed_refusal);

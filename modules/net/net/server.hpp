@@ -16,12 +16,13 @@
 #include <asio/io_context.hpp>
 
 #include "chat/hub.hpp"
+#include "door/irc_settings.hpp"
+#include "door/seed_door.hpp"
 #include "net/admission.hpp"
 #include "net/asio.hpp"
-#include "net/connection.hpp"
 #include "net/flood.hpp"
-#include "net/irc_session.hpp"
 #include "net/limits.hpp"
+#include "net/registry.hpp"
 #include "net/tls.hpp"
 
 namespace net {
@@ -50,7 +51,8 @@ struct server_config {
   std::uint16_t irc_port = kDefaultIrcPort;
   bool seed_enabled = true;
   bool irc_enabled = true;
-  irc_settings irc;
+  door::irc_settings irc;
+  door::seed_settings seed;
   std::size_t threads = 0;  // 0: one per core
   limits lim;
   admission_limits admit;
@@ -92,7 +94,7 @@ class server {
 
   // Replaces what can change while clients stay connected (MOTD, password,
   // operators). Thread-safe.
-  void reload(irc_reloadable next) { cfg_.irc.live->set(std::move(next)); }
+  void reload(door::irc_reloadable next) { cfg_.irc.live->set(std::move(next)); }
 
   // Stops accepting, says goodbye to every client, flushes their outboxes
   // within the grace period, then lets run() return. Thread-safe, idempotent.
@@ -108,6 +110,10 @@ class server {
 
  private:
   using session_factory = std::function<void(stream_socket, admission::ticket)>;
+  using door_factory = std::function<std::unique_ptr<door::door>(door::link&)>;
+  // Makes accepted sockets connections with a door from `make_door`, over
+  // TLS if `secure`.
+  session_factory connections_with(door_factory make_door, bool secure);
   // The bytes that tell a refused client why, in its protocol.
   using refusal = std::function<std::string(verdict, const tcp::endpoint&)>;
   awaitable<void> accept_loop(tcp_acceptor& acceptor, session_factory make_session, refusal refuse);
@@ -127,7 +133,6 @@ class server {
   std::unique_ptr<tcp_acceptor> irc_tls_acceptor_;
   std::unique_ptr<tcp_acceptor> seed_tls_acceptor_;
   tls_holder tls_;
-  server_counts counts_;
   std::shared_ptr<admission> admission_;
   // Refusals are logged at most 10 a second: a connection flood must not
   // become a log flood. Used on accept_strand_ only.

@@ -3,21 +3,13 @@
 #include <algorithm>
 #include <cassert>
 
+#include "protocol/chars.hpp"
+#include "protocol/irc_reply.hpp"
 #include "protocol/utf8.hpp"
 
 namespace protocol::irc {
 
 namespace {
-
-bool is_letter(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-char to_upper(char c) noexcept {
-  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-}
 
 void skip_spaces(std::string_view& s) noexcept {
   const auto n = s.find_first_not_of(' ');
@@ -70,31 +62,6 @@ std::string unescape_value(std::string_view escaped) {
     }
   }
   return out;
-}
-
-void append_escaped_value(std::string& out, std::string_view value) {
-  for (const char c : value) {
-    switch (c) {
-      case ';':
-        out += "\\:";
-        break;
-      case ' ':
-        out += "\\s";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-        break;
-    }
-  }
 }
 
 // `body` is the tag section without its '@'.
@@ -209,18 +176,15 @@ std::string encode_message(const message& m) {
   for (const auto& p : m.params) size += p.size();
   std::string out;
   out.reserve(size);
-  for (std::size_t i = 0; i < m.tags.size(); ++i) {
-    const auto& t = m.tags[i];
-    assert(!t.key.empty() && t.key.find_first_of(std::string_view("=; \0\r\n", 6)) == std::string::npos);
-    assert(t.value.find('\0') == std::string::npos);
-    out += i == 0 ? '@' : ';';
-    out += t.key;
-    if (!t.value.empty()) {
-      out += '=';
-      append_escaped_value(out, t.value);
-    }
-  }
   if (!m.tags.empty()) {
+    std::string section;
+    for (const auto& t : m.tags) {
+      assert(!t.key.empty() && t.key.find_first_of(std::string_view("=; \0\r\n", 6)) == std::string::npos);
+      assert(t.value.find('\0') == std::string::npos);
+      append_tag(section, t.key, t.value);
+    }
+    out += '@';
+    out += section;
     out += ' ';
   }
   if (!m.source.empty()) {

@@ -3,36 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "protocol/chars.hpp"
 #include "protocol/utf8.hpp"
 
 namespace protocol {
-
-namespace {
-
-bool is_letter(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-bool is_special(char c) noexcept {
-  switch (c) {
-    case '[':
-    case ']':
-    case '\\':
-    case '`':
-    case '_':
-    case '^':
-    case '{':
-    case '|':
-    case '}':
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 tl::expected<std::string_view, errc> parse_nick(std::string_view name, std::size_t max_length) {
   if (name.empty()) {
@@ -41,11 +15,11 @@ tl::expected<std::string_view, errc> parse_nick(std::string_view name, std::size
   if (name.size() > max_length) {
     return tl::make_unexpected(errc::nick_too_long);
   }
-  if (!is_letter(name.front()) && !is_special(name.front())) {
+  if (!is_letter(name.front()) && !is_nick_special(name.front())) {
     return tl::make_unexpected(errc::nick_invalid);
   }
   for (const char c : name.substr(1)) {
-    if (!is_letter(c) && !is_digit(c) && !is_special(c) && c != '-') {
+    if (!is_letter(c) && !is_digit(c) && !is_nick_special(c) && c != '-') {
       return tl::make_unexpected(errc::nick_invalid);
     }
   }
@@ -53,7 +27,6 @@ tl::expected<std::string_view, errc> parse_nick(std::string_view name, std::size
 }
 
 bool match_mask(std::string_view mask, std::string_view text) noexcept {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
   std::size_t m = 0;
   std::size_t t = 0;
   std::size_t star = std::string_view::npos;  // position after the last '*'
@@ -63,7 +36,7 @@ bool match_mask(std::string_view mask, std::string_view text) noexcept {
     if (m < mask.size() && mask[m] == '*') {
       star = ++m;
       resume = t;
-    } else if (m < mask.size() && (mask[m] == '?' || lower(mask[m]) == lower(text[t]))) {
+    } else if (m < mask.size() && (mask[m] == '?' || to_lower(mask[m]) == to_lower(text[t]))) {
       ++m;
       ++t;
     } else if (star != std::string_view::npos) {
@@ -98,8 +71,7 @@ tl::expected<std::string_view, errc> parse_room_name(std::string_view name, std:
 namespace {
 
 constexpr unsigned char fold(char c) noexcept {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u - 'A' + 'a') : u;
+  return static_cast<unsigned char>(to_lower(c));
 }
 
 }  // namespace

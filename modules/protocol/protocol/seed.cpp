@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "protocol/chars.hpp"
 #include "protocol/nick.hpp"
 #include "protocol/utf8.hpp"
 
@@ -15,9 +16,6 @@ namespace {
 // that cannot appear in a 10-byte ASCII header).
 bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
 }
 
 // True if some completion of `prefix` (shorter than a header) could still be a
@@ -217,6 +215,12 @@ std::string said_text(std::string_view name, std::string_view text) {
 }
 std::string private_text(std::string_view from, std::string_view text) {
   return concat({"privately ", from, " > ", text});
+}
+std::string action_text(std::string_view name, std::string_view action) {
+  return concat({"* ", name, " ", action});
+}
+std::string private_action_text(std::string_view from, std::string_view action) {
+  return concat({"privately * ", from, " ", action});
 }
 std::string not_online_text(std::string_view user) {
   return concat({user, " is not online"});

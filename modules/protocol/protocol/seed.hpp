@@ -153,6 +153,10 @@ std::string left_text(std::string_view name);                            // "<na
 std::string said_text(std::string_view name, std::string_view text);     // "<name> > <text>"
 std::string private_text(std::string_view from, std::string_view text);  // "privately <from> > <text>"
 std::string not_online_text(std::string_view user);                      // "<user> is not online"
+// An IRC user's emote (/me), which the original had no words for.
+std::string action_text(std::string_view name, std::string_view action);  // "* <name> <action>"
+std::string private_action_text(std::string_view from,
+                                std::string_view action);  // "privately * <from> <action>"
 // "-> a\n-> b" for the given names in order, or kNoOneElse when there are none.
 std::string who_text(std::span<const std::string_view> others);
 

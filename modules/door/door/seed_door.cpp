@@ -1,81 +1,81 @@
-#include "net/seed_session.hpp"
+#include "door/seed_door.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <vector>
 
-#include "net/log.hpp"
+#include "door/log.hpp"
+#include "door/render_keys.hpp"
 
-namespace net {
+namespace door {
 
 namespace seed = protocol::seed;
 
 namespace {
 
-// The rendered frame of `ev` for seed clients, built once per event and shared
-// by every recipient (see chat::event::wire).
+// Seed clients see every event one way: one render key for all of them.
+constexpr chat::render_key kFrame = chat::make_render_key(kSeedDoor, 0);
+
+// The rendered frame of `ev` for seed clients, built once per event and
+// shared by every recipient (see chat::render_cache).
 template <class Render>
-const payload& cached_frame(const chat::event& ev, Render render) {
-  auto& slot = ev.wire[static_cast<std::size_t>(chat::wire_slot::seed)];
-  if (!slot) {
-    slot = std::make_shared<const std::string>(seed::encode_frame(render()));
-  }
-  return slot;
+payload cached_frame(const chat::event& ev, Render render) {
+  return ev.rendered.get(kFrame, [&] { return seed::encode_frame(render()); });
+}
+
+payload frame(std::string_view text) {
+  return std::make_shared<const std::string>(seed::encode_frame(text));
 }
 
 const payload& you_joined_frame() {
-  static const payload frame = std::make_shared<const std::string>(seed::encode_frame(seed::kYouJoined));
-  return frame;
+  static const payload bytes = frame(seed::kYouJoined);
+  return bytes;
 }
 
 }  // namespace
 
-seed_session::seed_session(stream_socket socket, chat::hub& hub, const limits& lim,
-                           connection_registry* registry)
-    : connection(std::move(socket), lim, registry), hub_(hub), host_(remote().address().to_string()) {}
+seed_door::seed_door(link& l, chat::hub& hub, const seed_settings& settings)
+    : door(l), hub_(hub), settings_(settings) {}
 
-std::string seed_session::source() const {
-  return nick_ + "!" + nick_ + "@" + host_;
+std::string seed_door::source() const {
+  return nick_ + "!" + nick_ + "@" + link_.remote_address();
 }
 
-chat::actor seed_session::as_actor() {
-  return chat::actor{self(), nick_, source()};
+chat::actor seed_door::as_actor() {
+  return chat::actor{self(), nick_, source(), /*may_operate=*/false};
 }
 
-chat::member_info seed_session::info() const {
+chat::member_info seed_door::info() const {
   chat::member_info i;
   {
     const std::lock_guard lock(info_mutex_);
     i.nick = public_nick_;
   }
   i.user = i.nick;
-  i.host = host_;
+  i.host = link_.remote_address();
   i.realname = i.nick;
   i.rooms.emplace_back(chat::kLobby);
-  i.seed = true;
+  i.via = "seed-compatible listener";
   return i;
 }
 
-std::shared_ptr<seed_session> seed_session::self() {
-  return std::static_pointer_cast<seed_session>(shared_from_this());
+void seed_door::on_start() {
+  link_.arm_deadline(settings_.login_timeout);
 }
 
-void seed_session::on_start() {
-  arm_watchdog(limits_.login_timeout);
-}
-
-void seed_session::on_bytes(std::string_view bytes) {
+void seed_door::on_bytes(std::string_view bytes) {
   auto ok = decoder_.consume(bytes, [this](std::string_view frame) {
     handle(frame);
-    return !closing() && !stopped() && spend_token();
+    return link_.open() && link_.spend_token();
   });
   if (!ok.has_value()) {
-    spdlog::info("seed {}: {} (read {})", describe(remote()), protocol::describe(ok.error()), sample(bytes));
+    spdlog::info("seed {}: {} (read {})", link_.remote_label(), protocol::describe(ok.error()),
+                 sample(bytes));
     refuse(seed::error_text(ok.error()));
   }
 }
 
-void seed_session::handle(std::string_view data) {
+void seed_door::handle(std::string_view data) {
   if (nick_.empty()) {
     login(data);
     return;
@@ -107,53 +107,54 @@ void seed_session::handle(std::string_view data) {
             deliver(chat::make_error(chat::error_code::no_such_user, nick_, std::string(c.to), this));
           }
         } else if constexpr (std::is_same_v<T, seed::logout>) {
-          spdlog::info("seed {}: {} logged out", describe(remote()), nick_);
+          spdlog::info("seed {}: {} logged out", link_.remote_label(), nick_);
           leave_chat();
-          close_after_flush(limits_.close_timeout);
+          link_.close_after_flush();
         }
       },
       *cmd);
 }
 
-void seed_session::login(std::string_view data) {
+void seed_door::login(std::string_view data) {
   auto name = seed::parse_username(data);
   if (!name.has_value()) {
-    spdlog::info("seed {}: refused username {}: {}", describe(remote()), sample(data),
+    spdlog::info("seed {}: refused username {}: {}", link_.remote_label(), sample(data),
                  protocol::describe(name.error()));
     refuse(seed::error_text(name.error()));
     return;
   }
   if (!hub_.directory().claim(*name, self())) {
-    spdlog::info("seed {}: refused username {}: taken", describe(remote()), *name);
+    spdlog::info("seed {}: refused username {}: taken", link_.remote_label(), *name);
     refuse(seed::name_taken_text(*name));
     return;
   }
-  disarm_watchdog();
+  link_.disarm_deadline();
   nick_ = std::string(*name);
   {
     const std::lock_guard lock(info_mutex_);
     public_nick_ = nick_;
   }
-  spdlog::info("seed {}: {} joined", describe(remote()), nick_);
+  spdlog::info("seed {}: {} joined", link_.remote_label(), nick_);
   hub_.lobby()->join(as_actor());
 }
 
-void seed_session::deliver(const chat::event_ptr& ev) {
+void seed_door::deliver(const chat::event_ptr& ev) {
   using chat::event_kind;
+  using chat::message_kind;
   switch (ev->kind) {
     case event_kind::joined:
       if (ev->origin == this) {
-        // Reachable for private messages only once "You have joined" is queued,
-        // so that it stays the first frame a newcomer receives.
-        send(you_joined_frame());
+        // Reachable for private messages only once "You have joined" is
+        // queued, so that it stays the first frame a newcomer receives.
+        link_.send(you_joined_frame());
         hub_.directory().publish(ev->from, this);
       } else {
-        send(cached_frame(*ev, [&] { return seed::joined_text(ev->from); }));
+        link_.send(cached_frame(*ev, [&] { return seed::joined_text(ev->from); }));
       }
       break;
     case event_kind::left:
       if (ev->origin != this) {
-        send(cached_frame(*ev, [&] { return seed::left_text(ev->from); }));
+        link_.send(cached_frame(*ev, [&] { return seed::left_text(ev->from); }));
       }
       break;
     case event_kind::quit:  // shared by several rooms: never cached
@@ -163,25 +164,29 @@ void seed_session::deliver(const chat::event_ptr& ev) {
       if (ev->target == public_nick()) {
         kicked_out(seed::kicked_text(ev->from, ev->text));
       } else {
-        send(cached_frame(*ev, [&] { return seed::left_text(ev->target); }));
+        link_.send(cached_frame(*ev, [&] { return seed::left_text(ev->target); }));
       }
       break;
     case event_kind::nick_changed:  // shared by several rooms: never cached
       send_text(seed::nick_changed_text(ev->from, ev->target));
       break;
     case event_kind::said:
-      if (!ev->args.empty() && ev->args.front() == "TAGMSG") {
-        break;  // IRC tags without text: nothing to show
+      if (ev->message == message_kind::tagmsg || ev->origin == this) {
+        break;  // tags without text: nothing to show; and the original never echoes
       }
-      if (ev->origin != this) {  // the original never echoes
-        send(cached_frame(*ev, [&] { return seed::said_text(ev->from, ev->text); }));
-      }
+      link_.send(cached_frame(*ev, [&] {
+        return ev->message == message_kind::action ? seed::action_text(ev->from, ev->text)
+                                                   : seed::said_text(ev->from, ev->text);
+      }));
       break;
     case event_kind::private_message:
-      if (!ev->args.empty() && ev->args.front() == "TAGMSG") {
+      if (ev->message == message_kind::tagmsg) {
         break;
       }
-      send(cached_frame(*ev, [&] { return seed::private_text(ev->from, ev->text); }));
+      link_.send(cached_frame(*ev, [&] {
+        return ev->message == message_kind::action ? seed::private_action_text(ev->from, ev->text)
+                                                   : seed::private_text(ev->from, ev->text);
+      }));
       break;
     case event_kind::who_reply: {
       std::vector<std::string_view> others;
@@ -191,11 +196,11 @@ void seed_session::deliver(const chat::event_ptr& ev) {
           others.emplace_back(entry.nick);
         }
       }
-      send_bytes(seed::encode_frame(seed::who_text(others)));
+      send_text(seed::who_text(others));
       break;
     }
     case event_kind::notice:
-      send(cached_frame(*ev, [&] { return ev->text; }));
+      link_.send(cached_frame(*ev, [&] { return ev->text; }));
       break;
     case event_kind::error:
       deliver_error(*ev);
@@ -214,7 +219,7 @@ void seed_session::deliver(const chat::event_ptr& ev) {
   }
 }
 
-void seed_session::deliver_error(const chat::event& ev) {
+void seed_door::deliver_error(const chat::event& ev) {
   using chat::error_code;
   switch (ev.code) {
     case error_code::no_such_user:
@@ -240,47 +245,47 @@ void seed_session::deliver_error(const chat::event& ev) {
   }
 }
 
-void seed_session::kicked_out(std::string text) {
-  // Called from a room's strand: the session's state is touched on its own.
-  asio::post(executor(), [self = self(), text = std::move(text)] {
+void seed_door::kicked_out(std::string text) {
+  // Called from a room's strand: the door's state is touched on its own.
+  link_.post([self = std::static_pointer_cast<seed_door>(self()), text = std::move(text)] {
     if (!self->nick_.empty()) {
-      spdlog::info("seed {}: {} removed: {}", describe(self->remote()), self->nick_, sample(text, 100));
+      spdlog::info("seed {}: {} removed: {}", self->link_.remote_label(), self->nick_, sample(text, 100));
       self->refuse(text);
     }
   });
 }
 
-void seed_session::send_text(std::string_view text) {
-  send_bytes(seed::encode_frame(text));
+void seed_door::send_text(std::string_view text) {
+  link_.send(frame(text));
 }
 
-void seed_session::refuse(std::string_view text) {
+void seed_door::refuse(std::string_view text) {
   send_text(text);
   leave_chat();
-  close_after_flush(limits_.close_timeout);
+  link_.close_after_flush();
 }
 
-void seed_session::on_excess_flood() {
+void seed_door::on_excess_flood() {
   refuse(seed::kExcessFlood);
 }
 
-void seed_session::on_watchdog() {
+void seed_door::on_deadline() {
   if (nick_.empty()) {
-    spdlog::info("seed {}: login timed out", describe(remote()));
+    spdlog::info("seed {}: login timed out", link_.remote_label());
     refuse(seed::kLoginTimeout);
   }
 }
 
-void seed_session::on_shutdown() {
+void seed_door::on_shutdown() {
   send_text(seed::kServerShutdown);
 }
 
-std::string seed_session::public_nick() const {
+std::string seed_door::public_nick() const {
   const std::lock_guard lock(info_mutex_);
   return public_nick_;
 }
 
-void seed_session::leave_chat() {
+void seed_door::leave_chat() {
   if (nick_.empty()) {
     return;
   }
@@ -295,11 +300,11 @@ void seed_session::leave_chat() {
   nick_.clear();
 }
 
-void seed_session::on_stop() {
+void seed_door::on_stop() {
   if (!nick_.empty()) {
-    spdlog::info("seed {}: {} left", describe(remote()), nick_);
+    spdlog::info("seed {}: {} left", link_.remote_label(), nick_);
   }
   leave_chat();
 }
 
-}  // namespace net
+}  // namespace door

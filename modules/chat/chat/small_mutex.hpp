@@ -1,4 +1,4 @@
-// A mutex of 4 bytes for the per-connection locks (outbox, session details),
+// A mutex of 4 bytes for the per-connection locks (outbox, door details),
 // where std::mutex takes 40 and thousands of idle connections each hold two.
 // Their critical sections are a few pointer moves and are rarely contended.
 //
@@ -10,7 +10,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace net {
+namespace chat {
 
 class small_mutex {
  public:
@@ -52,4 +52,4 @@ class small_mutex {
   std::atomic<std::uint32_t> state_{kUnlocked};
 };
 
-}  // namespace net
+}  // namespace chat

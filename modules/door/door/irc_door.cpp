@@ -1,0 +1,291 @@
+// The IRC door's core: input, dispatch through the command table, replies,
+// and the connection's lifetime (registration deadline, PING, goodbyes).
+#include "door/irc_door.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "door/log.hpp"
+#include "protocol/nick.hpp"
+#include "protocol/utf8.hpp"
+
+namespace door {
+
+namespace irc = protocol::irc;
+using irc::numeric;
+
+namespace {
+
+// The reason leave_everything() is given for JOIN 0: part, do not quit.
+constexpr std::string_view kLeftAll = "Left all channels";
+
+}  // namespace
+
+irc_door::irc_door(link& l, chat::hub& hub, const irc_settings& settings)
+    : door(l),
+      hub_(hub),
+      settings_(settings),
+      pass_ok_(settings.live->get()->password.empty()),
+      last_input_(clock::now()) {}
+
+std::shared_ptr<irc_door> irc_door::self_irc() {
+  return std::static_pointer_cast<irc_door>(self());
+}
+
+std::string irc_door::source() const {
+  const auto& host = link_.remote_address();
+  std::string s;
+  s.reserve(nick_.size() + user_.size() + host.size() + 2);
+  s += nick_;
+  s += '!';
+  s += user_;
+  s += '@';
+  s += host;
+  return s;
+}
+
+std::string_view irc_door::target() const noexcept {
+  return nick_.empty() ? std::string_view("*") : std::string_view(nick_);
+}
+
+chat::actor irc_door::as_actor() {
+  return chat::actor{self(), nick_, source()};
+}
+
+chat::member_info irc_door::info() const {
+  chat::member_info i;
+  const std::lock_guard lock(info_mutex_);
+  i.nick = nick_;
+  i.away = away_;
+  for (const auto& [key, r] : rooms_) i.rooms.push_back(r->name());
+  // user_ and realname_ are set once, before the nick is published.
+  i.user = user_;
+  i.host = link_.remote_address();
+  i.realname = realname_;
+  return i;
+}
+
+std::string irc_door::nick() const {
+  const std::lock_guard lock(info_mutex_);
+  return nick_;
+}
+
+std::string irc_door::away() const {
+  const std::lock_guard lock(info_mutex_);
+  return away_;
+}
+
+// ---- Input ------------------------------------------------------------------
+
+void irc_door::on_start() {
+  link_.arm_deadline(settings_.registration_timeout);
+}
+
+void irc_door::on_bytes(std::string_view bytes) {
+  last_input_ = link_.now();
+  ping_sent_ = false;
+  decoder_.consume(bytes, [this](tl::expected<std::string_view, protocol::errc> line) {
+    if (!line.has_value()) {
+      reply(numeric::err_inputtoolong, {"Input line was too long"});
+      return link_.open();
+    }
+    if (line->empty()) {
+      return true;
+    }
+    return handle_line(*line);
+  });
+  decoder_.shrink_if_empty();
+}
+
+bool irc_door::handle_line(std::string_view line) {
+  if (spdlog::should_log(spdlog::level::trace)) {
+    // Checked first: formatting the arguments cost a fifth of the server's
+    // CPU per message even with tracing off.
+    spdlog::trace("irc {} <- {}", link_.remote_label(), sample(line, 200));
+  }
+  auto more = [this] { return link_.open() && link_.spend_token(); };
+  // UTF8ONLY: nothing that is not UTF-8 is relayed or kept. Message text is
+  // refused (FAIL below); anywhere else (reasons, topics, real names, mode
+  // arguments, tags) the bad bytes become U+FFFD. NICK keeps them, to be
+  // refused as an erroneous nick.
+  std::string repaired;
+  std::string_view text = line;
+  bool bad_text = false;
+  if (!protocol::is_valid_utf8(text)) {
+    repaired = protocol::replace_invalid_utf8(text);
+    auto probe = irc::parse_message(repaired);
+    const auto cmd = probe ? std::string_view(probe->command) : std::string_view();
+    if (cmd == "PRIVMSG" || cmd == "NOTICE" || cmd == "TAGMSG") {
+      bad_text = true;
+    } else if (cmd != "NICK") {
+      text = repaired;
+    }
+  }
+  // Fast path for the bulk of the traffic: a registered user's PRIVMSG or
+  // NOTICE without tags is routed from views into the line, with no copy of
+  // the parameters. Everything else is copied into a message.
+  const auto v = irc::parse_view(text);
+  if (!bad_text && registered_ && v.has_value() && v->tags.empty()) {
+    const bool privmsg = irc::is_command(v->command, "PRIVMSG");
+    if (privmsg || irc::is_command(v->command, "NOTICE")) {
+      send_message(privmsg ? "PRIVMSG" : "NOTICE", v->params(), {});
+      return more();
+    }
+  }
+  const auto m = v.map(irc::to_message);
+  if (!m.has_value()) {
+    switch (m.error()) {
+      case protocol::errc::irc_empty_line:
+        break;
+      case protocol::errc::irc_line_too_long:
+      case protocol::errc::irc_tags_too_long:
+        reply(numeric::err_inputtoolong, {"Input line was too long"});
+        break;
+      default:
+        server_line("NOTICE",
+                    {target(), fmt::format("Malformed line ignored: {}", protocol::describe(m.error()))});
+        break;
+    }
+    return more();
+  }
+  if (bad_text) {
+    if (m->command != "NOTICE") {
+      server_line("FAIL", {m->command, "INVALID_UTF8", "Message rejected: it is not valid UTF-8"});
+    }
+    return more();
+  }
+  dispatch(*m);
+  return more();
+}
+
+void irc_door::dispatch(const message& m) {
+  const auto* c = find_command(m.command);
+  if (!registered_) {
+    if (c == nullptr || c->when == phase::registered) {
+      return reply(numeric::err_notregistered, {"You have not registered"});
+    }
+  } else if (c == nullptr) {
+    return reply(numeric::err_unknowncommand, {m.command, "Unknown command"});
+  } else if (c->when == phase::unregistered) {
+    return reply(numeric::err_alreadyregistered, {"You may not reregister"});
+  }
+  if (c->oper_only && !oper_) {
+    return reply(numeric::err_noprivileges, {"Permission Denied- You're not an IRC operator"});
+  }
+  if (m.params.size() < c->min_params) {
+    return reply(numeric::err_needmoreparams, {c->name, "Not enough parameters"});
+  }
+  (this->*(c->handler))(m);
+}
+
+// ---- Lifetime -----------------------------------------------------------------
+
+void irc_door::on_deadline() {
+  if (!registered_) {
+    // The nick is free at once, not when the client finally closes.
+    if (!nick_.empty()) hub_.directory().release(nick_, this);
+    send_bytes(irc::closing_link(link_.remote_address(), "Registration timed out"));
+    link_.close_after_flush();
+    return;
+  }
+  const auto idle = clock::now() - last_input_;
+  if (ping_sent_ && idle >= settings_.ping_interval + settings_.ping_timeout) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(idle).count();
+    const auto reason = fmt::format("Ping timeout: {} seconds", secs);
+    spdlog::info("irc {}: {} {}", link_.remote_label(), nick_, reason);
+    close_link(reason);
+    return;
+  }
+  if (!ping_sent_ && idle >= settings_.ping_interval) {
+    send_bytes(irc::encode_line({{}, {}, "PING"}, {settings_.server_name}));
+    ping_sent_ = true;
+    link_.arm_deadline(settings_.ping_timeout);
+    return;
+  }
+  const auto left =
+      ping_sent_ ? settings_.ping_interval + settings_.ping_timeout - idle : settings_.ping_interval - idle;
+  link_.arm_deadline(
+      std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left), std::chrono::milliseconds(1)));
+}
+
+void irc_door::on_excess_flood() {
+  close_link("Excess Flood");
+}
+
+void irc_door::on_shutdown() {
+  send_bytes(irc::closing_link(link_.remote_address(), "Server is shutting down"));
+  leave_everything("Server is shutting down");
+}
+
+void irc_door::on_stop() {
+  if (!quitting_) leave_everything("Connection closed");
+  std::string nick;
+  {
+    const std::lock_guard lock(info_mutex_);
+    nick = nick_;
+  }
+  if (!nick.empty()) {
+    hub_.directory().release(nick, this);
+    if (registered_) spdlog::info("irc {}: {} left", link_.remote_label(), nick);
+  }
+}
+
+void irc_door::close_link(std::string_view reason) {
+  send_bytes(irc::closing_link(link_.remote_address(), reason));
+  leave_everything(reason);
+  quitting_ = true;
+  link_.close_after_flush();
+}
+
+void irc_door::leave_everything(std::string_view reason) {
+  if (reason != kLeftAll && !nick_.empty()) {
+    // Free the nick before any room announces the departure, so that a
+    // client who saw the QUIT can take the nick at once.
+    hub_.directory().release(nick_, this);
+  }
+  std::map<std::string, std::shared_ptr<chat::room>> rooms;
+  {
+    const std::lock_guard lock(info_mutex_);
+    rooms.swap(rooms_);
+  }
+  if (rooms.empty()) return;
+  auto ev = chat::new_event(chat::event_kind::quit, {}, nick_, this);
+  ev->source = source();
+  ev->text = std::string(reason);
+  const bool quitting = reason != kLeftAll;
+  const bool announce = !hub_.shutting_down();
+  for (const auto& [key, r] : rooms) {
+    if (quitting) {
+      r->quit(this, announce ? ev : nullptr);
+    } else {
+      r->part(as_actor(), {});
+    }
+  }
+}
+
+// ---- Replies ------------------------------------------------------------------
+
+void irc_door::send_bytes(std::string bytes) {
+  link_.send(std::make_shared<const std::string>(std::move(bytes)));
+}
+
+void irc_door::reply(numeric n, std::initializer_list<std::string_view> params, irc::last_param last) {
+  std::string out;
+  out.reserve(128);
+  irc::append_numeric(out, settings_.server_name, n, target(), params, last);
+  send_bytes(std::move(out));
+}
+
+void irc_door::server_line(std::string_view verb, std::initializer_list<std::string_view> params,
+                           irc::last_param last) {
+  send_bytes(irc::encode_line({{}, settings_.server_name, verb}, params, last));
+}
+
+void irc_door::own_line(std::string_view verb, std::initializer_list<std::string_view> params,
+                        irc::last_param last) {
+  send_bytes(irc::encode_line({{}, source(), verb}, params, last));
+}
+
+}  // namespace door

@@ -1,0 +1,195 @@
+// The IRC front door (RFC 1459/2812 with modern conventions and IRCv3
+// capabilities), as a state machine without sockets: lines in, through the
+// command table; replies and rendered events out, through its link. Shares
+// rooms and the nick namespace with the seed door.
+//
+// Runs on its connection's strand. deliver() and info() are the entries from
+// other threads: deliver() touches only the link's send and the fields under
+// info_mutex_ and the atomics; info() only the fields under info_mutex_.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "chat/hub.hpp"
+#include "chat/small_mutex.hpp"
+#include "door/irc_settings.hpp"
+#include "door/link.hpp"
+#include "protocol/irc.hpp"
+#include "protocol/irc_numeric.hpp"
+#include "protocol/irc_reply.hpp"
+
+namespace door {
+
+class irc_door final : public door {
+ public:
+  using message = protocol::irc::message;
+  using numeric = protocol::irc::numeric;
+
+  irc_door(link& l, chat::hub& hub, const irc_settings& settings);
+
+  // door
+  void on_start() override;
+  void on_bytes(std::string_view bytes) override;
+  void on_deadline() override;
+  void on_shutdown() override;
+  void on_excess_flood() override;
+  void on_stop() override;
+  [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
+
+  // chat::member
+  void deliver(const chat::event_ptr& ev) override;
+  chat::member_info info() const override;
+  std::string nick() const override;
+  std::string away() const override;
+
+  // When a command may run.
+  enum class phase : std::uint8_t {
+    any,           // before and after registration
+    registered,    // after: 451 ERR_NOTREGISTERED before
+    unregistered,  // before: 462 ERR_ALREADYREGISTERED after
+  };
+
+  // One row of the command table: dispatch checks the phase (451, 462),
+  // operator status (481) and the parameter count (461) before the handler
+  // runs. Handlers with their own reply for missing parameters (PRIVMSG's
+  // 411, NICK's 431) ask for 0.
+  struct command_spec {
+    std::string_view name;  // uppercase
+    std::size_t min_params;
+    phase when;
+    bool oper_only;
+    void (irc_door::*handler)(const message&);
+  };
+  // Every command this door knows, sorted by name (irc_commands.cpp).
+  static std::span<const command_spec> commands() noexcept;
+  // The row for `name` (uppercase), or null.
+  static const command_spec* find_command(std::string_view name) noexcept;
+
+ private:
+  // ---- Input and dispatch (irc_door.cpp)
+  // False to stop handling input (closing, or flood control).
+  bool handle_line(std::string_view line);
+  void dispatch(const message& m);
+
+  // ---- Registration, CAP and connection commands (irc_registration.cpp)
+  void cmd_cap(const message& m);
+  void cmd_pass(const message& m);
+  void cmd_nick(const message& m);
+  void cmd_user(const message& m);
+  void cmd_ping(const message& m);
+  void cmd_pong(const message& m);
+  void cmd_quit(const message& m);
+  void try_finish_registration();
+  void welcome();
+
+  // ---- Channels (irc_channel.cpp)
+  void cmd_join(const message& m);
+  void cmd_part(const message& m);
+  void cmd_topic(const message& m);
+  void cmd_names(const message& m);
+  void cmd_list(const message& m);
+  void cmd_mode(const message& m);
+  void cmd_kick(const message& m);
+  void cmd_invite(const message& m);
+  void join_room(const std::string& name, const std::string& key);
+  void user_mode(const message& m);
+
+  // ---- Messages (irc_message.cpp): PRIVMSG, NOTICE and TAGMSG
+  void cmd_message(const message& m);
+  // The same from views into the line; `command` is uppercase.
+  void send_message(std::string_view verb, std::span<const std::string_view> params,
+                    std::span<const protocol::irc::tag> tags);
+
+  // ---- Users and the server (irc_query.cpp)
+  void cmd_who(const message& m);
+  void cmd_whois(const message& m);
+  void cmd_away(const message& m);
+  void cmd_ison(const message& m);
+  void cmd_userhost(const message& m);
+  void cmd_lusers(const message& m);
+  void cmd_motd(const message& m);
+  void cmd_time(const message& m);
+  void cmd_version(const message& m);
+
+  // ---- Operators (irc_oper.cpp)
+  void cmd_oper(const message& m);
+  void cmd_kill(const message& m);
+  void cmd_wallops(const message& m);
+  void cmd_rehash(const message& m);
+  void cmd_die(const message& m);
+  // The operator `by` disconnects this door (from any thread).
+  void killed(const std::string& by, const std::string& reason);
+
+  // ---- Rendering events (irc_render.cpp)
+  void render_said(const chat::event_ptr& ev, bool mine);
+  void render_roster(const chat::event& ev, bool as_names);
+  void render_state(const chat::event& ev);
+  void render_error(const chat::event& ev);
+  // The tag section (without '@') this client gets for `ev`.
+  std::string tags_for(const chat::event& ev) const;
+  // The render key of this client's current format.
+  chat::render_key format() const noexcept;
+  bool seen_before(const chat::event_ptr& ev);
+
+  // ---- Replies and lifetime (irc_door.cpp)
+  // ":server <n> <nick> params... :last"
+  void reply(numeric n, std::initializer_list<std::string_view> params,
+             protocol::irc::last_param last = protocol::irc::last_param::trailing);
+  // One line from this server, e.g. NOTICE or PONG.
+  void server_line(std::string_view verb, std::initializer_list<std::string_view> params,
+                   protocol::irc::last_param last = protocol::irc::last_param::trailing);
+  // One line with this client's own source, e.g. its NICK or MODE.
+  void own_line(std::string_view verb, std::initializer_list<std::string_view> params,
+                protocol::irc::last_param last = protocol::irc::last_param::trailing);
+  void send_bytes(std::string bytes);
+  // Says ERROR :Closing Link, leaves every room with `reason`, and closes.
+  void close_link(std::string_view reason);
+  // Parts every room (JOIN 0), or quits them all and frees the nick.
+  void leave_everything(std::string_view reason);
+  std::string source() const;                // nick!user@host
+  std::string_view target() const noexcept;  // the nick, or "*" before one is set
+  chat::actor as_actor();
+  std::shared_ptr<irc_door> self_irc();
+
+  chat::hub& hub_;
+  const irc_settings& settings_;
+  protocol::irc::line_decoder decoder_;
+
+  // Guarded by the strand.
+  bool pass_ok_;
+  bool cap_negotiating_ = false;
+  bool registered_ = false;
+  bool quitting_ = false;
+  std::string user_;
+  std::string realname_;
+  clock::time_point last_input_;
+  bool ping_sent_ = false;
+
+  // Read by deliver() and info() on other threads; guarded by info_mutex_.
+  mutable chat::small_mutex info_mutex_;
+  std::string nick_;  // also the claimed nick before registration
+  std::string away_;
+  std::map<std::string, std::shared_ptr<chat::room>> rooms_;  // folded name -> room (joined or joining)
+  std::array<chat::message_id, 8> recent_shared_{};           // ids of quit/nick events already shown
+  std::uint8_t recent_next_ = 0;
+
+  // Capabilities and user modes: written on the strand, read by deliver()
+  // anywhere.
+  std::atomic<bool> echo_message_{false};
+  std::atomic<bool> server_time_{false};
+  std::atomic<bool> message_tags_{false};
+  std::atomic<bool> multi_prefix_{false};
+  std::atomic<bool> oper_{false};     // +o, by OPER only
+  std::atomic<bool> wallops_{false};  // +w, receives WALLOPS
+};
+
+}  // namespace door

@@ -1,0 +1,79 @@
+// IRC operator commands: OPER, and what only operators may do (KILL,
+// WALLOPS, REHASH, DIE; the table checks 481).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "door/irc_door.hpp"
+#include "door/log.hpp"
+#include "door/secret.hpp"
+#include "protocol/utf8.hpp"
+
+namespace door {
+
+namespace irc = protocol::irc;
+using irc::numeric;
+
+void irc_door::cmd_oper(const message& m) {
+  const auto live = settings_.live->get();
+  // Every entry is compared, so the answer's timing says nothing of names.
+  bool ok = false;
+  for (const auto& o : live->opers) {
+    const bool name_ok = same_secret(m.params[0], o.name);
+    const bool password_ok = same_secret(m.params[1], o.password);
+    ok = ok || (name_ok && password_ok);
+  }
+  if (!ok) {
+    spdlog::warn("irc {}: {} failed OPER as {}", link_.remote_label(), nick_, sample(m.params[0]));
+    return reply(numeric::err_passwdmismatch, {"Password incorrect"});
+  }
+  spdlog::info("irc {}: {} is now an operator ({})", link_.remote_label(), nick_, sample(m.params[0]));
+  oper_ = true;
+  wallops_ = true;
+  reply(numeric::rpl_youreoper, {"You are now an IRC operator"});
+  send_bytes(irc::encode_line({{}, nick_, "MODE"}, {nick_, "+ow"}));
+}
+
+void irc_door::cmd_kill(const message& m) {
+  auto target = hub_.directory().find(m.params[0]);
+  if (!target) return reply(numeric::err_nosuchnick, {m.params[0], "No such nick/channel"});
+  spdlog::info("irc {}: {} kills {} ({})", link_.remote_label(), nick_, m.params[0],
+               sample(m.params[1], 100));
+  auto ev = chat::new_event(chat::event_kind::killed, {}, nick_, this);
+  ev->source = source();
+  ev->text = m.params[1].substr(0, protocol::utf8_prefix(m.params[1], protocol::kMaxTopicLength));
+  target->deliver(ev);
+}
+
+void irc_door::killed(const std::string& by, const std::string& reason) {
+  link_.post([self = self_irc(), by, reason] {
+    if (self->quitting_ || !self->link_.open()) return;
+    self->close_link(fmt::format("Killed ({} ({}))", by, reason));
+  });
+}
+
+void irc_door::cmd_wallops(const message& m) {
+  if (m.params[0].empty()) return reply(numeric::err_needmoreparams, {"WALLOPS", "Not enough parameters"});
+  auto ev = chat::new_event(chat::event_kind::wallops, {}, nick_, this);
+  ev->source = source();
+  ev->text = m.params[0];
+  hub_.directory().for_each([&](const std::shared_ptr<chat::member>& who) { who->deliver(ev); });
+}
+
+void irc_door::cmd_rehash(const message& /*m*/) {
+  if (!settings_.rehash) return reply(numeric::rpl_rehashing, {"-", "Rehashing is not available"});
+  spdlog::info("irc {}: {} asked for REHASH", link_.remote_label(), nick_);
+  const auto problem = settings_.rehash();
+  if (!problem.empty()) {
+    server_line("NOTICE", {nick_, "REHASH failed, the old configuration stays: " + problem});
+    return;
+  }
+  reply(numeric::rpl_rehashing, {"configuration", "Rehashing"});
+}
+
+void irc_door::cmd_die(const message& /*m*/) {
+  if (!settings_.die) return reply(numeric::err_noprivileges, {"Permission Denied- DIE is not available"});
+  spdlog::warn("irc {}: {} asked the server to DIE", link_.remote_label(), nick_);
+  settings_.die();
+}
+
+}  // namespace door

@@ -1,0 +1,69 @@
+// The seed-compatible front door (the original Python chatroom's protocol):
+// the first frame is the username, then commands and text, all in #lobby.
+//
+// Runs on its connection's strand; deliver() and info() are the entries from
+// other threads: they touch only the link's thread-safe send and the fields
+// under info_mutex_.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "chat/hub.hpp"
+#include "chat/small_mutex.hpp"
+#include "door/link.hpp"
+#include "protocol/seed.hpp"
+
+namespace door {
+
+// How long a new seed client may take to send its username.
+inline constexpr std::chrono::milliseconds kDefaultLoginTimeout{10'000};
+
+struct seed_settings {
+  std::chrono::milliseconds login_timeout = kDefaultLoginTimeout;
+};
+
+class seed_door final : public door {
+ public:
+  seed_door(link& l, chat::hub& hub, const seed_settings& settings);
+
+  void on_start() override;
+  void on_bytes(std::string_view bytes) override;
+  void on_deadline() override;
+  void on_shutdown() override;
+  void on_excess_flood() override;
+  void on_stop() override;
+  [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
+
+  void deliver(const chat::event_ptr& ev) override;
+  chat::member_info info() const override;
+  std::string nick() const override { return public_nick(); }
+  std::string away() const override { return {}; }
+
+ private:
+  void handle(std::string_view data);
+  void login(std::string_view data);
+  void send_text(std::string_view text);
+  // Sends `text` as the last frame, then closes.
+  void refuse(std::string_view text);
+  void leave_chat();
+  void deliver_error(const chat::event& ev);
+  // Sends `text`, leaves the chat and closes; safe to call from any strand.
+  void kicked_out(std::string text);
+  // This door's nick as other threads may read it.
+  std::string public_nick() const;
+  chat::actor as_actor();
+  std::string source() const;  // nick!nick@address, as IRC users see it
+
+  chat::hub& hub_;
+  const seed_settings& settings_;
+  protocol::seed::frame_decoder decoder_;
+  std::string nick_;  // empty until logged in
+
+  mutable chat::small_mutex info_mutex_;
+  std::string public_nick_;  // nick_ for other threads; guarded by info_mutex_
+};
+
+}  // namespace door

@@ -1,0 +1,270 @@
+#include "protocol/irc_reply.hpp"
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+
+#include "protocol/irc.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/utf8.hpp"
+
+namespace protocol::irc {
+
+namespace {
+
+// Appends `s` without NUL, CR or LF.
+void append_clean(std::string& out, std::string_view s) {
+  if (!has_forbidden(s)) {
+    out += s;
+    return;
+  }
+  for (const char c : s) {
+    if (c != '\0' && c != '\r' && c != '\n') out += c;
+  }
+}
+
+std::size_t clean_size(std::string_view s) noexcept {
+  if (!has_forbidden(s)) return s.size();
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return c != '\0' && c != '\r' && c != '\n'; }));
+}
+
+// A middle parameter as one word; see append_line.
+void append_middle(std::string& out, std::string_view p) {
+  if (p.empty() || p.front() == ':') out += '*';
+  for (const char c : p) {
+    if (c == '\0' || c == '\r' || c == '\n') continue;
+    out += c == ' ' ? '_' : c;
+  }
+}
+
+bool needs_colon(std::string_view p) noexcept {
+  return p.empty() || p.front() == ':' || p.find(' ') != std::string_view::npos;
+}
+
+// Size of "[:source ]command" plus each middle parameter with its space.
+std::size_t head_size(const line_head& head, std::span<const std::string_view> middle) noexcept {
+  std::size_t n = head.command.size();
+  if (!head.source.empty()) n += head.source.size() + 2;
+  for (const auto p : middle) n += 1 + std::max<std::size_t>(p.size() + (!p.empty() && p.front() == ':'), 1);
+  return n;
+}
+
+void append_head(std::string& out, const line_head& head) {
+  if (!head.tags.empty()) {
+    out += '@';
+    append_clean(out, head.tags);
+    out += ' ';
+  }
+  if (!head.source.empty()) {
+    out += ':';
+    append_clean(out, head.source);
+    out += ' ';
+  }
+  out += head.command;
+}
+
+// The pieces append_text_lines makes of one line of text, each given to `f`.
+template <class F>
+void for_each_piece(std::string_view line, std::size_t room, F&& f) {
+  if (line.size() <= room) {
+    f(line);
+    return;
+  }
+  for (const auto piece : split_text(line, std::max<std::size_t>(room, 4))) f(piece);
+}
+
+// Calls f(line) for each non-empty line of `text` (LF-separated), or once
+// with an empty line if there is none.
+template <class F>
+void for_each_text_line(std::string_view text, F&& f) {
+  bool any = false;
+  while (!text.empty()) {
+    const auto lf = text.find('\n');
+    auto line = text.substr(0, lf);
+    text.remove_prefix(lf == std::string_view::npos ? text.size() : lf + 1);
+    if (clean_size(line) == 0) continue;
+    any = true;
+    if (!f(line)) return;
+  }
+  if (!any) f(std::string_view());
+}
+
+}  // namespace
+
+std::size_t append_line(std::string& out, const line_head& head, std::span<const std::string_view> params,
+                        last_param last) {
+  const auto middle = params.empty() ? params : params.first(params.size() - 1);
+  out.reserve(out.size() + head.tags.size() + head_size(head, middle) + 8 +
+              (params.empty() ? 0 : params.back().size()));
+  append_head(out, head);
+  for (const auto p : middle) {
+    out += ' ';
+    append_middle(out, p);
+  }
+  std::size_t written = 0;
+  if (!params.empty()) {
+    const auto text = params.back();
+    const std::size_t used = head_size(head, middle) + 2 + 2;  // " :" and CRLF
+    const std::size_t room = used < kIrcMaxLine ? kIrcMaxLine - used : 0;
+    out += ' ';
+    if (last == last_param::trailing || needs_colon(text)) out += ':';
+    if (clean_size(text) <= room) {
+      append_clean(out, text);
+      written = text.size();
+    } else {
+      std::string clean;
+      append_clean(clean, text);
+      written = utf8_prefix(clean, room);
+      out.append(clean, 0, written);
+    }
+  }
+  out += "\r\n";
+  return written;
+}
+
+std::size_t append_line(std::string& out, const line_head& head,
+                        std::initializer_list<std::string_view> params, last_param last) {
+  return append_line(out, head, std::span(params.begin(), params.size()), last);
+}
+
+std::string encode_line(const line_head& head, std::initializer_list<std::string_view> params,
+                        last_param last) {
+  std::string out;
+  append_line(out, head, params, last);
+  return out;
+}
+
+void append_numeric(std::string& out, std::string_view server, numeric n, std::string_view target,
+                    std::span<const std::string_view> params, last_param last) {
+  const auto digits = code(n);
+  const std::string_view command(digits.data(), digits.size());
+  // The target goes first; a small array avoids a vector per reply.
+  std::array<std::string_view, kIrcMaxParams> all{};
+  std::size_t count = 0;
+  all[count++] = target.empty() ? std::string_view("*") : target;
+  for (const auto p : params) {
+    if (count == all.size()) break;
+    all[count++] = p;
+  }
+  append_line(out, line_head{{}, server, command}, std::span(all.data(), count), last);
+}
+
+void append_numeric(std::string& out, std::string_view server, numeric n, std::string_view target,
+                    std::initializer_list<std::string_view> params, last_param last) {
+  append_numeric(out, server, n, target, std::span(params.begin(), params.size()), last);
+}
+
+std::string encode_numeric(std::string_view server, numeric n, std::string_view target,
+                           std::initializer_list<std::string_view> params, last_param last) {
+  std::string out;
+  append_numeric(out, server, n, target, params, last);
+  return out;
+}
+
+std::string closing_link(std::string_view host, std::string_view reason) {
+  std::string text = "Closing Link: ";
+  text += host;
+  text += " (";
+  text += reason;
+  text += ')';
+  return encode_line(line_head{{}, {}, "ERROR"}, {text});
+}
+
+std::size_t room_for_last(const line_head& head, std::span<const std::string_view> middle) noexcept {
+  const std::size_t used = head_size(head, middle) + 2 + 2;
+  return used < kIrcMaxLine ? kIrcMaxLine - used : 0;
+}
+
+std::size_t append_text_lines(std::string& out, const line_head& head,
+                              std::span<const std::string_view> middle, std::string_view text,
+                              std::size_t max_lines) {
+  const std::size_t room = room_for_last(head, middle);
+  std::array<std::string_view, kIrcMaxParams> params{};
+  const std::size_t n = std::min(middle.size(), params.size() - 1);
+  std::copy_n(middle.begin(), n, params.begin());
+  std::size_t lines = 0;
+  std::string clean;
+  for_each_text_line(text, [&](std::string_view line) {
+    if (has_forbidden(line)) {
+      clean.clear();
+      append_clean(clean, line);
+      line = clean;
+    }
+    for_each_piece(line, room, [&](std::string_view piece) {
+      if (lines == max_lines) return;
+      params[n] = piece;
+      append_line(out, head, std::span(params.data(), n + 1));
+      ++lines;
+    });
+    return lines < max_lines;
+  });
+  return lines;
+}
+
+std::size_t count_text_lines(std::string_view text, std::size_t room, std::size_t max_lines) {
+  std::size_t lines = 0;
+  std::string clean;
+  for_each_text_line(text, [&](std::string_view line) {
+    if (has_forbidden(line)) {
+      clean.clear();
+      append_clean(clean, line);
+      line = clean;
+    }
+    for_each_piece(line, room, [&](std::string_view) {
+      if (lines < max_lines) ++lines;
+    });
+    return lines < max_lines;
+  });
+  return lines;
+}
+
+void append_tag(std::string& section, std::string_view key, std::string_view value) {
+  if (!section.empty()) section += ';';
+  section += key;
+  if (value.empty()) return;
+  section += '=';
+  for (const char c : value) {
+    switch (c) {
+      case ';':
+        section += "\\:";
+        break;
+      case ' ':
+        section += "\\s";
+        break;
+      case '\\':
+        section += "\\\\";
+        break;
+      case '\r':
+        section += "\\r";
+        break;
+      case '\n':
+        section += "\\n";
+        break;
+      case '\0':
+        break;  // no escape exists, and no line may carry it
+      default:
+        section += c;
+        break;
+    }
+  }
+}
+
+std::string format_server_time(std::chrono::system_clock::time_point at) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  const auto secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::array<char, 32> buf{};
+  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf.data(), n);
+  const auto frac = static_cast<int>(ms % 1000);
+  out += '.';
+  out += static_cast<char>('0' + frac / 100);
+  out += static_cast<char>('0' + frac / 10 % 10);
+  out += static_cast<char>('0' + frac % 10);
+  out += 'Z';
+  return out;
+}
+
+}  // namespace protocol::irc
