@@ -10,10 +10,14 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
+
+#include "chat/small_mutex.hpp"
 
 namespace chat {
 
@@ -161,6 +165,24 @@ class render_cache {
   mutable std::array<slot, kRenderSlots> slots_{};
 };
 
+// Who has been given an event that several rooms deliver (quit and
+// nick_changed: one event for all the rooms of the user). A member in k of
+// those rooms receives it k times and shows it the first time only, so that
+// every event reaches each recipient exactly once however many rooms they
+// share. Guarded by its mutex: the rooms deliver from their own strands.
+class reach_set {
+ public:
+  // True the first time `m` asks.
+  bool first(const member* m) {
+    const std::lock_guard lock(mutex_);
+    return reached_.insert(m).second;
+  }
+
+ private:
+  small_mutex mutex_;
+  std::unordered_set<const member*> reached_;  // guarded by mutex_
+};
+
 struct event {
   message_id id = next_message_id();
   event_kind kind{};
@@ -179,9 +201,17 @@ struct event {
   std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
   const member* origin = nullptr;  // who caused it, if local; compared by address only
   render_cache rendered;
+  // Set for the kinds several rooms deliver (new_event does it): check
+  // reached->first(this) before showing one.
+  std::shared_ptr<reach_set> reached;
 };
 
 using event_ptr = std::shared_ptr<const event>;
+
+// True unless `m` has been given `ev` already (see reach_set).
+inline bool first_delivery(const event& ev, const member* m) {
+  return !ev.reached || ev.reached->first(m);
+}
 
 inline std::shared_ptr<event> new_event(event_kind kind, std::string room, std::string from,
                                         const member* origin) {
@@ -190,6 +220,8 @@ inline std::shared_ptr<event> new_event(event_kind kind, std::string room, std::
   ev->room = std::move(room);
   ev->from = std::move(from);
   ev->origin = origin;
+  if (kind == event_kind::quit || kind == event_kind::nick_changed)
+    ev->reached = std::make_shared<reach_set>();
   return ev;
 }
 

@@ -138,7 +138,6 @@ class irc_door final : public door {
   std::string tags_for(const chat::event& ev) const;
   // The render key of this client's current format.
   chat::render_key format() const noexcept;
-  bool seen_before(const chat::event_ptr& ev);
 
   // ---- Replies and lifetime (irc_door.cpp)
   // ":server <n> <nick> params... :last"
@@ -179,8 +178,6 @@ class irc_door final : public door {
   std::string nick_;  // also the claimed nick before registration
   std::string away_;
   std::map<std::string, std::shared_ptr<chat::room>> rooms_;  // folded name -> room (joined or joining)
-  std::array<chat::message_id, 8> recent_shared_{};           // ids of quit/nick events already shown
-  std::uint8_t recent_next_ = 0;
 
   // Capabilities and user modes: written on the strand, read by deliver()
   // anywhere.

@@ -63,7 +63,6 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
   }
   if (tagmsg && client_tags.empty()) return;
 
-  const auto from = source();
   // Up to TARGMAX (4) targets, without a vector for the usual one.
   std::array<std::string_view, 4> targets;
   std::size_t count = 0;
@@ -73,13 +72,13 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
   });
   for (const auto to : std::span(targets.data(), count)) {
     auto ev = chat::new_event(chat::event_kind::said, {}, nick_, this);
-    ev->source = from;
+    ev->source = source();
     ev->message = kind;
     ev->tags = client_tags;
     // One message stays one message: cut the text (between characters) so
     // that the line relayed with our full source still fits.
     const std::array<std::string_view, 1> middle{to};
-    std::size_t room = irc::room_for_last({{}, from, verb}, middle);
+    std::size_t room = irc::room_for_last({{}, ev->source, verb}, middle);
     if (kind == chat::message_kind::action)
       room = room > kActionOpen.size() + 1 ? room - kActionOpen.size() - 1 : 0;
     ev->text = text.substr(0, text.size() <= room ? text.size() : protocol::utf8_prefix(text, room));

@@ -52,14 +52,6 @@ std::string irc_door::tags_for(const chat::event& ev) const {
   return tags;
 }
 
-bool irc_door::seen_before(const chat::event_ptr& ev) {
-  const std::lock_guard lock(info_mutex_);
-  if (std::find(recent_shared_.begin(), recent_shared_.end(), ev->id) != recent_shared_.end()) return true;
-  recent_shared_[recent_next_] = ev->id;
-  recent_next_ = static_cast<std::uint8_t>((recent_next_ + 1U) % recent_shared_.size());
-  return false;
-}
-
 void irc_door::deliver(const chat::event_ptr& ev) {
   using chat::event_kind;
   const bool mine = ev->origin == this;
@@ -95,12 +87,12 @@ void irc_door::deliver(const chat::event_ptr& ev) {
                  /*may_wait=*/!mine);
       return;
     case event_kind::quit:  // shared by several rooms: never cached, shown once
-      if (!seen_before(ev)) {
+      if (chat::first_delivery(*ev, this)) {
         link_.send(std::make_shared<const std::string>(relay("QUIT", {ev->text})), /*may_wait=*/true);
       }
       return;
     case event_kind::nick_changed:  // shared by several rooms: never cached, shown once
-      if (!seen_before(ev)) {
+      if (chat::first_delivery(*ev, this)) {
         link_.send(std::make_shared<const std::string>(relay("NICK", {ev->target})), /*may_wait=*/!mine);
       }
       return;

@@ -16,6 +16,7 @@
 
 namespace door {
 
+class door;
 using clock = std::chrono::steady_clock;
 using chat::payload;
 
@@ -54,10 +55,14 @@ class link {
   // input then.
   [[nodiscard]] virtual bool open() const = 0;
 
-  // The client's address as text ("127.0.0.1"), and with its port for logs
-  // ("127.0.0.1:50312"). Fixed for the connection's life; thread-safe.
+  // The client's address as text ("127.0.0.1"), fixed for the connection's
+  // life, and with its port for logs ("127.0.0.1:50312"). Thread-safe.
   [[nodiscard]] virtual const std::string& remote_address() const = 0;
-  [[nodiscard]] virtual const std::string& remote_label() const = 0;
+  [[nodiscard]] virtual std::string remote_label() const = 0;
+
+  // The shared handle through which rooms and the directory hold the door:
+  // it keeps the connection, and so the door, alive. Thread-safe.
+  [[nodiscard]] virtual std::shared_ptr<door> handle() = 0;
 
   // True if the transport is encrypted (TLS). Thread-safe.
   [[nodiscard]] virtual bool secure() const = 0;
@@ -92,17 +97,11 @@ class door : public chat::member {
   // flood control holds back).
   [[nodiscard]] virtual std::size_t pending_input() const = 0;
 
-  // The shared handle through which rooms and the directory hold this door
-  // (it keeps the connection alive). Set once by the owner, right after
-  // construction.
-  void attach(std::weak_ptr<door> self) { self_ = std::move(self); }
-  std::shared_ptr<door> self() const { return self_.lock(); }
+  // This door as rooms and the directory hold it (link::handle()).
+  std::shared_ptr<door> self() const { return link_.handle(); }
 
  protected:
   link& link_;
-
- private:
-  std::weak_ptr<door> self_;
 };
 
 }  // namespace door

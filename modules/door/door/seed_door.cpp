@@ -157,8 +157,8 @@ void seed_door::deliver(const chat::event_ptr& ev) {
         link_.send(cached_frame(*ev, [&] { return seed::left_text(ev->from); }));
       }
       break;
-    case event_kind::quit:  // shared by several rooms: never cached
-      send_text(seed::left_text(ev->from));
+    case event_kind::quit:  // shared by several rooms: never cached, shown once
+      if (chat::first_delivery(*ev, this)) send_text(seed::left_text(ev->from));
       break;
     case event_kind::kicked:
       if (ev->target == public_nick()) {
@@ -167,8 +167,8 @@ void seed_door::deliver(const chat::event_ptr& ev) {
         link_.send(cached_frame(*ev, [&] { return seed::left_text(ev->target); }));
       }
       break;
-    case event_kind::nick_changed:  // shared by several rooms: never cached
-      send_text(seed::nick_changed_text(ev->from, ev->target));
+    case event_kind::nick_changed:  // shared by several rooms: never cached, shown once
+      if (chat::first_delivery(*ev, this)) send_text(seed::nick_changed_text(ev->from, ev->target));
       break;
     case event_kind::said:
       if (ev->message == message_kind::tagmsg || ev->origin == this) {

@@ -14,7 +14,7 @@ connection::connection(strand s, const tcp::endpoint& remote, const limits& lim,
     : limits_(lim),
       strand_(std::move(s)),
       address_(remote.address().to_string()),
-      label_(fmt::format("{}:{}", address_, remote.port())),
+      port_(remote.port()),
       registry_(registry),
       outbox_(lim.outbox_bytes),
       bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()) {}
@@ -23,9 +23,16 @@ connection::~connection() = default;
 
 void connection::install(const std::function<std::unique_ptr<door::door>(door::link&)>& make) {
   door_ = make(*this);
-  // The door's handle shares ownership of the whole connection: a room that
-  // holds a member keeps its connection (and so the door) alive.
-  door_->attach(std::shared_ptr<door::door>(shared_from_this(), door_.get()));
+}
+
+std::shared_ptr<door::door> connection::handle() {
+  // Shares ownership of the whole connection: a room that holds a member
+  // keeps its connection (and so the door) alive.
+  return {shared_from_this(), door_.get()};
+}
+
+std::string connection::remote_label() const {
+  return fmt::format("{}:{}", address_, port_);
 }
 
 void connection::start() {
@@ -75,7 +82,8 @@ void connection::wake_writer() {
 }
 
 void connection::on_overflow() {
-  spdlog::warn("connection {}: SendQ exceeded ({} bytes), disconnecting", label_, limits_.outbox_bytes);
+  spdlog::warn("connection {}: SendQ exceeded ({} bytes), disconnecting", remote_label(),
+               limits_.outbox_bytes);
   stop();
 }
 
@@ -165,7 +173,7 @@ bool connection::must_throttle() {
   }
   const std::size_t waiting = door_->pending_input() + unread_bytes();
   if (waiting > limits_.recvq_bytes) {
-    spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting", label_, waiting);
+    spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting", remote_label(), waiting);
     door_->on_excess_flood();
     if (!closing_) stop();
     return false;
@@ -185,7 +193,7 @@ void connection::resume_after_throttle() {
 
 void connection::reader_done(std::error_code ec) {
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
-    spdlog::debug("connection {}: {}", label_, ec.message());
+    spdlog::debug("connection {}: {}", remote_label(), ec.message());
   }
   stop();
 }

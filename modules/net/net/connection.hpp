@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -66,7 +67,8 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   bool spend_token() override;
   [[nodiscard]] bool open() const override { return !closing_ && !stopped_; }
   [[nodiscard]] const std::string& remote_address() const override { return address_; }
-  [[nodiscard]] const std::string& remote_label() const override { return label_; }
+  [[nodiscard]] std::string remote_label() const override;
+  [[nodiscard]] std::shared_ptr<door::door> handle() override;
   [[nodiscard]] door::clock::time_point now() const override { return input_at_; }
 
  protected:
@@ -140,7 +142,7 @@ class connection : public door::link, public std::enable_shared_from_this<connec
 
   strand strand_;
   std::string address_;  // "127.0.0.1"
-  std::string label_;    // "127.0.0.1:50312", for logs
+  std::uint16_t port_;   // the client's
   connection_registry* registry_;
   std::unique_ptr<door::door> door_;
   outbox outbox_;

@@ -31,6 +31,10 @@ std::size_t clean_size(std::string_view s) noexcept {
 
 // A middle parameter as one word; see append_line.
 void append_middle(std::string& out, std::string_view p) {
+  if (!p.empty() && p.front() != ':' && p.find(' ') == std::string_view::npos && !has_forbidden(p)) {
+    out += p;  // the usual case: a channel or a nick
+    return;
+  }
   if (p.empty() || p.front() == ':') out += '*';
   for (const char c : p) {
     if (c == '\0' || c == '\r' || c == '\n') continue;
@@ -92,11 +96,13 @@ void for_each_text_line(std::string_view text, F&& f) {
 
 }  // namespace
 
-std::size_t append_line(std::string& out, const line_head& head, std::span<const std::string_view> params,
-                        last_param last) {
+// append_line with the last parameter's cleanliness known (`clean`: it
+// holds no NUL, CR or LF), so that the hot path scans it once.
+std::size_t write_line(std::string& out, const line_head& head, std::span<const std::string_view> params,
+                       last_param last, bool clean) {
   const auto middle = params.empty() ? params : params.first(params.size() - 1);
-  out.reserve(out.size() + head.tags.size() + head_size(head, middle) + 8 +
-              (params.empty() ? 0 : params.back().size()));
+  const std::size_t used = head_size(head, middle);
+  out.reserve(out.size() + head.tags.size() + used + 8 + (params.empty() ? 0 : params.back().size()));
   append_head(out, head);
   for (const auto p : middle) {
     out += ' ';
@@ -105,22 +111,26 @@ std::size_t append_line(std::string& out, const line_head& head, std::span<const
   std::size_t written = 0;
   if (!params.empty()) {
     const auto text = params.back();
-    const std::size_t used = head_size(head, middle) + 2 + 2;  // " :" and CRLF
-    const std::size_t room = used < kIrcMaxLine ? kIrcMaxLine - used : 0;
+    const std::size_t room = used + 4 < kIrcMaxLine ? kIrcMaxLine - used - 4 : 0;  // " :" and CRLF
     out += ' ';
     if (last == last_param::trailing || needs_colon(text)) out += ':';
-    if (clean_size(text) <= room) {
-      append_clean(out, text);
+    if (clean && text.size() <= room) {
+      out += text;
       written = text.size();
     } else {
-      std::string clean;
-      append_clean(clean, text);
-      written = utf8_prefix(clean, room);
-      out.append(clean, 0, written);
+      std::string cleaned;
+      append_clean(cleaned, text);
+      written = cleaned.size() <= room ? cleaned.size() : utf8_prefix(cleaned, room);
+      out.append(cleaned, 0, written);
     }
   }
   out += "\r\n";
   return written;
+}
+
+std::size_t append_line(std::string& out, const line_head& head, std::span<const std::string_view> params,
+                        last_param last) {
+  return write_line(out, head, params, last, params.empty() || !has_forbidden(params.back()));
 }
 
 std::size_t append_line(std::string& out, const line_head& head,
@@ -183,6 +193,13 @@ std::size_t append_text_lines(std::string& out, const line_head& head,
   std::array<std::string_view, kIrcMaxParams> params{};
   const std::size_t n = std::min(middle.size(), params.size() - 1);
   std::copy_n(middle.begin(), n, params.begin());
+  if (max_lines == 0) return 0;
+  // The usual case, text from IRC: one clean line that fits.
+  if (!text.empty() && text.size() <= room && !has_forbidden(text)) {
+    params[n] = text;
+    write_line(out, head, std::span(params.data(), n + 1), last_param::trailing, /*clean=*/true);
+    return 1;
+  }
   std::size_t lines = 0;
   std::string clean;
   for_each_text_line(text, [&](std::string_view line) {
@@ -194,7 +211,7 @@ std::size_t append_text_lines(std::string& out, const line_head& head,
     for_each_piece(line, room, [&](std::string_view piece) {
       if (lines == max_lines) return;
       params[n] = piece;
-      append_line(out, head, std::span(params.data(), n + 1));
+      write_line(out, head, std::span(params.data(), n + 1), last_param::trailing, /*clean=*/true);
       ++lines;
     });
     return lines < max_lines;

@@ -1,0 +1,218 @@
+#include "support/door_harness.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include <asio/post.hpp>
+
+#include "protocol/seed.hpp"
+
+namespace test {
+
+bool fake_link::send(door::payload bytes, bool may_wait) {
+  const std::lock_guard lock(mutex_);
+  if (closing_) return false;
+  sent_ += *bytes;
+  if (may_wait) ++deferred_;
+  return true;
+}
+
+void fake_link::post(std::function<void()> f) {
+  asio::post(io_, std::move(f));
+}
+
+void fake_link::close_after_flush() {
+  const std::lock_guard lock(mutex_);
+  closing_ = true;
+}
+
+void fake_link::arm_deadline(std::chrono::milliseconds after) {
+  const std::lock_guard lock(mutex_);
+  deadline_ = after;
+}
+
+void fake_link::disarm_deadline() {
+  const std::lock_guard lock(mutex_);
+  deadline_.reset();
+}
+
+bool fake_link::spend_token() {
+  const std::lock_guard lock(mutex_);
+  ++spent_;
+  if (!tokens_) return true;
+  if (*tokens_ == 0) return false;
+  --*tokens_;
+  return true;
+}
+
+bool fake_link::open() const {
+  const std::lock_guard lock(mutex_);
+  return !closing_;
+}
+
+door::clock::time_point fake_link::now() const {
+  const std::lock_guard lock(mutex_);
+  return now_ ? *now_ : door::clock::now();
+}
+
+std::string fake_link::bytes() const {
+  const std::lock_guard lock(mutex_);
+  return sent_;
+}
+
+std::size_t fake_link::deferred_sends() const {
+  const std::lock_guard lock(mutex_);
+  return deferred_;
+}
+
+std::vector<std::string> fake_link::take_lines() {
+  const std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  std::string_view rest = std::string_view(sent_).substr(taken_);
+  while (!rest.empty()) {
+    const auto end = rest.find("\r\n");
+    if (end == std::string_view::npos) break;  // an unterminated line stays for later
+    out.emplace_back(rest.substr(0, end));
+    rest.remove_prefix(end + 2);
+    taken_ += end + 2;
+  }
+  return out;
+}
+
+std::vector<std::string> fake_link::take_frames() {
+  const std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  protocol::seed::frame_decoder decoder;
+  (void)decoder.consume(std::string_view(sent_).substr(taken_), [&](std::string_view payload) {
+    out.emplace_back(payload);
+    return true;
+  });
+  taken_ = sent_.size();
+  return out;
+}
+
+std::optional<std::chrono::milliseconds> fake_link::deadline() const {
+  const std::lock_guard lock(mutex_);
+  return deadline_;
+}
+
+bool fake_link::closing() const {
+  const std::lock_guard lock(mutex_);
+  return closing_;
+}
+
+void fake_link::set_tokens(std::size_t n) {
+  const std::lock_guard lock(mutex_);
+  tokens_ = n;
+}
+
+std::size_t fake_link::tokens_spent() const {
+  const std::lock_guard lock(mutex_);
+  return spent_;
+}
+
+void fake_link::set_now(door::clock::time_point t) {
+  const std::lock_guard lock(mutex_);
+  now_ = t;
+}
+
+door_harness::door_harness() : hub_(std::make_unique<chat::hub>(io_.get_executor())) {
+  spdlog::set_level(spdlog::level::warn);  // doors log every login; tests need not see them
+  irc_settings_.created = "2026-12-01 00:00:00 UTC";
+}
+
+door_harness::~door_harness() {
+  for (auto& c : clients_) c->stop();
+  poll();
+}
+
+void door_harness::poll() {
+  io_.restart();
+  io_.poll();
+}
+
+void door_harness::client::send(std::string_view line) {
+  std::string bytes(line);
+  bytes += "\r\n";
+  send_raw(bytes);
+}
+
+void door_harness::client::send_raw(std::string_view bytes) {
+  door->on_bytes(bytes);
+  harness->poll();
+}
+
+std::vector<std::string> door_harness::client::lines() {
+  harness->poll();
+  return link->take_lines();
+}
+
+std::vector<std::string> door_harness::client::frames() {
+  harness->poll();
+  return link->take_frames();
+}
+
+void door_harness::client::stop() {
+  if (stopped) return;
+  stopped = true;
+  door->on_stop();
+  harness->poll();
+}
+
+door_harness::client& door_harness::irc(std::string address) {
+  auto c = std::make_unique<client>();
+  c->harness = this;
+  c->link = std::make_unique<fake_link>(io_, std::move(address));
+  auto d = std::make_shared<door::irc_door>(*c->link, *hub_, irc_settings_);
+  c->link->serve(d);
+  c->door = d;
+  c->door->on_start();
+  clients_.push_back(std::move(c));
+  return *clients_.back();
+}
+
+door_harness::client& door_harness::irc_user(std::string_view nick, std::string address) {
+  auto& c = irc(std::move(address));
+  c.send("NICK " + std::string(nick));
+  c.send("USER " + std::string(nick) + " 0 * :" + std::string(nick) + " Example");
+  (void)c.lines();
+  return c;
+}
+
+door_harness::client& door_harness::seed(std::string address) {
+  auto c = std::make_unique<client>();
+  c->harness = this;
+  c->link = std::make_unique<fake_link>(io_, std::move(address));
+  auto d = std::make_shared<door::seed_door>(*c->link, *hub_, seed_settings_);
+  c->link->serve(d);
+  c->door = d;
+  c->door->on_start();
+  clients_.push_back(std::move(c));
+  return *clients_.back();
+}
+
+door_harness::client& door_harness::seed_user(std::string_view name) {
+  auto& c = seed();
+  c.send_raw(protocol::seed::encode_frame(name));
+  (void)c.frames();
+  return c;
+}
+
+bool has_line(const std::vector<std::string>& lines, std::string_view part) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(part) != std::string::npos; });
+}
+
+std::string find_line(const std::vector<std::string>& lines, std::string_view part) {
+  for (const auto& l : lines)
+    if (l.find(part) != std::string::npos) return l;
+  return {};
+}
+
+std::size_t count_lines(const std::vector<std::string>& lines, std::string_view part) {
+  return static_cast<std::size_t>(std::count_if(
+      lines.begin(), lines.end(), [&](const std::string& l) { return l.find(part) != std::string::npos; }));
+}
+
+}  // namespace test

@@ -1,0 +1,140 @@
+// Doors without sockets: a fake link that records what a door sends and asks
+// for, and a harness with a real hub (rooms on an io_context, run by hand)
+// and as many IRC or seed doors as a test connects.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include "chat/hub.hpp"
+#include "door/irc_door.hpp"
+#include "door/irc_settings.hpp"
+#include "door/link.hpp"
+#include "door/seed_door.hpp"
+
+namespace test {
+
+// What a door did through its link. Thread-safe (rooms deliver from the
+// io_context; the harness runs it on the test's thread, but the lock keeps
+// that an implementation detail).
+class fake_link final : public door::link {
+ public:
+  explicit fake_link(asio::io_context& io, std::string address = "127.0.0.1")
+      : io_(io), address_(std::move(address)), label_(address_ + ":50000") {}
+
+  bool send(door::payload bytes, bool may_wait) override;
+  void post(std::function<void()> f) override;
+  void close_after_flush() override;
+  void arm_deadline(std::chrono::milliseconds after) override;
+  void disarm_deadline() override;
+  bool spend_token() override;
+  [[nodiscard]] bool open() const override;
+  [[nodiscard]] const std::string& remote_address() const override { return address_; }
+  [[nodiscard]] std::string remote_label() const override { return label_; }
+  [[nodiscard]] std::shared_ptr<door::door> handle() override { return door_.lock(); }
+  // The door this link serves (its handle()).
+  void serve(const std::shared_ptr<door::door>& d) { door_ = d; }
+  [[nodiscard]] bool secure() const override { return false; }
+  [[nodiscard]] door::clock::time_point now() const override;
+
+  // Everything sent so far, as one string, and how many sends were marked
+  // may_wait.
+  std::string bytes() const;
+  std::size_t deferred_sends() const;
+  // Takes the bytes sent since the last call, split into lines without CRLF
+  // (IRC), or into seed payloads (seed).
+  std::vector<std::string> take_lines();
+  std::vector<std::string> take_frames();
+
+  // The deadline the door asked for, if armed.
+  std::optional<std::chrono::milliseconds> deadline() const;
+  bool closing() const;
+  // Tokens spend_token() grants before it says "stop" (default: unlimited).
+  void set_tokens(std::size_t n);
+  std::size_t tokens_spent() const;
+  // The time now() reports (default: the real clock).
+  void set_now(door::clock::time_point t);
+
+ private:
+  asio::io_context& io_;
+  const std::string address_;
+  const std::string label_;
+  mutable std::mutex mutex_;
+  std::string sent_;
+  std::size_t taken_ = 0;
+  std::size_t deferred_ = 0;
+  std::optional<std::chrono::milliseconds> deadline_;
+  bool closing_ = false;
+  std::optional<std::size_t> tokens_;
+  std::size_t spent_ = 0;
+  std::optional<door::clock::time_point> now_;
+  std::weak_ptr<door::door> door_;
+};
+
+// A hub and doors connected to it. Doors are kept alive by the harness; rooms
+// run on io(), which poll() runs until nothing is left to do.
+class door_harness {
+ public:
+  door_harness();
+  ~door_harness();
+  door_harness(const door_harness&) = delete;
+  door_harness& operator=(const door_harness&) = delete;
+
+  struct client {
+    std::unique_ptr<fake_link> link;
+    std::shared_ptr<door::door> door;
+    door_harness* harness = nullptr;
+
+    // Feeds a line (CRLF added) or raw bytes to the door, then runs the rooms.
+    void send(std::string_view line);
+    void send_raw(std::string_view bytes);
+    // The lines (IRC) or frames (seed) sent to this client since last asked,
+    // after running the rooms.
+    std::vector<std::string> lines();
+    std::vector<std::string> frames();
+    // The connection went away (EOF): the door's on_stop.
+    void stop();
+    bool stopped = false;
+  };
+
+  // A new IRC door, not registered.
+  client& irc(std::string address = "127.0.0.1");
+  // A new IRC door registered as `nick` (NICK, USER), its welcome burst read.
+  client& irc_user(std::string_view nick, std::string address = "127.0.0.1");
+  // A new seed door, and one logged in as `name` (its first frames read).
+  client& seed(std::string address = "127.0.0.1");
+  client& seed_user(std::string_view name);
+
+  // Runs the rooms' pending work.
+  void poll();
+
+  asio::io_context& io() noexcept { return io_; }
+  chat::hub& hub() noexcept { return *hub_; }
+  door::irc_settings& irc_settings() noexcept { return irc_settings_; }
+  door::seed_settings& seed_settings() noexcept { return seed_settings_; }
+
+ private:
+  asio::io_context io_;
+  std::unique_ptr<chat::hub> hub_;
+  door::irc_settings irc_settings_;
+  door::seed_settings seed_settings_;
+  std::vector<std::unique_ptr<client>> clients_;
+};
+
+// True if some line of `lines` contains `part`.
+bool has_line(const std::vector<std::string>& lines, std::string_view part);
+// The first line of `lines` that contains `part`, or "".
+std::string find_line(const std::vector<std::string>& lines, std::string_view part);
+// How many lines of `lines` contain `part`.
+std::size_t count_lines(const std::vector<std::string>& lines, std::string_view part);
+
+}  // namespace test
