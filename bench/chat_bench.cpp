@@ -38,15 +38,15 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
-#include "net/asio.hpp"
+#include "io.hpp"
 #include "protocol/irc.hpp"
 #include "protocol/seed.hpp"
 
 namespace {
 
-using net::awaitable;
-using net::tcp;
-using net::use_nothrow;
+using chat_bench::awaitable;
+using chat_bench::tcp;
+using chat_bench::use_nothrow;
 using clock_type = std::chrono::steady_clock;
 
 enum class proto { irc, seed };

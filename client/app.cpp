@@ -22,8 +22,6 @@ namespace client {
 namespace {
 
 using namespace asio::experimental::awaitable_operators;
-using net::tcp;
-using net::use_nothrow;
 
 class irc_adapter final : public protocol_machine {
  public:
@@ -125,7 +123,7 @@ void app::resized() {
   term_->resized();
 }
 
-net::awaitable<std::string> app::connect(tcp::socket& socket) {
+awaitable<std::string> app::connect(tcp::socket& socket) {
   tls_.reset();
   tcp::resolver resolver(io_);
   auto [rec, endpoints] = co_await resolver.async_resolve(options_.host, options_.port, use_nothrow);
@@ -174,7 +172,7 @@ net::awaitable<std::string> app::connect(tcp::socket& socket) {
   co_return std::string();
 }
 
-net::awaitable<void> app::read_loop(tcp::socket& socket) {
+awaitable<void> app::read_loop(tcp::socket& socket) {
   char chunk[16384];
   for (;;) {
     auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(chunk), use_nothrow)
@@ -191,7 +189,7 @@ net::awaitable<void> app::read_loop(tcp::socket& socket) {
   }
 }
 
-net::awaitable<void> app::input_loop() {
+awaitable<void> app::input_loop() {
   while (!machine_->quitting()) {
     auto line = co_await term_->read_line();
     if (!line && !term_->ended()) co_return;  // cancelled: the session is over
@@ -207,7 +205,7 @@ net::awaitable<void> app::input_loop() {
   co_await grace.async_wait(use_nothrow);
 }
 
-net::awaitable<void> app::write_loop(tcp::socket& socket) {
+awaitable<void> app::write_loop(tcp::socket& socket) {
   for (;;) {
     if (outgoing_.empty()) {
       if (machine_->quitting()) {
@@ -236,7 +234,7 @@ net::awaitable<void> app::write_loop(tcp::socket& socket) {
   }
 }
 
-net::awaitable<void> app::session(tcp::socket& socket) {
+awaitable<void> app::session(tcp::socket& socket) {
   registered_ = false;
   lost_reason_.clear();
   outgoing_.clear();
@@ -246,10 +244,10 @@ net::awaitable<void> app::session(tcp::socket& socket) {
   socket.close(ignored);
 }
 
-net::awaitable<bool> app::pause(std::chrono::milliseconds delay) {
+awaitable<bool> app::pause(std::chrono::milliseconds delay) {
   asio::steady_timer timer(io_, delay);
   bool leaving = false;
-  auto watch_input = [&]() -> net::awaitable<void> {
+  auto watch_input = [&]() -> awaitable<void> {
     for (;;) {
       auto line = co_await term_->read_line();
       if (!line && !term_->ended()) co_return;  // cancelled: the pause is over
@@ -264,7 +262,7 @@ net::awaitable<bool> app::pause(std::chrono::milliseconds delay) {
   co_return !leaving;
 }
 
-net::awaitable<int> app::run() {
+awaitable<int> app::run() {
   std::string nick = options_.nick;
   while (nick.empty()) {
     term_->set_prompt("Username: ");

@@ -12,10 +12,10 @@
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
 
+#include "client/io.hpp"
 #include "client/terminal.hpp"
 #include "core/effects.hpp"
 #include "core/text.hpp"
-#include "net/asio.hpp"
 
 namespace client {
 
@@ -60,26 +60,26 @@ class app {
   app(asio::io_context& io, app_options options);
   // The exit status: 0 after a logout or end of input, 1 when the server
   // cannot be reached or no name was accepted.
-  net::awaitable<int> run();
+  awaitable<int> run();
   // Ctrl-C and SIGTERM: restore the terminal at once.
   void interrupt();
   void resized();
 
  private:
   // Connects (and shakes hands over TLS); an empty error or a one-line reason.
-  net::awaitable<std::string> connect(net::tcp::socket& socket);
-  net::awaitable<void> session(net::tcp::socket& socket);
-  net::awaitable<void> read_loop(net::tcp::socket& socket);
-  net::awaitable<void> input_loop();
-  net::awaitable<void> write_loop(net::tcp::socket& socket);
+  awaitable<std::string> connect(tcp::socket& socket);
+  awaitable<void> session(tcp::socket& socket);
+  awaitable<void> read_loop(tcp::socket& socket);
+  awaitable<void> input_loop();
+  awaitable<void> write_loop(tcp::socket& socket);
   // Waits `delay` while reading input; false if the user left meanwhile.
-  net::awaitable<bool> pause(std::chrono::milliseconds delay);
+  awaitable<bool> pause(std::chrono::milliseconds delay);
   void apply(effects&& e);
   void show(std::string_view line);
 
   asio::io_context& io_;
-  std::unique_ptr<asio::ssl::context> tls_context_;            // with --tls
-  std::unique_ptr<asio::ssl::stream<net::tcp::socket&>> tls_;  // the current connection's, with --tls
+  std::unique_ptr<asio::ssl::context> tls_context_;       // with --tls
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // the current connection's, with --tls
   app_options options_;
   style look_;
   std::unique_ptr<terminal> term_;

@@ -28,10 +28,10 @@ void line_queue::end() {
   signal_.cancel();
 }
 
-net::awaitable<std::optional<std::string>> line_queue::pop() {
+awaitable<std::optional<std::string>> line_queue::pop() {
   while (lines_.empty() && !ended_) {
     signal_.expires_at(asio::steady_timer::time_point::max());
-    auto [ec] = co_await signal_.async_wait(net::use_nothrow);
+    auto [ec] = co_await signal_.async_wait(use_nothrow);
     // Woken by push/end (operation_aborted) or cancelled from outside: look again.
     (void)ec;
     auto state = co_await asio::this_coro::cancellation_state;
@@ -75,7 +75,7 @@ class pipe_terminal final : public terminal {
     }
   }
 
-  net::awaitable<std::optional<std::string>> read_line() override { return queue_.pop(); }
+  awaitable<std::optional<std::string>> read_line() override { return queue_.pop(); }
   [[nodiscard]] bool ended() const override { return queue_.ended(); }
 
   void restore() override {
@@ -110,10 +110,10 @@ class pipe_terminal final : public terminal {
     split(true);
   }
 
-  net::awaitable<void> read_stream() {
+  awaitable<void> read_stream() {
     char chunk[4096];
     for (;;) {
-      auto [ec, n] = co_await input_->async_read_some(asio::buffer(chunk), net::use_nothrow);
+      auto [ec, n] = co_await input_->async_read_some(asio::buffer(chunk), use_nothrow);
       buffer_.append(chunk, n);
       split(static_cast<bool>(ec));
       if (ec) co_return;
@@ -175,7 +175,7 @@ class tty_terminal final : public terminal {
     }
   }
 
-  net::awaitable<std::optional<std::string>> read_line() override { return queue_.pop(); }
+  awaitable<std::optional<std::string>> read_line() override { return queue_.pop(); }
   [[nodiscard]] bool ended() const override { return queue_.ended(); }
 
   void restore() override {
@@ -219,9 +219,9 @@ class tty_terminal final : public terminal {
     active->queue_.end();
   }
 
-  net::awaitable<void> pump() {
+  awaitable<void> pump() {
     while (installed_) {
-      auto [ec] = co_await input_.async_wait(asio::posix::stream_descriptor::wait_read, net::use_nothrow);
+      auto [ec] = co_await input_.async_wait(asio::posix::stream_descriptor::wait_read, use_nothrow);
       if (ec || !installed_) break;
       rl_callback_read_char();
     }

@@ -16,7 +16,7 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "net/asio.hpp"
+#include "client/io.hpp"
 
 namespace client {
 
@@ -28,7 +28,7 @@ class line_queue {
   void end();
   // The next line; nullopt once input has ended and every line was read,
   // or when the wait is cancelled (ended() tells which).
-  net::awaitable<std::optional<std::string>> pop();
+  awaitable<std::optional<std::string>> pop();
   [[nodiscard]] bool ended() const noexcept { return ended_ && lines_.empty(); }
 
  private:
@@ -44,7 +44,7 @@ class terminal {
   virtual void print(std::string_view line) = 0;
   virtual void set_prompt(std::string prompt) = 0;
   // The next line typed; nullopt at the end of input or when cancelled.
-  virtual net::awaitable<std::optional<std::string>> read_line() = 0;
+  virtual awaitable<std::optional<std::string>> read_line() = 0;
   // Input has ended (Ctrl-D, end of a pipe) and every line was read.
   [[nodiscard]] virtual bool ended() const = 0;
   // Puts the terminal back as it was (also done by the destructor).
