@@ -16,6 +16,7 @@ std::span<const irc_door::command_spec> irc_door::commands() noexcept {
       command_spec{"AWAY", 0, p::registered, false, &irc_door::cmd_away},
       command_spec{"CAP", 0, p::any, false, &irc_door::cmd_cap},
       command_spec{"DIE", 0, p::registered, true, &irc_door::cmd_die},
+      command_spec{"INFO", 0, p::registered, false, &irc_door::cmd_info},
       command_spec{"INVITE", 2, p::registered, false, &irc_door::cmd_invite},
       command_spec{"ISON", 1, p::registered, false, &irc_door::cmd_ison},
       command_spec{"JOIN", 1, p::registered, false, &irc_door::cmd_join},

@@ -119,6 +119,7 @@ class irc_door final : public door {
   void cmd_motd(const message& m);
   void cmd_time(const message& m);
   void cmd_version(const message& m);
+  void cmd_info(const message& m);
 
   // ---- Operators (irc_oper.cpp)
   void cmd_oper(const message& m);

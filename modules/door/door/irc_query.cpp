@@ -110,4 +110,14 @@ void irc_door::cmd_version(const message& /*m*/) {
   reply(numeric::rpl_version, {settings_.version, settings_.server_name, "Coroutine chat server"});
 }
 
+void irc_door::cmd_info(const message& /*m*/) {
+  for (const auto line : {std::string_view("chat: a coroutine chat server (C++20, standalone Asio)"),
+                          std::string_view("IRC and the seed chatroom protocol on the same rooms"),
+                          std::string_view("See the README for its commands, limits and behaviour")}) {
+    reply(numeric::rpl_info, {line});
+  }
+  reply(numeric::rpl_info, {"Version " + settings_.version + ", up since " + settings_.created});
+  reply(numeric::rpl_endofinfo, {"End of /INFO list"});
+}
+
 }  // namespace door

@@ -173,3 +173,17 @@ TEST_CASE("irc door: KILL, WALLOPS, REHASH and DIE for operators", "[door][irc][
     CHECK(dies == 1);
   }
 }
+
+TEST_CASE("irc door: INFO", "[door][irc][query]") {
+  door_harness h;
+  auto& a = h.irc_user("a");
+  a.send("INFO");
+  const auto lines = a.lines();
+  REQUIRE(lines.size() == 5);
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) CHECK(lines[i].starts_with(":chat.server 371 a :"));
+  CHECK(lines[3] == ":chat.server 371 a :Version chat-0.1.0, up since 2026-12-01 00:00:00 UTC");
+  CHECK(lines[4] == ":chat.server 374 a :End of /INFO list");
+  auto& u = h.irc();
+  u.send("INFO");
+  CHECK(u.lines() == lines_t{":chat.server 451 * :You have not registered"});
+}
