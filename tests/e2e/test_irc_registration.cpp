@@ -35,7 +35,7 @@ TEST_CASE("registration sends 001 to 005 - LUSERS and the MOTD", "[irc][registra
   }
   const auto isupport2 = c.line();
   REQUIRE(isupport2);
-  CHECK(isupport2->find("TOPICLEN=390") != std::string::npos);
+  CHECK(isupport2->find("TOPICLEN=300") != std::string::npos);
   CHECK(c.expect(" 251 alice ").has_value());
   CHECK(c.expect(" 255 alice ").has_value());
   CHECK(c.line() == ":irc.test 375 alice :- irc.test Message of the day - ");

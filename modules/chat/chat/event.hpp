@@ -60,6 +60,7 @@ enum class error_code {
   bad_key,           // +k
   unknown_mode,      // `text` is the mode character
   room_closed,       // the room emptied and closed meanwhile: look it up again
+  list_full,         // a list mode (`text`: its character) is at kMaxListEntries
 };
 
 // One member as a room sees it.

@@ -5,6 +5,7 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
+#include "protocol/limits.hpp"
 #include "protocol/nick.hpp"
 
 namespace chat {
@@ -118,6 +119,7 @@ void room::rename(const member* m, event_ptr nick_changed) {
       return;
     }
     it->nick = ev->target;
+    it->ban_checked = 0;  // a new nick!user@host: check the bans again
     for (const auto& e : self->members_) {
       if (e.m.get() != m) e.m->deliver(ev);
     }
@@ -132,8 +134,9 @@ void room::say(actor who, event_ptr said) {
     auto it = self->find(who.m.get());
     const bool here = it != self->members_.end();
     const bool privileged = here && (it->op || it->voice);
-    if ((!here && self->no_external_) || (self->moderated_ && !privileged) ||
-        (!privileged && self->is_banned(who.source))) {
+    const bool banned =
+        !privileged && (here ? self->is_banned(*it, who.source) : self->is_banned(who.source));
+    if ((!here && self->no_external_) || (self->moderated_ && !privileged) || banned) {
       if (said->message != message_kind::notice) self->reply_error(who, error_code::cannot_send);
       return;
     }
@@ -290,12 +293,17 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
       case 'b':
         if (c.arg.empty()) break;
         if (c.add) {
-          if (std::find(bans_.begin(), bans_.end(), c.arg) == bans_.end()) {
-            bans_.push_back(c.arg);
-            record(c, c.arg);
+          if (std::find(bans_.begin(), bans_.end(), c.arg) != bans_.end()) break;
+          if (bans_.size() >= protocol::kMaxListEntries) {
+            reply_error(who, error_code::list_full, "b");
+            break;
           }
+          bans_.push_back(c.arg);
+          ++bans_version_;
+          record(c, c.arg);
         } else if (auto b = std::find(bans_.begin(), bans_.end(), c.arg); b != bans_.end()) {
           bans_.erase(b);
+          ++bans_version_;
           record(c, c.arg);
         }
         break;
@@ -404,6 +412,14 @@ room::iterator room::find_nick(std::string_view nick) {
 bool room::is_banned(std::string_view source) const {
   return std::any_of(bans_.begin(), bans_.end(),
                      [&](const std::string& mask) { return protocol::match_mask(mask, source); });
+}
+
+bool room::is_banned(entry& e, std::string_view source) const {
+  if (e.ban_checked != bans_version_) {
+    e.banned = is_banned(source);
+    e.ban_checked = bans_version_;
+  }
+  return e.banned;
 }
 
 bool room::take_invite(const member* m) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <functional>
 #include <memory>
@@ -118,6 +119,11 @@ class room : public std::enable_shared_from_this<room> {
     std::string nick;
     bool op = false;
     bool voice = false;
+    // The ban verdict for this member, valid while bans_version_ equals
+    // ban_checked (0: never checked): a member's messages are matched
+    // against the masks again only when the list or its nick changed.
+    bool banned = false;
+    std::uint32_t ban_checked = 0;
   };
   using iterator = std::vector<entry>::iterator;
 
@@ -126,6 +132,8 @@ class room : public std::enable_shared_from_this<room> {
   iterator find(const member* m);
   iterator find_nick(std::string_view nick);
   bool is_banned(std::string_view source) const;
+  // The same for a member, from its cached verdict when still valid.
+  bool is_banned(entry& e, std::string_view source) const;
   // True if `m` was invited; the invitation is used up.
   bool take_invite(const member* m);
   void remove(iterator it);
@@ -145,13 +153,14 @@ class room : public std::enable_shared_from_this<room> {
   std::string topic_by_;
   std::time_t topic_at_ = 0;
   std::time_t created_at_;
-  bool topic_lock_ = true;    // +t
-  bool no_external_ = true;   // +n
-  bool moderated_ = false;    // +m
-  bool invite_only_ = false;  // +i
-  std::string key_;           // +k
-  std::size_t limit_ = 0;     // +l, 0: none
-  std::vector<std::string> bans_;
+  bool topic_lock_ = true;                      // +t
+  bool no_external_ = true;                     // +n
+  bool moderated_ = false;                      // +m
+  bool invite_only_ = false;                    // +i
+  std::string key_;                             // +k
+  std::size_t limit_ = 0;                       // +l, 0: none
+  std::vector<std::string> bans_;               // at most protocol::kMaxListEntries
+  std::uint32_t bans_version_ = 1;              // changes with bans_
   std::vector<std::weak_ptr<member>> invited_;  // by member, not nick: a nick can change hands
   bool closed_ = false;
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "door/irc_door.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/lists.hpp"
 #include "protocol/nick.hpp"
 #include "protocol/utf8.hpp"
@@ -17,9 +18,8 @@ namespace {
 
 constexpr std::string_view kLeftAll = "Left all channels";
 
-// Cuts `text` to at most `max` bytes without splitting a UTF-8 character.
 std::string clip(std::string_view text, std::size_t max) {
-  return std::string(text.substr(0, protocol::utf8_prefix(text, max)));
+  return std::string(protocol::utf8_clip(text, max));
 }
 
 }  // namespace
@@ -28,6 +28,7 @@ void irc_door::cmd_join(const message& m) {
   if (m.params[0] == "0") return leave_everything(kLeftAll);
   const auto names = protocol::split_list(m.params[0]);
   const auto keys = m.params.size() > 1 ? protocol::split_list(m.params[1]) : std::vector<std::string_view>{};
+  if (names.size() > 1) spend_extra(names.size() - 1);
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string name(names[i]);
     if (!protocol::parse_room_name(name, protocol::kMaxRoomNameLength).has_value()) {
@@ -39,23 +40,31 @@ void irc_door::cmd_join(const message& m) {
 }
 
 void irc_door::join_room(const std::string& name, const std::string& key) {
-  auto r = hub_.room_named(name);
+  auto folded = protocol::fold_nick(name);
   {
     const std::lock_guard lock(info_mutex_);
-    const auto folded = protocol::fold_nick(name);
-    if (!rooms_.contains(folded) && rooms_.size() >= settings_.max_rooms_per_user) {
+    if (rooms_.contains(folded)) return;  // joined, or joining
+    if (rooms_.size() >= settings_.max_rooms_per_user) {
+      // Before the room is looked up: a refused JOIN must not create one
+      // (nobody would be in it to ever close it).
       reply(numeric::err_toomanychannels, {name, "You have joined too many channels"});
       return;
     }
-    rooms_[folded] = r;
+  }
+  auto r = hub_.room_named(name);
+  {
+    const std::lock_guard lock(info_mutex_);
+    rooms_.emplace(std::move(folded), r);
   }
   r->join(as_actor(), key);
 }
 
 void irc_door::cmd_part(const message& m) {
   const std::string reason =
-      m.params.size() > 1 ? clip(m.params[1], protocol::kMaxTopicLength) : std::string();
-  for (const auto name : protocol::split_list(m.params[0])) {
+      m.params.size() > 1 ? clip(m.params[1], protocol::kMaxReasonLength) : std::string();
+  const auto names = protocol::split_list(m.params[0]);
+  if (names.size() > 1) spend_extra(names.size() - 1);
+  for (const auto name : names) {
     auto r = hub_.find_room(name);
     if (!r) {
       reply(numeric::err_nosuchchannel, {name, "No such channel"});
@@ -74,12 +83,14 @@ void irc_door::cmd_topic(const message& m) {
 
 void irc_door::cmd_names(const message& m) {
   if (m.params.empty()) return reply(numeric::rpl_endofnames, {"*", "End of /NAMES list"});
-  for (const auto name : protocol::split_list(m.params[0])) {
-    if (auto r = hub_.find_room(name)) {
-      r->names(as_actor());
-    } else {
-      reply(numeric::rpl_endofnames, {name, "End of /NAMES list"});
-    }
+  // TARGMAX=NAMES:1: one channel per NAMES.
+  const auto names = protocol::split_list(m.params[0]);
+  if (names.empty()) return reply(numeric::rpl_endofnames, {"*", "End of /NAMES list"});
+  if (names.size() > 1) too_many_targets("NAMES", names[1]);
+  if (auto r = hub_.find_room(names[0])) {
+    r->names(as_actor());
+  } else {
+    reply(numeric::rpl_endofnames, {names[0], "End of /NAMES list"});
   }
 }
 
@@ -175,9 +186,12 @@ void irc_door::user_mode(const message& m) {
 void irc_door::cmd_kick(const message& m) {
   auto r = hub_.find_room(m.params[0]);
   if (!r) return reply(numeric::err_nosuchchannel, {m.params[0], "No such channel"});
-  const std::string reason = m.params.size() > 2 ? clip(m.params[2], protocol::kMaxTopicLength) : nick_;
-  for (const auto target : protocol::split_list(m.params[1]))
-    r->kick(as_actor(), std::string(target), reason);
+  const std::string reason = m.params.size() > 2 ? clip(m.params[2], protocol::kMaxReasonLength) : nick_;
+  const auto targets = protocol::split_list(m.params[1]);
+  const std::size_t count = std::min(targets.size(), protocol::kMaxTargets);
+  if (targets.size() > count) too_many_targets("KICK", targets[count]);
+  if (count > 1) spend_extra(count - 1);
+  for (std::size_t i = 0; i < count; ++i) r->kick(as_actor(), std::string(targets[i]), reason);
 }
 
 void irc_door::cmd_invite(const message& m) {

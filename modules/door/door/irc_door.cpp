@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "door/log.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/nick.hpp"
 #include "protocol/utf8.hpp"
 
@@ -269,6 +270,16 @@ void irc_door::leave_everything(std::string_view reason) {
 
 void irc_door::send_bytes(std::string bytes) {
   link_.send(std::make_shared<const std::string>(std::move(bytes)));
+}
+
+void irc_door::too_many_targets(std::string_view command, std::string_view ignored) {
+  reply(numeric::err_toomanytargets,
+        {ignored, fmt::format("Too many targets: {} takes {} at most", command,
+                              command == "NAMES" ? std::size_t{1} : protocol::kMaxTargets)});
+}
+
+void irc_door::spend_extra(std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) (void)link_.spend_token();
 }
 
 void irc_door::reply(numeric n, std::initializer_list<std::string_view> params, irc::last_param last) {

@@ -151,6 +151,12 @@ class irc_door final : public door {
   void own_line(std::string_view verb, std::initializer_list<std::string_view> params,
                 protocol::irc::last_param last = protocol::irc::last_param::trailing);
   void send_bytes(std::string bytes);
+  // 407 for a list of targets longer than TARGMAX allows `command`; the
+  // first ignored target is named.
+  void too_many_targets(std::string_view command, std::string_view ignored);
+  // Work beyond one command's worth (each extra target of a list): `n` more
+  // flood tokens. Flood control then holds the next command back.
+  void spend_extra(std::size_t n);
   // Says ERROR :Closing Link, leaves every room with `reason`, and closes.
   void close_link(std::string_view reason);
   // Parts every room (JOIN 0), or quits them all and frees the nick.

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "door/irc_door.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/lists.hpp"
 #include "protocol/utf8.hpp"
 
@@ -63,13 +64,20 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
   }
   if (tagmsg && client_tags.empty()) return;
 
-  // Up to TARGMAX (4) targets, without a vector for the usual one.
-  std::array<std::string_view, 4> targets;
+  // Up to TARGMAX targets, without a vector for the usual one.
+  std::array<std::string_view, protocol::kMaxTargets> targets;
   std::size_t count = 0;
+  std::string_view ignored;
   protocol::for_each_item(params[0], ',', [&](std::string_view item) {
+    if (count == targets.size()) {
+      ignored = item;
+      return false;
+    }
     targets[count++] = item;
-    return count < targets.size();
+    return true;
   });
+  if (!ignored.empty() && !notice) too_many_targets(verb, ignored);
+  if (count > 1) spend_extra(count - 1);
   for (const auto to : std::span(targets.data(), count)) {
     auto ev = chat::new_event(chat::event_kind::said, {}, nick_, this);
     ev->source = source();

@@ -40,7 +40,7 @@ void irc_door::cmd_kill(const message& m) {
                sample(m.params[1], 100));
   auto ev = chat::new_event(chat::event_kind::killed, {}, nick_, this);
   ev->source = source();
-  ev->text = m.params[1].substr(0, protocol::utf8_prefix(m.params[1], protocol::kMaxTopicLength));
+  ev->text = protocol::utf8_clip(m.params[1], protocol::kMaxReasonLength);
   target->deliver(ev);
 }
 

@@ -2,6 +2,9 @@
 // LUSERS, MOTD, TIME, VERSION.
 #include <fmt/format.h>
 
+#include <array>
+#include <vector>
+
 #include "door/irc_door.hpp"
 #include "protocol/lists.hpp"
 #include "protocol/utf8.hpp"
@@ -36,22 +39,22 @@ void irc_door::cmd_whois(const message& m) {
   }
   const auto i = peer->info();
   reply(numeric::rpl_whoisuser, {i.nick, i.user, i.host, "*", i.realname});
-  std::string rooms;
-  for (const auto& r : i.rooms) {
-    if (!rooms.empty()) rooms += ' ';
-    rooms += r;
+  if (!i.rooms.empty()) {
+    // As many lines as the list needs (50 channels of 50 bytes are 2.5 KB).
+    std::string out;
+    const std::array<std::string_view, 1> middle{i.nick};
+    irc::append_numeric_list(out, settings_.server_name, numeric::rpl_whoischannels, nick_, middle, i.rooms);
+    send_bytes(std::move(out));
   }
-  if (!rooms.empty()) reply(numeric::rpl_whoischannels, {i.nick, rooms});
   reply(numeric::rpl_whoisserver, {i.nick, settings_.server_name, i.via.empty() ? settings_.network : i.via});
   if (!i.away.empty()) reply(numeric::rpl_away, {i.nick, i.away});
   reply(numeric::rpl_endofwhois, {i.nick, "End of /WHOIS list"});
 }
 
 void irc_door::cmd_away(const message& m) {
-  const std::string text =
-      m.params.empty()
-          ? std::string()
-          : std::string(m.params[0].substr(0, protocol::utf8_prefix(m.params[0], protocol::kMaxTopicLength)));
+  const std::string text = m.params.empty()
+                               ? std::string()
+                               : std::string(protocol::utf8_clip(m.params[0], protocol::kMaxAwayLength));
   {
     const std::lock_guard lock(info_mutex_);
     away_ = text;
@@ -61,28 +64,28 @@ void irc_door::cmd_away(const message& m) {
 }
 
 void irc_door::cmd_ison(const message& m) {
-  std::string online;
+  std::vector<std::string> online;
   for (const auto& p : m.params) {
     for (const auto nick : protocol::split_words(p)) {
-      if (auto peer = hub_.directory().find(nick)) {
-        if (!online.empty()) online += ' ';
-        online += peer->info().nick;
-      }
+      if (auto peer = hub_.directory().find(nick)) online.push_back(peer->nick());
     }
   }
-  reply(numeric::rpl_ison, {online});
+  std::string out;
+  irc::append_numeric_list(out, settings_.server_name, numeric::rpl_ison, nick_, {}, online);
+  send_bytes(std::move(out));
 }
 
 void irc_door::cmd_userhost(const message& m) {
-  std::string out;
+  std::vector<std::string> found;
   for (std::size_t k = 0; k < m.params.size() && k < 5; ++k) {
     if (auto peer = hub_.directory().find(m.params[k])) {
       const auto i = peer->info();
-      if (!out.empty()) out += ' ';
-      out += fmt::format("{}={}{}@{}", i.nick, i.away.empty() ? '+' : '-', i.user, i.host);
+      found.push_back(fmt::format("{}={}{}@{}", i.nick, i.away.empty() ? '+' : '-', i.user, i.host));
     }
   }
-  reply(numeric::rpl_userhost, {out});
+  std::string out;
+  irc::append_numeric_list(out, settings_.server_name, numeric::rpl_userhost, nick_, {}, found);
+  send_bytes(std::move(out));
 }
 
 void irc_door::cmd_lusers(const message& /*m*/) {

@@ -95,7 +95,7 @@ void irc_door::cmd_user(const message& m) {
     if (protocol::is_letter(c) || protocol::is_digit(c) || c == '-' || c == '_' || c == '.') user += c;
   }
   user_ = user.empty() ? "user" : "~" + user;
-  realname_ = m.params[3].substr(0, protocol::utf8_prefix(m.params[3], protocol::kMaxTopicLength));
+  realname_ = protocol::utf8_clip(m.params[3], protocol::kMaxRealnameLength);
   try_finish_registration();
 }
 
@@ -153,9 +153,8 @@ void irc_door::cmd_pong(const message& /*m*/) {
 
 void irc_door::cmd_quit(const message& m) {
   const std::string reason =
-      m.params.empty()
-          ? std::string("Client quit")
-          : "Quit: " + m.params[0].substr(0, protocol::utf8_prefix(m.params[0], protocol::kMaxTopicLength));
+      m.params.empty() ? std::string("Client quit")
+                       : "Quit: " + std::string(protocol::utf8_clip(m.params[0], protocol::kMaxReasonLength));
   close_link(reason);
 }
 
@@ -180,13 +179,16 @@ void irc_door::welcome() {
   reply(numeric::rpl_created, {fmt::format("This server was created {}", settings_.created)});
   reply(numeric::rpl_myinfo, {srv, settings_.version, "i", "biklmnostv", "bklov"});
   reply(numeric::rpl_isupport,
-        {"AWAYLEN=" + std::to_string(protocol::kMaxTopicLength), "CASEMAPPING=ascii",
+        {"AWAYLEN=" + std::to_string(protocol::kMaxAwayLength), "CASEMAPPING=ascii",
          "CHANLIMIT=#:" + std::to_string(settings_.max_rooms_per_user), "CHANMODES=b,k,l,imnt",
          "CHANNELLEN=" + std::to_string(protocol::kMaxRoomNameLength), "CHANTYPES=#",
-         "KICKLEN=" + std::to_string(protocol::kMaxTopicLength), "MODES=4", "NETWORK=" + settings_.network,
+         "KICKLEN=" + std::to_string(protocol::kMaxReasonLength), "MODES=4", "NETWORK=" + settings_.network,
          "NICKLEN=" + std::to_string(protocol::kMaxNickLength), "PREFIX=(ov)@+",
          "are supported by this server"});
-  reply(numeric::rpl_isupport, {"TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:4,PART:,PRIVMSG:4,WHOIS:1",
+  const auto targets = std::to_string(protocol::kMaxTargets);
+  reply(numeric::rpl_isupport, {"MAXLIST=b:" + std::to_string(protocol::kMaxListEntries),
+                                "TARGMAX=JOIN:,KICK:" + targets + ",NAMES:1,NOTICE:" + targets +
+                                    ",PART:,PRIVMSG:" + targets + ",WHOIS:1",
                                 "TOPICLEN=" + std::to_string(protocol::kMaxTopicLength), "UTF8ONLY",
                                 "are supported by this server"});
   cmd_lusers({});

@@ -5,10 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "door/irc_door.hpp"
 #include "door/render_keys.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/nick.hpp"
 
 namespace door {
@@ -193,8 +193,7 @@ void irc_door::render_said(const chat::event_ptr& ev, bool mine) {
     // Text from IRC fits one line (send_message cut it); text from the seed
     // protocol may be long or hold newlines, and becomes several lines of at
     // most 512 bytes, cut between characters.
-    irc::append_text_lines(out, {tags, source, command}, middle, ev->text,
-                           std::numeric_limits<std::size_t>::max());
+    irc::append_text_lines(out, {tags, source, command}, middle, ev->text, protocol::kMaxLinesPerMessage);
     return out;
   }));
 }
@@ -215,25 +214,19 @@ void irc_door::render_roster(const chat::event& ev, bool as_names) {
     return;
   }
   // As many names per 353 as fit in 512 bytes.
-  const std::array<std::string_view, 3> middle{ev.from, "=", ev.room};
-  const auto digits = irc::code(numeric::rpl_namreply);
-  const std::size_t room =
-      irc::room_for_last({{}, srv, std::string_view(digits.data(), digits.size())}, middle);
-  std::string line;
-  auto flush = [&] {
-    irc::append_numeric(out, srv, numeric::rpl_namreply, ev.from, {"=", ev.room, line});
-    line.clear();
-  };
+  std::vector<std::string> names;
+  names.reserve(ev.roster.size());
   for (const auto& e : ev.roster) {
     std::string name;
     if (e.op) name += '@';
     if (e.voice && (multi_prefix_ || !e.op)) name += '+';
     name += e.nick;
-    if (!line.empty() && line.size() + 1 + name.size() > room) flush();
-    if (!line.empty()) line += ' ';
-    line += name;
+    names.push_back(std::move(name));
   }
-  if (!line.empty()) flush();
+  if (!names.empty()) {
+    const std::array<std::string_view, 2> middle{"=", ev.room};
+    irc::append_numeric_list(out, srv, numeric::rpl_namreply, ev.from, middle, names);
+  }
   irc::append_numeric(out, srv, numeric::rpl_endofnames, ev.from, {ev.room, "End of /NAMES list"});
   send_bytes(std::move(out));
 }
@@ -312,10 +305,17 @@ void irc_door::render_error(const chat::event& ev) {
       return line(numeric::err_badchannelkey, {ev.room, "Cannot join channel (+k)"});
     case error_code::unknown_mode:
       return line(numeric::err_unknownmode, {ev.text, "is unknown mode char to me"});
+    case error_code::list_full:
+      return line(numeric::err_banlistfull, {ev.room, ev.text, "Channel list is full"});
     case error_code::room_closed:
       // The room emptied while our join was on its way: join the new one.
       link_.post([self = self_irc(), name = ev.room] {
-        if (self->link_.open()) self->join_room(name, {});
+        if (!self->link_.open()) return;
+        {
+          const std::lock_guard lock(self->info_mutex_);
+          self->rooms_.erase(protocol::fold_nick(name));  // the closed room
+        }
+        self->join_room(name, {});
       });
       return;
   }

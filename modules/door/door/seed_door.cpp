@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <vector>
 
 #include "door/log.hpp"
 #include "door/render_keys.hpp"
+#include "protocol/irc_reply.hpp"
+#include "protocol/limits.hpp"
 
 namespace door {
 
@@ -86,10 +89,26 @@ void seed_door::handle(std::string_view data) {
     return;
   }
   const auto& lobby = hub_.lobby();
+  // What one message may cost others: text with newlines (or very long)
+  // becomes several lines for IRC users. Past kMaxLinesPerMessage it is
+  // refused; below, each line past the first costs a flood token.
+  auto lines_ok = [&](std::string_view to, std::string_view text) {
+    const std::array<std::string_view, 1> middle{to};
+    const auto src = source();
+    const std::size_t room = protocol::irc::room_for_last({{}, src, "PRIVMSG"}, middle);
+    const std::size_t lines = protocol::irc::count_text_lines(text, room, protocol::kMaxLinesPerMessage + 1);
+    if (lines > protocol::kMaxLinesPerMessage) {
+      send_text(seed::too_many_lines_text(protocol::kMaxLinesPerMessage));
+      return false;
+    }
+    for (std::size_t i = 1; i < lines; ++i) (void)link_.spend_token();
+    return true;
+  };
   std::visit(
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, seed::say>) {
+          if (!lines_ok(lobby->name(), c.text)) return;
           auto ev = chat::new_event(chat::event_kind::said, lobby->name(), nick_, this);
           ev->source = source();
           ev->text = std::string(c.text);
@@ -98,6 +117,7 @@ void seed_door::handle(std::string_view data) {
           lobby->who(as_actor());
         } else if constexpr (std::is_same_v<T, seed::private_message>) {
           if (auto target = hub_.directory().find(c.to)) {
+            if (!lines_ok(c.to, c.text)) return;
             auto ev = chat::new_event(chat::event_kind::private_message, {}, nick_, this);
             ev->source = source();
             ev->target = target->nick();

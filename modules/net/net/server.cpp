@@ -77,13 +77,20 @@ void server::start() {
   if (cfg_.irc.created.empty()) {
     cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
   }
-  if (cfg_.admit.max_connections == 0) {
-    // Past the open-file limit accept() fails anyway; refusing with a reason
-    // a little earlier is kinder and leaves descriptors for everything else.
-    rlimit lim{};
-    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
-        lim.rlim_cur > 2 * kReservedDescriptors) {
-      cfg_.admit.max_connections = static_cast<std::size_t>(lim.rlim_cur) - kReservedDescriptors;
+  // Past the open-file limit accept() fails (EMFILE): the client waits in
+  // the backlog with no reply, and a reload cannot open its files. Refusing
+  // with a reason a little earlier is kinder and keeps kReservedDescriptors
+  // for everything else, so the cap never goes above the limit less them.
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    const auto files = static_cast<std::size_t>(lim.rlim_cur);
+    const std::size_t cap = files > 2 * kReservedDescriptors ? files - kReservedDescriptors : files / 2;
+    if (cfg_.admit.max_connections == 0) {
+      cfg_.admit.max_connections = cap;
+    } else if (cfg_.admit.max_connections > cap) {
+      spdlog::warn("--max-connections {} is above the open-file limit ({}) less {} in reserve: using {}",
+                   cfg_.admit.max_connections, files, kReservedDescriptors, cap);
+      cfg_.admit.max_connections = cap;
     }
   }
   admission_ = std::make_shared<admission>(cfg_.admit);
@@ -180,8 +187,9 @@ awaitable<void> server::accept_loop(tcp_acceptor& acceptor, session_factory make
     }
     if (ec) {
       // Typically EMFILE/ENFILE: sleep briefly instead of spinning on the
-      // error while every descriptor is taken.
-      spdlog::warn("accept: {}", ec.message());
+      // error while every descriptor is taken, and log it once in a while,
+      // not ten times a second for as long as it lasts.
+      if (accept_error_log_.allow(std::chrono::steady_clock::now())) spdlog::warn("accept: {}", ec.message());
       backoff.expires_after(std::chrono::milliseconds(100));
       co_await backoff.async_wait(use_nothrow);
       continue;

@@ -137,6 +137,8 @@ class server {
   // Refusals are logged at most 10 a second: a connection flood must not
   // become a log flood. Used on accept_strand_ only.
   token_bucket refusal_log_{10, 10, std::chrono::steady_clock::now()};
+  // Accept errors (EMFILE) are logged once, then once every 10 s at most.
+  token_bucket accept_error_log_{1, 0.1, std::chrono::steady_clock::now()};
   strand accept_strand_;  // guards the acceptors: accept loops and their closing
   timer trim_timer_;      // waits bound to accept_strand_
   std::atomic<bool> shutting_down_{false};

@@ -85,6 +85,7 @@ enum class numeric : std::uint16_t {
   err_cannotsendtochan = 404,
   err_toomanychannels = 405,
   err_wasnosuchnick = 406,
+  err_toomanytargets = 407,
   err_noorigin = 409,
   err_invalidcapcmd = 410,
   err_norecipient = 411,

@@ -172,6 +172,31 @@ std::string encode_numeric(std::string_view server, numeric n, std::string_view 
   return out;
 }
 
+void append_numeric_list(std::string& out, std::string_view server, numeric n, std::string_view target,
+                         std::span<const std::string_view> middle, std::span<const std::string> items) {
+  std::array<std::string_view, kIrcMaxParams> params{};
+  const std::size_t count = std::min(middle.size(), params.size() - 1);
+  std::copy_n(middle.begin(), count, params.begin());
+  const auto digits = code(n);
+  std::array<std::string_view, kIrcMaxParams> head_params{};
+  head_params[0] = target.empty() ? std::string_view("*") : target;
+  std::copy_n(middle.begin(), std::min(count, head_params.size() - 1), head_params.begin() + 1);
+  const std::size_t room = room_for_last({{}, server, std::string_view(digits.data(), digits.size())},
+                                         std::span(head_params.data(), count + 1));
+  std::string list;
+  auto flush = [&] {
+    params[count] = list;
+    append_numeric(out, server, n, target, std::span(params.data(), count + 1));
+    list.clear();
+  };
+  for (const auto& item : items) {
+    if (!list.empty() && list.size() + 1 + item.size() > room) flush();
+    if (!list.empty()) list += ' ';
+    list += item;
+  }
+  if (!list.empty() || items.empty()) flush();
+}
+
 std::string closing_link(std::string_view host, std::string_view reason) {
   std::string text = "Closing Link: ";
   text += host;

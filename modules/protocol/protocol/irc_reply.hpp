@@ -54,6 +54,13 @@ std::string encode_numeric(std::string_view server, numeric n, std::string_view 
                            std::initializer_list<std::string_view> params,
                            last_param last = last_param::trailing);
 
+// A numeric whose last parameter is a space-separated list (319's channels,
+// 353's names, 303's nicks): as many lines as it takes, each within
+// kIrcMaxLine, every item whole on one of them. No items: one line with an
+// empty list. An item too long for any line is cut.
+void append_numeric_list(std::string& out, std::string_view server, numeric n, std::string_view target,
+                         std::span<const std::string_view> middle, std::span<const std::string> items);
+
 // "ERROR :Closing Link: <host> (<reason>)\r\n", the last line a server sends
 // to a client it disconnects.
 std::string closing_link(std::string_view host, std::string_view reason);

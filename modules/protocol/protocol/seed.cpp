@@ -216,6 +216,9 @@ std::string said_text(std::string_view name, std::string_view text) {
 std::string private_text(std::string_view from, std::string_view text) {
   return concat({"privately ", from, " > ", text});
 }
+std::string too_many_lines_text(std::size_t limit) {
+  return "Error: message has too many lines for IRC users (limit " + std::to_string(limit) + ")";
+}
 std::string action_text(std::string_view name, std::string_view action) {
   return concat({"* ", name, " ", action});
 }

@@ -165,6 +165,8 @@ std::string who_text(std::span<const std::string_view> others);
 // "Error: <describe(e)>", plus the limit where one applies; for msg_usage
 // "Usage: !msg <user> <message>".
 std::string error_text(errc e);
+// "Error: message has too many lines for IRC users (limit <n>)"
+std::string too_many_lines_text(std::size_t limit);
 // "Error: username <name> is already taken"
 std::string name_taken_text(std::string_view name);
 inline constexpr std::string_view kLoginTimeout = "Error: login timed out";

@@ -23,4 +23,10 @@ std::string replace_invalid_utf8(std::string_view bytes);
 // character; assumes `bytes` is valid UTF-8.
 std::size_t utf8_prefix(std::string_view bytes, std::size_t limit) noexcept;
 
+// `text` cut to at most `limit` bytes without splitting a character (a
+// view into `text`; assumes valid UTF-8, as utf8_prefix does).
+inline std::string_view utf8_clip(std::string_view text, std::size_t limit) noexcept {
+  return text.size() <= limit ? text : text.substr(0, utf8_prefix(text, limit));
+}
+
 }  // namespace protocol

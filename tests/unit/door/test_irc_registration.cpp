@@ -25,9 +25,9 @@ TEST_CASE("irc door: NICK and USER register with 001-005, LUSERS and 422", "[doo
   CHECK(lines[1] == ":chat.server 002 alice :Your host is chat.server, running version chat-0.1.0");
   CHECK(lines[2] == ":chat.server 003 alice :This server was created 2026-12-01 00:00:00 UTC");
   CHECK(lines[3] == ":chat.server 004 alice chat.server chat-0.1.0 i biklmnostv :bklov");
-  CHECK(lines[4].starts_with(":chat.server 005 alice AWAYLEN=390 CASEMAPPING=ascii"));
+  CHECK(lines[4].starts_with(":chat.server 005 alice AWAYLEN=300 CASEMAPPING=ascii"));
   CHECK(lines[4].ends_with(":are supported by this server"));
-  CHECK(lines[5].starts_with(":chat.server 005 alice TARGMAX="));
+  CHECK(lines[5].starts_with(":chat.server 005 alice MAXLIST=b:100 TARGMAX=JOIN:,KICK:4,NAMES:1,"));
   CHECK(lines[6] == ":chat.server 251 alice :There are 1 users and 0 invisible on 1 servers");
   CHECK(lines[7] == ":chat.server 254 alice 1 :channels formed");
   CHECK(lines[8] == ":chat.server 255 alice :I have 1 clients and 0 servers");
