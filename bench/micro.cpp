@@ -83,8 +83,8 @@ class outbox_member final : public chat::member {
  public:
   static inline std::int64_t said = 0;  // deliveries of said events (one thread)
 
-  void deliver(const chat::event_ptr& ev) override {
-    if (ev->kind != chat::event_kind::said) return;
+  chat::delivery deliver(const chat::event_ptr& ev) override {
+    if (ev->kind != chat::event_kind::said) return chat::delivery::queued;
     ++said;
     auto frame = ev->rendered.get(chat::make_render_key(1, 0),
                                   [&] { return seed::encode_frame(seed::said_text(ev->from, ev->text)); });
@@ -97,6 +97,7 @@ class outbox_member final : public chat::member {
       }
       pending_ = 0;
     }
+    return chat::delivery::queued;
   }
 
   chat::member_info info() const override { return {}; }

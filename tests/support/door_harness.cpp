@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <asio/post.hpp>
 
@@ -10,12 +11,42 @@
 
 namespace test {
 
-bool fake_link::send(door::payload bytes, bool may_wait) {
+chat::delivery fake_link::send(door::payload bytes, bool may_wait) {
   const std::lock_guard lock(mutex_);
-  if (closing_) return false;
+  if (closing_) return chat::delivery::dropped;
   sent_ += *bytes;
   if (may_wait) ++deferred_;
-  return true;
+  return backlogged_ ? chat::delivery::backlogged : chat::delivery::queued;
+}
+
+void fake_link::wait_until_drained() {
+  const std::lock_guard lock(mutex_);
+  drain_wait_ = true;
+}
+
+void fake_link::wait_for(std::vector<std::weak_ptr<chat::member>> recipients) {
+  const std::lock_guard lock(mutex_);
+  waits_for_ += recipients.size();
+}
+
+bool fake_link::congested() const {
+  const std::lock_guard lock(mutex_);
+  return backlogged_;
+}
+
+void fake_link::set_backlogged(bool b) {
+  const std::lock_guard lock(mutex_);
+  backlogged_ = b;
+}
+
+bool fake_link::take_drain_wait() {
+  const std::lock_guard lock(mutex_);
+  return std::exchange(drain_wait_, false);
+}
+
+std::size_t fake_link::waits_for() const {
+  const std::lock_guard lock(mutex_);
+  return waits_for_;
 }
 
 void fake_link::post(std::function<void()> f) {

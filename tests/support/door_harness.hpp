@@ -31,7 +31,10 @@ class fake_link final : public door::link {
   explicit fake_link(asio::io_context& io, std::string address = "127.0.0.1")
       : io_(io), address_(std::move(address)), label_(address_ + ":50000") {}
 
-  bool send(door::payload bytes, bool may_wait) override;
+  chat::delivery send(door::payload bytes, bool may_wait) override;
+  void wait_until_drained() override;
+  void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) override;
+  [[nodiscard]] bool congested() const override;
   void post(std::function<void()> f) override;
   void close_after_flush() override;
   void arm_deadline(std::chrono::milliseconds after) override;
@@ -61,6 +64,12 @@ class fake_link final : public door::link {
   // Tokens spend_token() grants before it says "stop" (default: unlimited).
   void set_tokens(std::size_t n);
   std::size_t tokens_spent() const;
+  // Backpressure and long replies: what send() reports (backlogged when
+  // set), whether the door asked to wait for the queue to drain (cleared
+  // by reading it), and the recipients it was asked to wait for.
+  void set_backlogged(bool b);
+  bool take_drain_wait();
+  std::size_t waits_for() const;
   // The time now() reports (default: the real clock).
   void set_now(door::clock::time_point t);
 
@@ -78,6 +87,9 @@ class fake_link final : public door::link {
   std::size_t spent_ = 0;
   std::optional<door::clock::time_point> now_;
   std::weak_ptr<door::door> door_;
+  bool backlogged_ = false;
+  bool drain_wait_ = false;
+  std::size_t waits_for_ = 0;
 };
 
 // A hub and doors connected to it. Doors are kept alive by the harness; rooms

@@ -1,5 +1,6 @@
 // The chat domain without sockets: the nick directory, rooms driven on an
 // io_context, and the hub.
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -55,12 +56,25 @@ class test_member : public chat::member {
                        std::string host = "example.test")
       : name_(std::move(name)), host_(std::move(host)), journal_(std::move(j)) {}
 
-  void deliver(const chat::event_ptr& ev) override {
+  chat::delivery deliver(const chat::event_ptr& ev) override {
     {
       const std::lock_guard lock(mutex_);
       events_.push_back(ev);
     }
     if (journal_) journal_->add(name_, ev);
+    return backlogged_ ? chat::delivery::backlogged : chat::delivery::queued;
+  }
+
+  // Backpressure: this member reports its queue backlogged; and what it was
+  // asked to wait for.
+  void set_backlogged(bool b) { backlogged_ = b; }
+  void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) override {
+    const std::lock_guard lock(mutex_);
+    for (auto& r : recipients) waited_for_.push_back(std::move(r));
+  }
+  std::vector<std::weak_ptr<chat::member>> waited_for() const {
+    const std::lock_guard lock(mutex_);
+    return waited_for_;
   }
 
   chat::member_info info() const override {
@@ -107,8 +121,10 @@ class test_member : public chat::member {
   const std::string host_;
   std::shared_ptr<journal> journal_;
   mutable std::mutex mutex_;
-  std::string away_;                     // guarded by mutex_
-  std::vector<chat::event_ptr> events_;  // guarded by mutex_
+  std::string away_;                                     // guarded by mutex_
+  std::vector<chat::event_ptr> events_;                  // guarded by mutex_
+  std::vector<std::weak_ptr<chat::member>> waited_for_;  // guarded by mutex_
+  std::atomic<bool> backlogged_{false};
 };
 
 std::shared_ptr<test_member> make_member(std::string name, std::shared_ptr<journal> j = nullptr) {
@@ -1394,4 +1410,27 @@ TEST_CASE("hub lists room summaries", "[chat][hub]") {
   CHECK(by_name["#lobby"].topic.empty());
   CHECK(by_name["#dev"].members == 1);
   CHECK(by_name["#dev"].topic == "building things");
+}
+
+TEST_CASE("room say asks the sender to wait for members it left backlogged", "[chat][room][backpressure]") {
+  asio::io_context io;
+  auto r = make_room(io);
+  auto a = make_member("alice");
+  auto b = make_member("bob");
+  auto c = make_member("carol");
+  r->join(as(a));
+  r->join(as(b));
+  r->join(as(c));
+  run(io);
+  r->say(as(a), said_by(a, "fine"));
+  run(io);
+  CHECK(a->waited_for().empty());
+  b->set_backlogged(true);
+  a->set_backlogged(true);  // the sender's own copy never makes it wait
+  r->say(as(a), said_by(a, "too much"));
+  run(io);
+  const auto waited = a->waited_for();
+  REQUIRE(waited.size() == 1);
+  CHECK(waited[0].lock() == b);
+  CHECK(c->waited_for().empty());
 }

@@ -39,6 +39,19 @@ std::vector<room_summary> hub::rooms() const {
   return out;
 }
 
+std::vector<room_summary> hub::rooms_after(std::string_view after, std::size_t n) const {
+  std::vector<std::shared_ptr<room>> page;
+  {
+    const std::lock_guard lock(rooms_mutex_);
+    auto it = after.empty() ? rooms_.begin() : rooms_.upper_bound(after);
+    for (; it != rooms_.end() && page.size() < n; ++it) page.push_back(it->second);
+  }
+  std::vector<room_summary> out;
+  out.reserve(page.size());
+  for (const auto& r : page) out.push_back(r->summary());
+  return out;
+}
+
 std::size_t hub::room_count() const {
   const std::lock_guard lock(rooms_mutex_);
   return rooms_.size();

@@ -38,6 +38,10 @@ class hub {
 
   std::vector<room_summary> rooms() const;
 
+  // Up to `n` rooms whose folded names come after `after` (all from the
+  // first for ""), in that order: a long LIST is read a page at a time.
+  std::vector<room_summary> rooms_after(std::string_view after, std::size_t n) const;
+
   // Set once the server shuts down: departures are then not announced, so
   // that every client's last message is the goodbye, not others leaving.
   void begin_shutdown() noexcept { shutting_down_ = true; }

@@ -2,6 +2,8 @@
 // and a few details for WHO and WHOIS.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,14 @@ struct member_info {
   std::string via;  // how the member is connected, for WHOIS; empty: the usual way
 };
 
+// How a delivery left the member's queue.
+enum class delivery : std::uint8_t {
+  queued,      // taken
+  backlogged,  // taken, but the queue is past its high-water mark: whoever
+               // caused the event should wait (member::wait_for) before more
+  dropped,     // not taken: the member is closing, or was past its limit
+};
+
 class member {
  public:
   member() = default;
@@ -29,7 +39,18 @@ class member {
   // Queues `ev` for this member. Thread-safe and non-blocking: it is called
   // from room strands and from other members' strands. A member that cannot
   // keep up drops itself; it never slows the caller down.
-  virtual void deliver(const event_ptr& ev) = 0;
+  virtual delivery deliver(const event_ptr& ev) = 0;
+
+  // True while the member's queue is past its high-water mark and it still
+  // drains at a reader's pace: senders that fed it should wait. A member
+  // that does not read is not worth waiting for (false): it is dropped at
+  // its limit instead. Thread-safe.
+  [[nodiscard]] virtual bool congested() const { return false; }
+
+  // Backpressure: this member sent what left `recipients` backlogged; it
+  // should take no more input from its client until none of them is
+  // congested() any more (or they are gone). Thread-safe.
+  virtual void wait_for(std::vector<std::weak_ptr<member>> recipients) { (void)recipients; }
 
   // A snapshot of the member's details. Thread-safe.
   virtual member_info info() const = 0;

@@ -140,7 +140,13 @@ void room::say(actor who, event_ptr said) {
       if (said->message != message_kind::notice) self->reply_error(who, error_code::cannot_send);
       return;
     }
-    self->fan_out(said);
+    // Backpressure: members this message left backlogged make the sender
+    // wait until they have read it (a sender must not outrun its readers).
+    std::vector<std::weak_ptr<member>> backlogged;
+    for (const auto& e : self->members_) {
+      if (e.m->deliver(said) == delivery::backlogged && e.m != who.m) backlogged.emplace_back(e.m);
+    }
+    if (!backlogged.empty()) who.m->wait_for(std::move(backlogged));
   });
 }
 

@@ -95,20 +95,22 @@ void irc_door::cmd_names(const message& m) {
 }
 
 void irc_door::cmd_list(const message& m) {
-  reply(numeric::rpl_liststart, {"Channel", "Users  Name"});
-  const auto rooms = hub_.rooms();
-  std::vector<std::string_view> wanted;
-  if (!m.params.empty()) wanted = protocol::split_list(m.params[0]);
-  for (const auto& r : rooms) {
-    if (r.members == 0) continue;
-    if (!wanted.empty() && std::none_of(wanted.begin(), wanted.end(), [&](std::string_view w) {
-          return protocol::fold_equal{}(w, r.name);
-        })) {
-      continue;
-    }
-    reply(numeric::rpl_list, {r.name, std::to_string(r.members), r.topic});
+  std::vector<std::string> wanted;
+  if (!m.params.empty()) {
+    for (const auto w : protocol::split_list(m.params[0])) wanted.emplace_back(w);
   }
-  reply(numeric::rpl_listend, {"End of /LIST"});
+  list_filter filter;
+  if (!wanted.empty()) {
+    filter = [wanted = std::move(wanted)](const chat::room_summary& r) {
+      return std::any_of(wanted.begin(), wanted.end(),
+                         [&](const std::string& w) { return protocol::fold_equal{}(w, r.name); });
+    };
+  }
+  // A page of rooms at a time: 10,000 channels are a reply larger than any
+  // sendq, and the hub is never copied whole.
+  start_stream(
+      list_stream([&hub = hub_](std::string_view after, std::size_t n) { return hub.rooms_after(after, n); },
+                  std::move(filter), settings_.server_name, std::string(target())));
 }
 
 void irc_door::cmd_mode(const message& m) {

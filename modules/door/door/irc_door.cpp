@@ -87,6 +87,13 @@ void irc_door::on_start() {
 void irc_door::on_bytes(std::string_view bytes) {
   last_input_ = link_.now();
   ping_sent_ = false;
+  // A long reply on its way: its next chunk comes when the queue drained
+  // (on_bytes("")). What the client sends meanwhile waits for the reply to
+  // end (and the link reads no more of it until then).
+  if (!streams_.empty() && (!bytes.empty() || !pump_streams())) {
+    decoder_.hold(bytes);
+    return;
+  }
   decoder_.consume(bytes, [this](tl::expected<std::string_view, protocol::errc> line) {
     if (!line.has_value()) {
       reply(numeric::err_inputtoolong, {"Input line was too long"});
@@ -106,7 +113,12 @@ bool irc_door::handle_line(std::string_view line) {
     // CPU per message even with tracing off.
     spdlog::trace("irc {} <- {}", link_.remote_label(), sample(line, 200));
   }
-  auto more = [this] { return link_.open() && link_.spend_token(); };
+  // Go on with the next line unless closing, out of flood tokens, or a long
+  // reply has to drain first.
+  auto more = [this] {
+    const bool token = link_.spend_token();
+    return link_.open() && token && streams_.empty();
+  };
   // UTF8ONLY: nothing that is not UTF-8 is relayed or kept. Message text is
   // refused (FAIL below); anywhere else (reasons, topics, real names, mode
   // arguments, tags) the bad bytes become U+FFFD. NICK keeps them, to be
@@ -264,6 +276,34 @@ void irc_door::leave_everything(std::string_view reason) {
       r->part(as_actor(), {});
     }
   }
+}
+
+// ---- Long replies -------------------------------------------------------------
+
+void irc_door::start_stream(std::shared_ptr<reply_stream> s) {
+  streams_.push_back(std::move(s));
+  streaming_ = true;
+  if (streams_.size() == 1) pump_streams();
+}
+
+bool irc_door::pump_streams() {
+  while (!streams_.empty()) {
+    std::string out;
+    const bool done = streams_.front()->fill(out, kReplyChunk);
+    if (done) streams_.erase(streams_.begin());
+    const auto sent = out.empty() ? chat::delivery::queued
+                                  : link_.send(std::make_shared<const std::string>(std::move(out)));
+    if (sent == chat::delivery::dropped) {
+      streams_.clear();  // closing: nobody will read the rest
+      break;
+    }
+    if (sent == chat::delivery::backlogged && !streams_.empty()) {
+      link_.wait_until_drained();
+      return false;
+    }
+  }
+  streaming_ = false;
+  return true;
 }
 
 // ---- Replies ------------------------------------------------------------------

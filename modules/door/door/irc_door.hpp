@@ -22,6 +22,7 @@
 #include "chat/hub.hpp"
 #include "chat/small_mutex.hpp"
 #include "door/irc_settings.hpp"
+#include "door/irc_stream.hpp"
 #include "door/link.hpp"
 #include "protocol/irc.hpp"
 #include "protocol/irc_numeric.hpp"
@@ -46,7 +47,7 @@ class irc_door final : public door {
   [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
 
   // chat::member
-  void deliver(const chat::event_ptr& ev) override;
+  chat::delivery deliver(const chat::event_ptr& ev) override;
   chat::member_info info() const override;
   std::string nick() const override;
   std::string away() const override;
@@ -131,14 +132,24 @@ class irc_door final : public door {
   void killed(const std::string& by, const std::string& reason);
 
   // ---- Rendering events (irc_render.cpp)
-  void render_said(const chat::event_ptr& ev, bool mine);
-  void render_roster(const chat::event& ev, bool as_names);
-  void render_state(const chat::event& ev);
+  chat::delivery render_said(const chat::event_ptr& ev, bool mine);
+  // WHO or NAMES of a roster: at once when small, else as a stream (posted
+  // to this door's strand; deliver() may run on a room's).
+  void render_roster(const chat::event_ptr& ev, bool as_names);
+  void render_state(const chat::event_ptr& evp);
   void render_error(const chat::event& ev);
   // The tag section (without '@') this client gets for `ev`.
   std::string tags_for(const chat::event& ev) const;
   // The render key of this client's current format.
   chat::render_key format() const noexcept;
+
+  // ---- Long replies (irc_door.cpp, irc_stream.hpp)
+  // Queues `s` behind any stream already running, and pumps.
+  void start_stream(std::shared_ptr<reply_stream> s);
+  // Sends chunks until the queue is backlogged or no stream is left; with
+  // one left, asks the link to wait for the queue to drain. True when none
+  // is left.
+  bool pump_streams();
 
   // ---- Replies and lifetime (irc_door.cpp)
   // ":server <n> <nick> params... :last"
@@ -177,6 +188,7 @@ class irc_door final : public door {
   bool quitting_ = false;
   std::string user_;
   std::string realname_;
+  std::vector<std::shared_ptr<reply_stream>> streams_;  // long replies, oldest first
   clock::time_point last_input_;
   bool ping_sent_ = false;
 
@@ -192,8 +204,9 @@ class irc_door final : public door {
   std::atomic<bool> server_time_{false};
   std::atomic<bool> message_tags_{false};
   std::atomic<bool> multi_prefix_{false};
-  std::atomic<bool> oper_{false};     // +o, by OPER only
-  std::atomic<bool> wallops_{false};  // +w, receives WALLOPS
+  std::atomic<bool> streaming_{false};  // streams_ is not empty: replies from rooms queue behind
+  std::atomic<bool> oper_{false};       // +o, by OPER only
+  std::atomic<bool> wallops_{false};    // +w, receives WALLOPS
 };
 
 }  // namespace door

@@ -111,7 +111,9 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
       reply(numeric::rpl_away, {ev->target, away});
     }
     chat::event_ptr shared = std::move(ev);
-    peer->deliver(shared);
+    if (peer->deliver(shared) == chat::delivery::backlogged && peer.get() != this) {
+      wait_for({std::weak_ptr<chat::member>(peer)});  // backpressure, as for a room
+    }
     if (echo_message_ && peer.get() != this) deliver(shared);
   }
 }

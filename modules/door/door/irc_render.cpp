@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "door/irc_door.hpp"
 #include "door/render_keys.hpp"
@@ -52,7 +53,7 @@ std::string irc_door::tags_for(const chat::event& ev) const {
   return tags;
 }
 
-void irc_door::deliver(const chat::event_ptr& ev) {
+chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
   using chat::event_kind;
   const bool mine = ev->origin == this;
   // One rendering per format, shared by every recipient that renders alike.
@@ -66,13 +67,12 @@ void irc_door::deliver(const chat::event_ptr& ev) {
   switch (ev->kind) {
     case event_kind::said:
     case event_kind::private_message:
-      render_said(ev, mine);
-      return;
+      return render_said(ev, mine);
     // Other users' comings and goings may wait a little (kDeferredFlushDelay):
     // a join storm in a big channel then costs each member a few writes.
     case event_kind::joined:
       link_.send(cached([&] { return relay("JOIN", {ev->room}, last_param::plain); }), /*may_wait=*/!mine);
-      return;
+      return chat::delivery::queued;
     case event_kind::left:
       if (mine) {
         // Forget the room before the client can see the PART: a JOIN it sends
@@ -85,17 +85,17 @@ void irc_door::deliver(const chat::event_ptr& ev) {
                                            : relay("PART", {ev->room, ev->text});
                  }),
                  /*may_wait=*/!mine);
-      return;
+      return chat::delivery::queued;
     case event_kind::quit:  // shared by several rooms: never cached, shown once
       if (chat::first_delivery(*ev, this)) {
         link_.send(std::make_shared<const std::string>(relay("QUIT", {ev->text})), /*may_wait=*/true);
       }
-      return;
+      return chat::delivery::queued;
     case event_kind::nick_changed:  // shared by several rooms: never cached, shown once
       if (chat::first_delivery(*ev, this)) {
         link_.send(std::make_shared<const std::string>(relay("NICK", {ev->target})), /*may_wait=*/!mine);
       }
-      return;
+      return chat::delivery::queued;
     case event_kind::kicked: {
       {
         // As for PART: the room is forgotten before the client sees the KICK.
@@ -103,11 +103,11 @@ void irc_door::deliver(const chat::event_ptr& ev) {
         if (protocol::fold_equal{}(ev->target, nick_)) rooms_.erase(protocol::fold_nick(ev->room));
       }
       link_.send(cached([&] { return relay("KICK", {ev->room, ev->target, ev->text}); }));
-      return;
+      return chat::delivery::queued;
     }
     case event_kind::topic_changed:
       link_.send(cached([&] { return relay("TOPIC", {ev->room, ev->text}); }));
-      return;
+      return chat::delivery::queued;
     case event_kind::mode_changed:
       link_.send(cached([&] {
         std::vector<std::string_view> params{ev->room, ev->text};
@@ -116,7 +116,7 @@ void irc_door::deliver(const chat::event_ptr& ev) {
         irc::append_line(out, {tags_for(*ev), ev->source, "MODE"}, params, last_param::plain);
         return out;
       }));
-      return;
+      return chat::delivery::queued;
     case event_kind::invited:
       if (mine) {
         // The confirmation runs on the room's strand: the nick is read under
@@ -126,16 +126,16 @@ void irc_door::deliver(const chat::event_ptr& ev) {
       } else {
         send_bytes(irc::encode_line({{}, ev->source, "INVITE"}, {ev->target, ev->room}, last_param::plain));
       }
-      return;
+      return chat::delivery::queued;
     case event_kind::who_reply:
-      render_roster(*ev, /*as_names=*/false);
-      return;
+      render_roster(ev, /*as_names=*/false);
+      return chat::delivery::queued;
     case event_kind::names_reply:
-      render_roster(*ev, /*as_names=*/true);
-      return;
+      render_roster(ev, /*as_names=*/true);
+      return chat::delivery::queued;
     case event_kind::channel_state:
-      render_state(*ev);
-      return;
+      render_state(ev);
+      return chat::delivery::queued;
     case event_kind::ban_list: {
       std::string out;
       for (const auto& mask : ev->args) {
@@ -145,34 +145,35 @@ void irc_door::deliver(const chat::event_ptr& ev) {
       irc::append_numeric(out, settings_.server_name, numeric::rpl_endofbanlist, ev->from,
                           {ev->room, "End of channel ban list"});
       send_bytes(std::move(out));
-      return;
+      return chat::delivery::queued;
     }
     case event_kind::notice:
       server_line("NOTICE", {"*", ev->text});
-      return;
+      return chat::delivery::queued;
     case event_kind::killed:
       killed(ev->from, ev->text);
-      return;
+      return chat::delivery::queued;
     case event_kind::wallops:
       if (oper_ || wallops_) {
         link_.send(cached([&] { return irc::encode_line({{}, ev->source, "WALLOPS"}, {ev->text}); }));
       }
-      return;
+      return chat::delivery::queued;
     case event_kind::error:
       render_error(*ev);
-      return;
+      return chat::delivery::queued;
   }
+  return chat::delivery::queued;
 }
 
-void irc_door::render_said(const chat::event_ptr& ev, bool mine) {
+chat::delivery irc_door::render_said(const chat::event_ptr& ev, bool mine) {
   using chat::message_kind;
   // A private message reaches its sender only when sent to themself
   // (send_message never echoes those twice): that one is delivered, as
   // every IRC server does.
-  if (mine && !echo_message_ && ev->kind == chat::event_kind::said) return;
-  if (ev->message == message_kind::tagmsg && !message_tags_) return;
+  if (mine && !echo_message_ && ev->kind == chat::event_kind::said) return chat::delivery::queued;
+  if (ev->message == message_kind::tagmsg && !message_tags_) return chat::delivery::queued;
   const std::string& to = ev->kind == chat::event_kind::said ? ev->room : ev->target;
-  link_.send(ev->rendered.get(format(), [&] {
+  return link_.send(ev->rendered.get(format(), [&] {
     const auto tags = tags_for(*ev);
     const std::string_view source = ev->source.empty() ? ev->from : ev->source;
     const auto command = command_of(ev->message);
@@ -198,40 +199,24 @@ void irc_door::render_said(const chat::event_ptr& ev, bool mine) {
   }));
 }
 
-void irc_door::render_roster(const chat::event& ev, bool as_names) {
-  const auto& srv = settings_.server_name;
-  std::string out;
-  if (!as_names) {
-    for (const auto& e : ev.roster) {
-      std::string flags = e.away ? "G" : "H";
-      if (e.op) flags += '@';
-      if (e.voice && (multi_prefix_ || !e.op)) flags += '+';
-      irc::append_numeric(out, srv, numeric::rpl_whoreply, ev.from,
-                          {ev.room, e.user, e.host, srv, e.nick, flags, "0 " + e.realname});
+void irc_door::render_roster(const chat::event_ptr& ev, bool as_names) {
+  auto stream = roster_stream(ev, settings_.server_name, as_names, multi_prefix_);
+  if (ev->roster.size() <= kStreamRoster && !streaming_) {
+    // Small (the usual case): the whole reply at once, from here.
+    std::string out;
+    while (!stream->fill(out, std::numeric_limits<std::size_t>::max())) {
     }
-    irc::append_numeric(out, srv, numeric::rpl_endofwho, ev.from, {ev.room, "End of /WHO list"});
     send_bytes(std::move(out));
     return;
   }
-  // As many names per 353 as fit in 512 bytes.
-  std::vector<std::string> names;
-  names.reserve(ev.roster.size());
-  for (const auto& e : ev.roster) {
-    std::string name;
-    if (e.op) name += '@';
-    if (e.voice && (multi_prefix_ || !e.op)) name += '+';
-    name += e.nick;
-    names.push_back(std::move(name));
-  }
-  if (!names.empty()) {
-    const std::array<std::string_view, 2> middle{"=", ev.room};
-    irc::append_numeric_list(out, srv, numeric::rpl_namreply, ev.from, middle, names);
-  }
-  irc::append_numeric(out, srv, numeric::rpl_endofnames, ev.from, {ev.room, "End of /NAMES list"});
-  send_bytes(std::move(out));
+  // Big, or behind a stream: chunk by chunk, on this door's strand.
+  link_.post([self = self_irc(), stream = std::shared_ptr<reply_stream>(std::move(stream))] {
+    if (self->link_.open()) self->start_stream(stream);
+  });
 }
 
-void irc_door::render_state(const chat::event& ev) {
+void irc_door::render_state(const chat::event_ptr& evp) {
+  const auto& ev = *evp;
   const auto& srv = settings_.server_name;
   const auto& st = *ev.state;
   std::string out;
@@ -255,7 +240,7 @@ void irc_door::render_state(const chat::event& ev) {
   }
   if (!out.empty()) send_bytes(std::move(out));
   if (ev.query == chat::state_query::join) {
-    render_roster(ev, /*as_names=*/true);  // the join reply ends with the names
+    render_roster(evp, /*as_names=*/true);  // the join reply ends with the names
   }
 }
 

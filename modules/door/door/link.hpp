@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chat/event.hpp"
 #include "chat/member.hpp"
@@ -30,10 +31,24 @@ class link {
   virtual ~link() = default;
 
   // Queues bytes for the client. Thread-safe, never blocks. A client whose
-  // queue would pass its limit is dropped instead (false then, and when the
-  // connection is closing). Bytes that `may_wait` may be held back briefly
-  // (kDeferredFlushDelay) to be written with others.
-  virtual bool send(payload bytes, bool may_wait = false) = 0;
+  // queue would pass its limit is dropped instead (`dropped` then, and when
+  // the connection is closing); `backlogged` says the queue is past its
+  // high-water mark (half the limit). Bytes that `may_wait` may be held back
+  // briefly (kDeferredFlushDelay) to be written with others.
+  virtual chat::delivery send(payload bytes, bool may_wait = false) = 0;
+
+  // Stops giving the door input until the queue has drained below its
+  // low-water mark (a quarter of the limit); then on_bytes("") comes. For
+  // long replies made a chunk at a time.
+  virtual void wait_until_drained() = 0;
+
+  // Backpressure (see chat::member::wait_for): no input until none of
+  // `recipients` is congested. Thread-safe.
+  virtual void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) = 0;
+
+  // True while the queue is past its high-water mark and the client still
+  // reads at a reader's pace (see chat::member::congested). Thread-safe.
+  [[nodiscard]] virtual bool congested() const = 0;
 
   // Runs `f` on the door's strand, after what is queued there. Thread-safe.
   virtual void post(std::function<void()> f) = 0;
@@ -96,6 +111,12 @@ class door : public chat::member {
   // Bytes received but not handled yet (a partial line or frame, or what
   // flood control holds back).
   [[nodiscard]] virtual std::size_t pending_input() const = 0;
+
+  // chat::member: through the link.
+  [[nodiscard]] bool congested() const override { return link_.congested(); }
+  void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) override {
+    link_.wait_for(std::move(recipients));
+  }
 
   // This door as rooms and the directory hold it (link::handle()).
   std::shared_ptr<door> self() const { return link_.handle(); }

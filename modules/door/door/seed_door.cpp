@@ -122,7 +122,9 @@ void seed_door::handle(std::string_view data) {
             ev->source = source();
             ev->target = target->nick();
             ev->text = std::string(c.text);
-            target->deliver(ev);
+            if (target->deliver(ev) == chat::delivery::backlogged && target.get() != this) {
+              wait_for({std::weak_ptr<chat::member>(target)});  // backpressure, as for a room
+            }
           } else {
             deliver(chat::make_error(chat::error_code::no_such_user, nick_, std::string(c.to), this));
           }
@@ -158,7 +160,7 @@ void seed_door::login(std::string_view data) {
   hub_.lobby()->join(as_actor());
 }
 
-void seed_door::deliver(const chat::event_ptr& ev) {
+chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
   using chat::event_kind;
   using chat::message_kind;
   switch (ev->kind) {
@@ -194,20 +196,18 @@ void seed_door::deliver(const chat::event_ptr& ev) {
       if (ev->message == message_kind::tagmsg || ev->origin == this) {
         break;  // tags without text: nothing to show; and the original never echoes
       }
-      link_.send(cached_frame(*ev, [&] {
+      return link_.send(cached_frame(*ev, [&] {
         return ev->message == message_kind::action ? seed::action_text(ev->from, ev->text)
                                                    : seed::said_text(ev->from, ev->text);
       }));
-      break;
     case event_kind::private_message:
       if (ev->message == message_kind::tagmsg) {
         break;
       }
-      link_.send(cached_frame(*ev, [&] {
+      return link_.send(cached_frame(*ev, [&] {
         return ev->message == message_kind::action ? seed::private_action_text(ev->from, ev->text)
                                                    : seed::private_text(ev->from, ev->text);
       }));
-      break;
     case event_kind::who_reply: {
       std::vector<std::string_view> others;
       others.reserve(ev->roster.size());
@@ -237,6 +237,7 @@ void seed_door::deliver(const chat::event_ptr& ev) {
     case event_kind::invited:
       break;  // IRC-only notions: the seed protocol has no words for them
   }
+  return chat::delivery::queued;
 }
 
 void seed_door::deliver_error(const chat::event& ev) {

@@ -37,7 +37,7 @@ class seed_door final : public door {
   void on_stop() override;
   [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
 
-  void deliver(const chat::event_ptr& ev) override;
+  chat::delivery deliver(const chat::event_ptr& ev) override;
   chat::member_info info() const override;
   std::string nick() const override { return public_nick(); }
   std::string away() const override { return {}; }

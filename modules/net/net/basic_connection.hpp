@@ -49,7 +49,8 @@ class basic_connection final : public connection {
 
   // The reader, on the strand: the stream's handshake, then input to the
   // door, waiting out flood control (fake lag, see spend_token) before
-  // reading on. Ends, and stops the connection, on EOF, an error or stop().
+  // reading on, and backpressure and long replies likewise. Ends, and
+  // stops the connection, on EOF, an error or stop().
   // Holds `self` while it runs: an idle connection holds this one frame.
   static detached_task read_loop(std::shared_ptr<basic_connection> self) {
     basic_connection& c = *self;
@@ -63,10 +64,7 @@ class basic_connection final : public connection {
         std::string_view bytes;
         std::tie(ec, bytes) = co_await c.stream_.read(c.executor());
         if (!bytes.empty()) c.on_input(bytes);
-        while (c.must_throttle()) {
-          co_await c.flood_wait();
-          c.resume_after_throttle();
-        }
+        while (c.hold_input()) co_await c.input_wait();
       }
     } catch (const std::exception& e) {
       spdlog::error("connection {}: {}", c.remote_label(), e.what());
@@ -91,6 +89,7 @@ class basic_connection final : public connection {
       wrote_now(bytes);
       return true;
     }
+    drained(done);
     // The rest goes through an asynchronous write, from buffers this
     // connection owns until it completes.
     auto f = std::make_unique<write_state>();

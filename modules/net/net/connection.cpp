@@ -3,11 +3,26 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
 #include <asio/post.hpp>
 
 #include "net/registry.hpp"
 
 namespace net {
+
+namespace {
+
+// The mutexes that guard connections' backpressure lists, shared by stripe:
+// a list is touched once per message that left someone backlogged.
+chat::small_mutex& waiting_stripe(const connection* c) {
+  static std::array<chat::small_mutex, 64> stripes;
+  return stripes[(reinterpret_cast<std::uintptr_t>(c) >> 6) % stripes.size()];
+}
+
+}  // namespace
 
 connection::connection(strand s, const tcp::endpoint& remote, const limits& lim,
                        connection_registry* registry)
@@ -46,31 +61,34 @@ void connection::start() {
   asio::post(strand_, [self = shared_from_this()] { self->flush(); });
 }
 
-bool connection::send(payload p, bool may_wait) {
+chat::delivery connection::send(payload p, bool may_wait) {
+  const auto queued = [this] {
+    return outbox_.bytes() > limits_.outbox_bytes / 2 ? chat::delivery::backlogged : chat::delivery::queued;
+  };
   switch (outbox_.push(std::move(p), may_wait)) {
     case outbox::push_result::queued:
-      return true;
+      return queued();
     case outbox::push_result::wake:
       if (registry_ != nullptr) {
         registry_->flush_soon(shared_from_this());
       } else {
         wake_writer();
       }
-      return true;
+      return queued();
     case outbox::push_result::wake_later:
       if (registry_ != nullptr) {
         registry_->flush_later(shared_from_this());
       } else {
         wake_writer();
       }
-      return true;
+      return queued();
     case outbox::push_result::overflow:
       asio::post(strand_, [self = shared_from_this()] { self->on_overflow(); });
-      return false;
+      return chat::delivery::dropped;
     case outbox::push_result::closed:
-      return false;
+      return chat::delivery::dropped;
   }
-  return false;
+  return chat::delivery::dropped;
 }
 
 void connection::post(std::function<void()> f) {
@@ -116,7 +134,7 @@ void connection::stop() {
   outbox_.close();
   close_stream();
   disarm_deadline();
-  if (flood_timer_) flood_timer_->cancel();
+  if (input_timer_) input_timer_->cancel();
   ticket_.reset();
   if (registry_ != nullptr) {
     registry_->remove(this);
@@ -165,29 +183,116 @@ void connection::on_input(std::string_view bytes) {
   door_->on_bytes(bytes);
 }
 
-bool connection::must_throttle() {
-  // Flood control: the rest of the input waits in the door's decoder (and
-  // the kernel) until the bucket allows the next command.
-  if (!throttled_ || stopped_ || closing_) {
-    return false;
+bool connection::hold_input() {
+  for (;;) {
+    if (stopped_ || closing_) return false;
+    using clock = std::chrono::steady_clock;
+    const auto now = clock::now();
+    clock::duration wait{};
+    bool hold = false;
+    if (backpressured_.load(std::memory_order_acquire)) {
+      // Waiting for recipients: forget those that caught up, went away or
+      // stopped reading (congested() says which are worth waiting for).
+      std::vector<std::weak_ptr<chat::member>> left;
+      {
+        const std::lock_guard lock(waiting_stripe(this));
+        if (waiting_on_) left.swap(*waiting_on_);
+        backpressured_.store(false, std::memory_order_relaxed);
+      }
+      std::erase_if(left, [](const std::weak_ptr<chat::member>& w) {
+        const auto m = w.lock();
+        return !m || !m->congested();
+      });
+      if (!left.empty()) {
+        const std::lock_guard lock(waiting_stripe(this));
+        if (!waiting_on_) waiting_on_ = std::make_unique<std::vector<std::weak_ptr<chat::member>>>();
+        waiting_on_->insert(waiting_on_->end(), std::make_move_iterator(left.begin()),
+                            std::make_move_iterator(left.end()));
+        backpressured_.store(true, std::memory_order_release);
+        hold = true;
+        wait = kBackpressurePoll;
+      }
+    }
+    if (!hold && drain_wait_) {
+      if (outbox_.bytes() > limits_.outbox_bytes / 4) {
+        hold = true;
+        wait = kBackpressurePoll;
+      } else {
+        drain_wait_ = false;
+      }
+    }
+    if (!hold && throttled_) {
+      // Flood control: the rest of the input waits in the door's decoder
+      // (and the kernel) until the bucket allows the next command.
+      const std::size_t waiting = door_->pending_input() + unread_bytes();
+      if (waiting > limits_.recvq_bytes) {
+        spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting", remote_label(),
+                     waiting);
+        door_->on_excess_flood();
+        if (!closing_) stop();
+        return false;
+      }
+      wait = bucket_.wait_time(now);
+      if (wait > clock::duration::zero()) {
+        hold = true;
+      } else {
+        throttled_ = false;
+      }
+    }
+    if (hold) {
+      held_ = true;
+      if (!input_timer_) input_timer_ = std::make_unique<timer>(strand_.get_inner_executor());
+      input_timer_->expires_after(wait);
+      return true;
+    }
+    if (!held_ && !throttled_) return false;
+    // Nothing holds input any more: the door goes on with what it kept
+    // (and may hold it again: flood control, a reply's next chunk).
+    held_ = false;
+    throttled_ = false;
+    input_at_ = clock::now();
+    door_->on_bytes({});
   }
-  const std::size_t waiting = door_->pending_input() + unread_bytes();
-  if (waiting > limits_.recvq_bytes) {
-    spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting", remote_label(), waiting);
-    door_->on_excess_flood();
-    if (!closing_) stop();
-    return false;
-  }
-  if (!flood_timer_) flood_timer_ = std::make_unique<timer>(strand_.get_inner_executor());
-  flood_timer_->expires_after(bucket_.wait_time(std::chrono::steady_clock::now()));
-  return true;
 }
 
-void connection::resume_after_throttle() {
-  throttled_ = false;
-  if (!stopped_ && !closing_) {
-    input_at_ = std::chrono::steady_clock::now();
-    door_->on_bytes({});
+void connection::wait_for(std::vector<std::weak_ptr<chat::member>> recipients) {
+  const std::lock_guard lock(waiting_stripe(this));
+  if (!waiting_on_) waiting_on_ = std::make_unique<std::vector<std::weak_ptr<chat::member>>>();
+  // A sender usually feeds the same few: keep each once.
+  for (auto& r : recipients) {
+    const auto m = r.lock();
+    if (!m) continue;
+    if (std::none_of(waiting_on_->begin(), waiting_on_->end(),
+                     [&](const std::weak_ptr<chat::member>& w) { return w.lock() == m; })) {
+      waiting_on_->push_back(std::move(r));
+    }
+  }
+  backpressured_.store(!waiting_on_->empty(), std::memory_order_release);
+}
+
+bool connection::congested() const {
+  if (outbox_.bytes() <= limits_.outbox_bytes / 2) return false;
+  const auto since = std::chrono::steady_clock::now().time_since_epoch().count() -
+                     drained_at_.load(std::memory_order_relaxed);
+  return since < std::chrono::steady_clock::duration(kDrainGrace).count();
+}
+
+void connection::drained(std::size_t bytes) {
+  drained_since_ += static_cast<std::uint32_t>(std::min<std::size_t>(bytes, kDrainProgress));
+  if (drained_since_ >= kDrainProgress) {
+    drained_since_ = 0;
+    drained_at_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  if (drain_wait_ && outbox_.bytes() <= limits_.outbox_bytes / 4) {
+    // A long reply's queue has drained: its next chunk, whether or not the
+    // reader is waiting for input just now.
+    drain_wait_ = false;
+    asio::post(strand_, [self = shared_from_this()] {
+      if (self->open()) {
+        self->input_at_ = std::chrono::steady_clock::now();
+        self->door_->on_bytes({});
+      }
+    });
   }
 }
 
@@ -246,6 +351,7 @@ void connection::written(std::size_t bytes, std::error_code ec) {
   writing_ = false;
   in_flight_.reset();
   outbox_.written(bytes);
+  drained(bytes);
   if (ec) {
     stop();
   } else {

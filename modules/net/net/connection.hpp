@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <asio/bind_executor.hpp>
 
@@ -59,7 +60,10 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   const strand& executor() const noexcept { return strand_; }
 
   // ---- door::link
-  bool send(payload p, bool may_wait) override;
+  chat::delivery send(payload p, bool may_wait) override;
+  void wait_until_drained() override { drain_wait_ = true; }
+  void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) override;
+  [[nodiscard]] bool congested() const override;
   void post(std::function<void()> f) override;
   void close_after_flush() override { close_after_flush(limits_.close_timeout); }
   void arm_deadline(std::chrono::milliseconds after) override;
@@ -93,22 +97,27 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   void door_start() { door_->on_start(); }
   // Bytes read: to the door, unless the connection is closing.
   void on_input(std::string_view bytes);
-  // True if flood control holds input back: flood_timer_ is armed for the
-  // reader to wait on, then call resume_after_throttle(). Disconnects a
-  // client whose backlog passed limits_.recvq_bytes.
-  bool must_throttle();
-  // Awaits flood_timer_.
-  auto flood_wait() {
+  // True while input must wait: flood control (fake lag, see spend_token),
+  // backpressure (wait_for) or a long reply (wait_until_drained). Arms
+  // input_timer_ for the reader to await, then ask again; once nothing
+  // holds input, the door gets on_bytes("") to go on. Disconnects a
+  // throttled client whose backlog passed limits_.recvq_bytes.
+  bool hold_input();
+  auto input_wait() {
     return async_op<std::error_code>(
-        [this](auto resume) { flood_timer_->async_wait(asio::bind_executor(strand_, std::move(resume))); });
+        [this](auto resume) { input_timer_->async_wait(asio::bind_executor(strand_, std::move(resume))); });
   }
-  void resume_after_throttle();
   // The reader ended (EOF, an error, or stop()): stops the connection.
   void reader_done(std::error_code ec);
 
   // ---- Called by the writer.
   // The stream took `bytes` at once.
-  void wrote_now(std::size_t bytes) { outbox_.written(bytes); }
+  void wrote_now(std::size_t bytes) {
+    outbox_.written(bytes);
+    drained(bytes);
+  }
+  // The stream took `bytes` (of a batch it has not finished).
+  void drained(std::size_t bytes);
   // An asynchronous write of `bytes` completed with `ec`.
   void written(std::size_t bytes, std::error_code ec);
   void start_async_write(std::unique_ptr<write_state> w) {
@@ -153,10 +162,22 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   admission::ticket ticket_;
   token_bucket bucket_;
   std::chrono::steady_clock::time_point input_at_ = std::chrono::steady_clock::now();  // see now()
-  // Fake lag: the reader waits on it. Made the first time a client runs out
-  // of tokens; most never do.
-  std::unique_ptr<timer> flood_timer_;
-  bool throttled_ = false;  // spend_token() ran out: input waits
+  // What input waits on (hold_input): made the first time it must wait;
+  // most clients never do.
+  std::unique_ptr<timer> input_timer_;
+  // Backpressure: recipients this connection's client left backlogged,
+  // guarded by a mutex of a shared stripe (senders are rarely held back,
+  // so a connection keeps no mutex of its own for it); backpressured_ says
+  // whether there are any.
+  std::unique_ptr<std::vector<std::weak_ptr<chat::member>>> waiting_on_;
+  std::atomic<bool> backpressured_{false};
+  // When the stream last took kDrainProgress bytes (steady_clock ticks),
+  // and what it took since. Written on the strand, read anywhere.
+  std::atomic<std::chrono::steady_clock::rep> drained_at_{0};
+  std::uint32_t drained_since_ = 0;
+  bool throttled_ = false;   // spend_token() ran out: input waits
+  bool drain_wait_ = false;  // a long reply waits for the queue to drain
+  bool held_ = false;        // hold_input() held input back
   bool closing_ = false;
   bool stopped_ = false;
 };

@@ -54,6 +54,18 @@ inline constexpr double kDefaultFloodRate = 10;
 // unread in the kernel) before it is disconnected for "Excess Flood".
 inline constexpr std::size_t kDefaultRecvQ = std::size_t{64} * 1024;
 
+// Backpressure. A client's queue past half its outbox limit (the high-water
+// mark) makes whoever fed it wait: that sender is not read until the queue
+// is below the mark again, so a sender cannot outrun its readers, and only a
+// reader that does not read is ever dropped. A recipient is waited for only
+// while it drains at least kDrainProgress bytes per kDrainGrace; one that
+// reads slower, or not at all, is left to its outbox limit. A waiting
+// sender looks again every kBackpressurePoll. Long replies made a chunk at
+// a time wait for their own queue to fall below a quarter of the limit.
+inline constexpr std::chrono::milliseconds kDrainGrace{500};
+inline constexpr std::size_t kDrainProgress = std::size_t{16} * 1024;
+inline constexpr std::chrono::milliseconds kBackpressurePoll{2};
+
 // A TLS connection's own read buffer: one TLS record at most.
 inline constexpr std::size_t kTlsReadBuffer = std::size_t{16} * 1024;
 

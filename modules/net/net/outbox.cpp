@@ -9,13 +9,14 @@ outbox::push_result outbox::push(payload p, bool may_wait) {
   if (sealed_ || closed_) {
     return push_result::closed;
   }
-  if (bytes_ + p->size() > limit_) {
+  const std::size_t now = bytes_.load(std::memory_order_relaxed);
+  if (now + p->size() > limit_) {
     closed_ = true;
     queue_.clear();
     head_ = 0;
     return push_result::overflow;
   }
-  bytes_ += p->size();
+  bytes_.store(now + p->size(), std::memory_order_relaxed);
   if (queue_.capacity() == 0) {
     // Room for as many as the last batch held: a busy client refills its
     // queue every round, and growing it 1, 2, 4, ... costs an allocation
@@ -64,7 +65,8 @@ outbox::take_result outbox::take(std::vector<payload>& batch, std::size_t max) {
 
 void outbox::written(std::size_t bytes) {
   const std::lock_guard lock(mutex_);
-  bytes_ -= std::min(bytes, bytes_);
+  const std::size_t now = bytes_.load(std::memory_order_relaxed);
+  bytes_.store(now - std::min(bytes, now), std::memory_order_relaxed);
 }
 
 bool outbox::seal() {
@@ -82,9 +84,10 @@ void outbox::close() {
   head_ = 0;
 }
 
-std::size_t outbox::bytes() const {
-  const std::lock_guard lock(mutex_);
-  return bytes_;
+std::size_t outbox::bytes() const noexcept {
+  // Written under the lock, read without it: a momentary view is enough
+  // for backpressure, and senders ask once per message.
+  return bytes_.load(std::memory_order_relaxed);
 }
 
 std::size_t outbox::reserved() const {

@@ -3,6 +3,7 @@
 // a pointer copy under a lock, cheaper than a post per message.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -56,7 +57,8 @@ class outbox {
   // No more pushes, and what is queued is dropped.
   void close();
 
-  std::size_t bytes() const;
+  // Bytes queued and in flight. Lock-free.
+  std::size_t bytes() const noexcept;
   // Queue slots allocated (pending or not): none while the writer is idle.
   std::size_t reserved() const;
 
@@ -64,7 +66,7 @@ class outbox {
   mutable chat::small_mutex mutex_;
   std::vector<payload> queue_;  // [head_, end) is pending
   std::size_t head_ = 0;
-  std::size_t bytes_ = 0;  // queued plus in flight
+  std::atomic<std::size_t> bytes_{0};  // queued plus in flight; written under mutex_
   const std::size_t limit_;
   std::uint16_t last_batch_ = 0;  // queue length at the last take: the next reserve
   bool writer_idle_ = false;

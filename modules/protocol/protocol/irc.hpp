@@ -115,6 +115,10 @@ class line_decoder {
   template <class OnLine>
   void consume(std::string_view bytes, OnLine&& on_line);
 
+  // Keeps `bytes` for a later consume() without handing anything out (the
+  // reader is busy with something else, such as a long reply).
+  void hold(std::string_view bytes) { buf_.append(bytes); }
+
   // Bytes received but not yet handed out (a partial line, or lines left
   // after on_line returned false).
   [[nodiscard]] std::size_t buffered() const noexcept { return buf_.size() - begin_; }
