@@ -41,9 +41,9 @@ class Server(ServerProcess):
     are not UTF-8, or with control characters, are kept in `raw_log_lines`:
     client data must reach the log escaped."""
 
-    def __init__(self, binary, *flags):
+    def __init__(self, binary, *flags, preexec_fn=None):
         self.raw_log_lines = []
-        super().__init__(binary, *flags)
+        super().__init__(binary, *flags, preexec_fn=preexec_fn)
 
     def _read(self):
         for raw in self.proc.stderr.buffer:
@@ -63,9 +63,9 @@ class Server(ServerProcess):
                     self._ready.set()
 
 
-def start_server(binary, *flags):
+def start_server(binary, *flags, preexec_fn=None):
     """chat-server on free ports of 127.0.0.1 with `flags` and CHAT_SERVER_FLAGS."""
-    return Server(binary, *flags, *server_flags())
+    return Server(binary, *flags, *server_flags(), preexec_fn=preexec_fn)
 
 
 def printable(text):

@@ -53,8 +53,8 @@ class Scenario:
     at the end, and a case that completes is followed by check_serving() and
     a clean stop."""
 
-    def __init__(self, binary, *flags):
-        self.server = start_server(binary, *flags)
+    def __init__(self, binary, *flags, preexec_fn=None):
+        self.server = start_server(binary, *flags, preexec_fn=preexec_fn)
         self.sockets = []
         self.clients = []
         try:

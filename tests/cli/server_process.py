@@ -14,9 +14,10 @@ class ServerProcess:
     `log`; `seed_port` and `irc_port` come from its listening lines.
     """
 
-    def __init__(self, binary, *extra):
+    def __init__(self, binary, *extra, preexec_fn=None):
         self.proc = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--threads", "2", *extra],
+            preexec_fn=preexec_fn,  # e.g. a lower open-file limit for the server alone
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",  # the log quotes clients; a stray byte must not stop the reader

@@ -39,7 +39,8 @@ class roster_reply final : public reply_stream {
         irc::append_numeric_list(out, server_, numeric::rpl_namreply, ev_->from, middle, names);
       }
       if (next_ < roster.size()) return false;
-      irc::append_numeric(out, server_, numeric::rpl_endofnames, ev_->from, {ev_->room, "End of /NAMES list"});
+      irc::append_numeric(out, server_, numeric::rpl_endofnames, ev_->from,
+                          {ev_->room, "End of /NAMES list"});
       return true;
     }
     for (; next_ < roster.size() && out.size() < budget; ++next_) {
@@ -109,7 +110,8 @@ std::unique_ptr<reply_stream> roster_stream(chat::event_ptr ev, std::string serv
 
 std::unique_ptr<reply_stream> list_stream(list_page page, list_filter wanted, std::string server,
                                           std::string target) {
-  return std::make_unique<list_reply>(std::move(page), std::move(wanted), std::move(server), std::move(target));
+  return std::make_unique<list_reply>(std::move(page), std::move(wanted), std::move(server),
+                                      std::move(target));
 }
 
 }  // namespace door

@@ -63,7 +63,8 @@ TEST_CASE("irc door: a LIST longer than a chunk streams as the queue drains", "[
   CHECK(all.back() == ":chat.server PONG chat.server :after");
 }
 
-TEST_CASE("irc door: WHO and NAMES of a big channel stream; small ones are one write", "[door][irc][who][stream]") {
+TEST_CASE("irc door: WHO and NAMES of a big channel stream - small ones are one write",
+          "[door][irc][who][stream]") {
   door_harness h;
   std::vector<door_harness::client*> users;
   const std::size_t members = door::kStreamRoster + 50;
@@ -90,7 +91,8 @@ TEST_CASE("irc door: WHO and NAMES of a big channel stream; small ones are one w
   std::size_t listed = 0;
   for (const auto& l : names) {
     CHECK(l.size() + 2 <= protocol::kIrcMaxLine);
-    if (l.find(" 353 ") != std::string::npos) listed += static_cast<std::size_t>(std::count(l.begin(), l.end(), ' ')) - 4;
+    if (l.find(" 353 ") != std::string::npos)
+      listed += static_cast<std::size_t>(std::count(l.begin(), l.end(), ' ')) - 4;
   }
   CHECK(listed == members);
   CHECK(names.back().ends_with(" 366 u" + std::to_string(members - 1) + " #big :End of /NAMES list"));
