@@ -57,7 +57,7 @@ TEST_CASE("the first member is operator and modes need one", "[irc][modes]") {
   ch.op.send("NAMES #ops");
   CHECK(ch.op.expect(" 353 ") == ":chat.server 353 op = #ops :@op @+bob");
   ch.op.send("MODE #ops +o ghost");
-  CHECK(ch.op.expect(" 441 ") == ":chat.server 441 op ghost #ops :They aren't on that channel");
+  CHECK(ch.op.expect(" 401 ") == ":chat.server 401 op ghost :No such nick/channel");
   ch.op.send("MODE #ops +z");
   CHECK(ch.op.expect(" 472 ") == ":chat.server 472 op z :is unknown mode char to me");
   ch.op.send("MODE #nowhere +m");

@@ -33,6 +33,8 @@ class fake_link final : public door::link {
 
   chat::delivery send(door::payload bytes, bool may_wait) override;
   void wait_until_drained() override;
+  void hold_input(bool on) override { held_ = on; }
+  bool held() const { return held_; }
   void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) override;
   [[nodiscard]] bool congested() const override;
   void post(std::function<void()> f) override;
@@ -89,6 +91,7 @@ class fake_link final : public door::link {
   std::weak_ptr<door::door> door_;
   bool backlogged_ = false;
   bool drain_wait_ = false;
+  bool held_ = false;
   std::size_t waits_for_ = 0;
 };
 

@@ -24,24 +24,37 @@ namespace chat {
 class member;
 
 enum class event_kind {
-  joined,           // `from` entered `room`; the newcomer receives it too
-  left,             // `from` left `room` (IRC PART); `text` is the reason; the leaver receives it too
-  quit,             // `from` left the server; `text` is the reason (one event, shared by all rooms)
-  kicked,           // `from` removed `target` from `room`; `text` is the reason; the target receives it too
-  nick_changed,     // `from` is now called `target` (one event, shared by all rooms)
-  said,             // `from` said `text` in `room` (a `message` kind); the sender receives it too
-  private_message,  // `from` sent `text` to `target` (a `message` kind)
-  who_reply,        // answer to `from`: `roster` of `room` in join order, with details
-  names_reply,      // answer to `from`: `roster` of `room` (nicks and prefixes)
-  channel_state,    // to a newcomer or on request (`query`): topic, modes, roster of `room`
-  topic_changed,    // `from` set the topic of `room` to `text`
-  mode_changed,     // `from` changed modes of `room`: `text` is "+o-v", `args` their arguments
-  ban_list,         // answer to `from`: `args` are the ban masks of `room`
-  invited,          // `from` invites `target` to `room` (delivered to both)
-  notice,           // a server notice with `text` (e.g. shutdown)
-  killed,           // operator `from` disconnects the receiving member; `text` is the reason
-  wallops,          // operator `from` says `text` to every operator (and IRC users with +w)
-  error,            // a request of `from` failed: `code`, about `text` (and `room`)
+  joined,             // `from` entered `room` (`text`: its real name); the newcomer receives it too
+  left,               // `from` left `room` (IRC PART); `text` is the reason; the leaver receives it too
+  quit,               // `from` left the server; `text` is the reason (one event, shared by all rooms)
+  kicked,             // `from` removed `target` from `room`; `text` is the reason; the target receives it too
+  nick_changed,       // `from` is now called `target` (one event, shared by all rooms)
+  said,               // `from` said `text` in `room` (a `message` kind); the sender receives it too
+  private_message,    // `from` sent `text` to `target` (a `message` kind)
+  who_reply,          // answer to `from`: `roster` of `room` in join order, with details; `text`: the
+                      // asker's context (actor::context)
+  names_reply,        // answer to `from`: `roster` of `room` (nicks and prefixes)
+  channel_state,      // to a newcomer or on request (`query`): topic, modes, roster of `room`
+  topic_changed,      // `from` set the topic of `room` to `text`
+  mode_changed,       // `from` changed modes of `room`: `text` is "+o-v", `args` their arguments
+  mask_list,          // answer to `from`: `args` are the masks of `room`'s list `text` (b, e, I or q)
+  invited,            // `from` invites `target` to `room` (delivered to both)
+  notice,             // a server notice with `text` (e.g. shutdown)
+  killed,             // operator `from` disconnects the receiving member; `text` is the reason
+  wallops,            // operator `from` says `text` to every operator (and IRC users with +w)
+  attribute_changed,  // `from` changed its `attribute` to `text` (one event, shared by all rooms)
+  host_set,           // operator `from` sets the receiving member's user@host to `text`
+  user_online,        // `from` (`source`) is online: to those who MONITOR it
+  user_offline,       // `from` went offline: to those who MONITOR it
+  error,              // a request of `from` failed: `code`, about `text` (and `room`)
+};
+
+// What an attribute_changed event changed.
+enum class attribute : std::uint8_t {
+  away,      // `text`: the away message, empty when back
+  realname,  // `text`: the new real name (IRCv3 setname)
+  host,      // `text`: "user@host" (IRCv3 chghost)
+  account,   // `text`: the account, empty when logged out
 };
 
 // Why a request failed; each front door words it its own way.
@@ -69,9 +82,14 @@ struct roster_entry {
   std::string user;
   std::string host;
   std::string realname;
+  std::string account;  // empty: not logged in
   bool op = false;
   bool voice = false;
   bool away = false;
+  bool oper = false;       // an IRC operator
+  bool bot = false;        // marked as a bot (+B)
+  bool invisible = false;  // +i
+  std::time_t idle = 0;    // seconds since its last message
 };
 
 // A room's state as shown to a member (topic, modes, who is there).
@@ -82,6 +100,7 @@ struct room_state {
   std::time_t created_at = 0;
   std::string modes;                   // e.g. "+ntl"
   std::vector<std::string> mode_args;  // e.g. the limit, or the key for operators
+  bool secret = false;                 // +s: 353 says '@' rather than '='
 };
 
 // Rendered bytes, shared by every recipient that renders alike.
@@ -187,13 +206,17 @@ class reach_set {
 struct event {
   message_id id = next_message_id();
   event_kind kind{};
-  message_kind message = message_kind::privmsg;  // said, private_message
-  state_query query = state_query::join;         // channel_state
-  error_code code = error_code::none;            // error
+  message_kind message = message_kind::privmsg;       // said, private_message
+  state_query query = state_query::join;              // channel_state
+  error_code code = error_code::none;                 // error
+  chat::attribute attribute = chat::attribute::away;  // attribute_changed
+  char status = 0;                                    // said: '@' or '+' for operators (and voiced) only
+  bool from_bot = false;                              // said, private_message: the sender is a bot
   std::string room;
-  std::string from;    // nick of who caused it
-  std::string source;  // nick!user@host of who caused it, when known
-  std::string target;  // nick acted upon (kick, invite, new nick, private message)
+  std::string from;     // nick of who caused it
+  std::string source;   // nick!user@host of who caused it, when known
+  std::string target;   // nick acted upon (kick, invite, new nick, private message)
+  std::string account;  // the account of who caused it, when logged in
   std::string text;
   std::vector<std::string> args;
   std::vector<roster_entry> roster;
@@ -221,8 +244,9 @@ inline std::shared_ptr<event> new_event(event_kind kind, std::string room, std::
   ev->room = std::move(room);
   ev->from = std::move(from);
   ev->origin = origin;
-  if (kind == event_kind::quit || kind == event_kind::nick_changed)
+  if (kind == event_kind::quit || kind == event_kind::nick_changed || kind == event_kind::attribute_changed) {
     ev->reached = std::make_shared<reach_set>();
+  }
   return ev;
 }
 

@@ -52,6 +52,13 @@ std::vector<room_summary> hub::rooms_after(std::string_view after, std::size_t n
   return out;
 }
 
+void hub::count_user() noexcept {
+  const std::size_t now = directory_.size();
+  std::size_t max = max_users_.load(std::memory_order_relaxed);
+  while (now > max && !max_users_.compare_exchange_weak(max, now, std::memory_order_relaxed)) {
+  }
+}
+
 std::size_t hub::room_count() const {
   const std::lock_guard lock(rooms_mutex_);
   return rooms_.size();

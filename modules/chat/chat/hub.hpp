@@ -12,7 +12,9 @@
 #include <asio/io_context.hpp>
 
 #include "chat/directory.hpp"
+#include "chat/monitor.hpp"
 #include "chat/room.hpp"
+#include "chat/whowas.hpp"
 #include "protocol/nick.hpp"
 
 namespace chat {
@@ -27,6 +29,15 @@ class hub {
   explicit hub(asio::io_context::executor_type ex);
 
   chat::directory& directory() noexcept { return directory_; }
+  chat::whowas& whowas() noexcept { return whowas_; }
+  chat::monitor& monitor() noexcept { return monitor_; }
+
+  // IRC operators online, and the most users ever registered at once (for
+  // LUSERS). Doors count operators in and out.
+  std::atomic<std::size_t>& opers() noexcept { return opers_; }
+  std::size_t max_users() const noexcept { return max_users_.load(std::memory_order_relaxed); }
+  // Call when a user registers: keeps max_users() up to date.
+  void count_user() noexcept;
   const std::shared_ptr<room>& lobby() const noexcept { return lobby_; }
 
   // The room called `name` (compared case-insensitively), made on first use.
@@ -53,6 +64,10 @@ class hub {
 
   asio::io_context::executor_type ex_;
   chat::directory directory_;
+  chat::whowas whowas_;
+  chat::monitor monitor_;
+  std::atomic<std::size_t> opers_{0};
+  std::atomic<std::size_t> max_users_{0};
   mutable std::mutex rooms_mutex_;
   // Keys are folded names; lookups take a name as typed.
   std::map<std::string, std::shared_ptr<room>, protocol::fold_less> rooms_;  // guarded by rooms_mutex_

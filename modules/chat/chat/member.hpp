@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +19,16 @@ struct member_info {
   std::string realname;
   std::string away;  // away message; empty if present
   std::vector<std::string> rooms;
-  std::string via;  // how the member is connected, for WHOIS; empty: the usual way
+  std::string prefixes;  // per room of `rooms`: '@' (operator), '+' (voiced) or ' '
+
+  std::string via;         // how the member is connected, for WHOIS; empty: the usual way
+  std::string account;     // empty: not logged in
+  bool oper = false;       // an IRC operator
+  bool bot = false;        // marked as a bot (+B)
+  bool invisible = false;  // +i: hidden from those who share no room with it
+  bool secure = false;     // connected over TLS
+  std::time_t signon = 0;  // when it registered
+  std::time_t idle = 0;    // seconds since its last message
 };
 
 // How a delivery left the member's queue.
@@ -54,6 +64,8 @@ class member {
 
   // A snapshot of the member's details. Thread-safe.
   virtual member_info info() const = 0;
+  // The same without the list of rooms, for rosters. Thread-safe.
+  virtual member_info details() const { return info(); }
 
   // The parts of info() that every private message needs, without copying
   // the rest. Thread-safe.

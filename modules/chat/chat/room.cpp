@@ -1,3 +1,4 @@
+// A room's membership, messages and queries (modes and lists: room_modes.cpp).
 #include "chat/room.hpp"
 
 #include <algorithm>
@@ -5,7 +6,6 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
-#include "protocol/limits.hpp"
 #include "protocol/nick.hpp"
 
 namespace chat {
@@ -18,6 +18,7 @@ room::room(const asio::io_context::executor_type& ex, std::string name, bool per
       on_empty_(std::move(on_empty)),
       created_at_(std::time(nullptr)) {
   summary_.name = name_;
+  summary_.created_at = created_at_;
 }
 
 void room::join(actor who, std::string key) {
@@ -34,7 +35,8 @@ void room::join(actor who, std::string key) {
       self->reply_error(who, error_code::banned);
       return;
     }
-    if (self->invite_only_ && !invited) {
+    // +I: an invite exception lets in without an invitation.
+    if (self->invite_only_ && !invited && !self->matches(kInvex, who.source)) {
       self->reply_error(who, error_code::invite_only);
       return;
     }
@@ -57,15 +59,23 @@ void room::join(actor who, std::string key) {
 
     auto ev = new_event(event_kind::joined, self->name_, who.nick, who.m.get());
     ev->source = who.source;
+    ev->text = std::move(who.realname);
+    ev->account = std::move(who.account);
     self->fan_out(ev);
 
     auto state = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
     state->state = self->state(first);
     // Names and prefixes only, as for NAMES: no member's details are asked
-    // for (a join into a room of n members would otherwise cost n lookups).
+    // for (a join into a room of n members would otherwise cost n lookups),
+    // unless the newcomer asked for user@host in names.
     state->roster.reserve(self->members_.size());
-    for (const auto& e : self->members_)
-      state->roster.push_back(roster_entry{e.nick, {}, {}, {}, e.op, e.voice, false});
+    for (const auto& e : self->members_) {
+      if (who.hosts_in_names) {
+        state->roster.push_back(self->roster_of(e));
+      } else {
+        state->roster.push_back(names_entry(e));
+      }
+    }
     who.m->deliver(state);
   });
 }
@@ -119,7 +129,20 @@ void room::rename(const member* m, event_ptr nick_changed) {
       return;
     }
     it->nick = ev->target;
-    it->ban_checked = 0;  // a new nick!user@host: check the bans again
+    it->checked = 0;  // a new nick!user@host: match the lists again
+    for (const auto& e : self->members_) {
+      if (e.m.get() != m) e.m->deliver(ev);
+    }
+  });
+}
+
+void room::relay(const member* m, event_ptr ev) {
+  asio::post(strand_, [self = shared_from_this(), m, ev = std::move(ev)] {
+    auto it = self->find(m);
+    if (it == self->members_.end()) {
+      return;
+    }
+    if (ev->attribute == attribute::host) it->checked = 0;
     for (const auto& e : self->members_) {
       if (e.m.get() != m) e.m->deliver(ev);
     }
@@ -134,8 +157,15 @@ void room::say(actor who, event_ptr said) {
     auto it = self->find(who.m.get());
     const bool here = it != self->members_.end();
     const bool privileged = here && (it->op || it->voice);
-    const bool banned =
-        !privileged && (here ? self->is_banned(*it, who.source) : self->is_banned(who.source));
+    bool banned = false;
+    if (!privileged) {
+      if (here) {
+        self->check(*it, who.source);
+        banned = it->banned || it->quieted;
+      } else {
+        banned = self->is_banned(who.source) || self->is_quieted(who.source);
+      }
+    }
     if ((!here && self->no_external_) || (self->moderated_ && !privileged) || banned) {
       if (said->message != message_kind::notice) self->reply_error(who, error_code::cannot_send);
       return;
@@ -144,6 +174,9 @@ void room::say(actor who, event_ptr said) {
     // wait until they have read it (a sender must not outrun its readers).
     std::vector<std::weak_ptr<member>> backlogged;
     for (const auto& e : self->members_) {
+      // STATUSMSG: to operators (@), or operators and voiced members (+).
+      if (said->status == '@' && !e.op) continue;
+      if (said->status == '+' && !e.op && !e.voice) continue;
       if (e.m->deliver(said) == delivery::backlogged && e.m != who.m) backlogged.emplace_back(e.m);
     }
     if (!backlogged.empty()) who.m->wait_for(std::move(backlogged));
@@ -153,8 +186,16 @@ void room::say(actor who, event_ptr said) {
 void room::who(actor who) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who)] {
     auto ev = new_event(event_kind::who_reply, self->name_, who.nick, who.m.get());
-    ev->roster.reserve(self->members_.size());
-    for (const auto& e : self->members_) ev->roster.push_back(self->roster_of(e));
+    ev->text = who.context;
+    const bool member = self->find(who.m.get()) != self->members_.end();
+    if (member || !self->secret_) {
+      ev->roster.reserve(self->members_.size());
+      for (const auto& e : self->members_) {
+        auto shown = self->roster_of(e);
+        // Invisible members are seen by those who share the room only.
+        if (member || !shown.invisible) ev->roster.push_back(std::move(shown));
+      }
+    }
     who.m->deliver(ev);
   });
 }
@@ -162,9 +203,20 @@ void room::who(actor who) {
 void room::names(actor who) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who)] {
     auto ev = new_event(event_kind::names_reply, self->name_, who.nick, who.m.get());
-    ev->roster.reserve(self->members_.size());
-    for (const auto& e : self->members_) {
-      ev->roster.push_back(roster_entry{e.nick, {}, {}, {}, e.op, e.voice, false});
+    if (self->secret_) ev->state = self->state(false);  // 353 says '@' for a secret room
+    const bool member = self->find(who.m.get()) != self->members_.end();
+    if (member || !self->secret_) {
+      ev->roster.reserve(self->members_.size());
+      for (const auto& e : self->members_) {
+        // Details only where they are needed: user@host asked for, or an
+        // outsider who must not see invisible members.
+        if (who.hosts_in_names || !member) {
+          auto shown = self->roster_of(e);
+          if (member || !shown.invisible) ev->roster.push_back(std::move(shown));
+        } else {
+          ev->roster.push_back(names_entry(e));
+        }
+      }
     }
     who.m->deliver(ev);
   });
@@ -197,135 +249,6 @@ void room::topic(actor who, std::optional<std::string> text) {
     ev->text = std::move(*text);
     self->fan_out(ev);
   });
-}
-
-void room::mode(actor who, std::vector<mode_change> changes) {
-  asio::post(strand_,
-             [self = shared_from_this(), who = std::move(who), changes = std::move(changes)]() mutable {
-               auto it = self->find(who.m.get());
-               const bool op = it != self->members_.end() && it->op;
-               if (changes.empty()) {
-                 auto ev = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
-                 ev->state = self->state(op);
-                 ev->query = state_query::modes;
-                 who.m->deliver(ev);
-                 return;
-               }
-               if (changes.size() == 1 && changes.front().mode == 'b' && changes.front().arg.empty()) {
-                 auto ev = new_event(event_kind::ban_list, self->name_, who.nick, who.m.get());
-                 ev->args = self->bans_;
-                 who.m->deliver(ev);
-                 return;
-               }
-               if (!op) {
-                 self->reply_error(
-                     who, it == self->members_.end() ? error_code::not_on_room : error_code::chanop_needed);
-                 return;
-               }
-               self->apply_modes(who, changes);
-             });
-}
-
-void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
-  std::string applied;
-  std::vector<std::string> args;
-  bool last_add = true;
-  bool any = false;
-  auto record = [&](const mode_change& c, std::string arg = {}) {
-    if (!any || c.add != last_add) applied += c.add ? '+' : '-';
-    applied += c.mode;
-    if (!arg.empty()) args.push_back(std::move(arg));
-    last_add = c.add;
-    any = true;
-  };
-  for (const auto& c : changes) {
-    switch (c.mode) {
-      case 'o':
-      case 'v': {
-        auto target = find_nick(c.arg);
-        if (target == members_.end()) {
-          reply_error(who, error_code::user_not_on_room, c.arg);
-          break;
-        }
-        bool& flag = c.mode == 'o' ? target->op : target->voice;
-        if (flag != c.add) {
-          flag = c.add;
-          record(c, target->nick);
-        }
-        break;
-      }
-      case 't':
-      case 'n':
-      case 'm':
-      case 'i': {
-        bool& flag = c.mode == 't'   ? topic_lock_
-                     : c.mode == 'n' ? no_external_
-                     : c.mode == 'm' ? moderated_
-                                     : invite_only_;
-        if (flag != c.add) {
-          flag = c.add;
-          record(c);
-        }
-        break;
-      }
-      case 'k':
-        if (c.add && !c.arg.empty() && c.arg != key_) {
-          key_ = c.arg;
-          record(c, c.arg);
-        } else if (!c.add && !key_.empty()) {
-          key_.clear();
-          record(c, "*");
-        }
-        break;
-      case 'l':
-        if (c.add) {
-          std::size_t limit = 0;
-          for (const char d : c.arg) {
-            if (d < '0' || d > '9' || limit > 1'000'000) {
-              limit = 0;
-              break;
-            }
-            limit = limit * 10 + static_cast<std::size_t>(d - '0');
-          }
-          if (limit > 0 && limit != limit_) {
-            limit_ = limit;
-            record(c, std::to_string(limit));
-          }
-        } else if (limit_ != 0) {
-          limit_ = 0;
-          record(c);
-        }
-        break;
-      case 'b':
-        if (c.arg.empty()) break;
-        if (c.add) {
-          if (std::find(bans_.begin(), bans_.end(), c.arg) != bans_.end()) break;
-          if (bans_.size() >= protocol::kMaxListEntries) {
-            reply_error(who, error_code::list_full, "b");
-            break;
-          }
-          bans_.push_back(c.arg);
-          ++bans_version_;
-          record(c, c.arg);
-        } else if (auto b = std::find(bans_.begin(), bans_.end(), c.arg); b != bans_.end()) {
-          bans_.erase(b);
-          ++bans_version_;
-          record(c, c.arg);
-        }
-        break;
-      default:
-        reply_error(who, error_code::unknown_mode, std::string(1, c.mode));
-        break;
-    }
-  }
-  if (!any) {
-    return;
-  }
-  auto ev = new_event(event_kind::mode_changed, name_, who.nick, who.m.get());
-  ev->source = who.source;
-  ev->text = std::move(applied);
-  ev->args = std::move(args);
-  fan_out(ev);
 }
 
 void room::kick(actor who, std::string target, std::string reason) {
@@ -378,8 +301,13 @@ void room::invite(actor who, std::shared_ptr<member> target, std::string target_
     ev->source = who.source;
     ev->target = std::move(target_nick);
     target->deliver(ev);
-    who.m->deliver(ev);
+    // The inviter (who gets 341) and the other members (invite-notify).
+    self->fan_out(ev);
   });
+}
+
+void room::fence(std::function<void()> done) {
+  asio::post(strand_, [self = shared_from_this(), done = std::move(done)] { done(); });
 }
 
 void room::snapshot(std::function<void(std::vector<std::string>)> done) {
@@ -415,19 +343,6 @@ room::iterator room::find_nick(std::string_view nick) {
                       [&](const entry& e) { return protocol::fold_equal{}(e.nick, nick); });
 }
 
-bool room::is_banned(std::string_view source) const {
-  return std::any_of(bans_.begin(), bans_.end(),
-                     [&](const std::string& mask) { return protocol::match_mask(mask, source); });
-}
-
-bool room::is_banned(entry& e, std::string_view source) const {
-  if (e.ban_checked != bans_version_) {
-    e.banned = is_banned(source);
-    e.ban_checked = bans_version_;
-  }
-  return e.banned;
-}
-
 bool room::take_invite(const member* m) {
   bool found = false;
   std::erase_if(invited_, [&](const std::weak_ptr<member>& w) {
@@ -450,34 +365,35 @@ void room::remove(iterator it) {
   }
 }
 
-std::shared_ptr<const room_state> room::state(bool for_operator) const {
-  auto s = std::make_shared<room_state>();
-  s->topic = topic_;
-  s->topic_by = topic_by_;
-  s->topic_at = topic_at_;
-  s->created_at = created_at_;
-  s->modes = "+";
-  if (invite_only_) s->modes += 'i';
-  if (!key_.empty()) s->modes += 'k';
-  if (limit_ > 0) s->modes += 'l';
-  if (moderated_) s->modes += 'm';
-  if (no_external_) s->modes += 'n';
-  if (topic_lock_) s->modes += 't';
-  if (!key_.empty()) s->mode_args.push_back(for_operator ? key_ : "*");
-  if (limit_ > 0) s->mode_args.push_back(std::to_string(limit_));
-  return s;
+roster_entry room::names_entry(const entry& e) {
+  roster_entry r;
+  r.nick = e.nick;
+  r.op = e.op;
+  r.voice = e.voice;
+  return r;
 }
 
 roster_entry room::roster_of(const entry& e) const {
-  auto info = e.m->info();
-  return roster_entry{e.nick,  std::move(info.user), std::move(info.host), std::move(info.realname), e.op,
-                      e.voice, !info.away.empty()};
+  auto info = e.m->details();
+  auto r = names_entry(e);
+  r.user = std::move(info.user);
+  r.host = std::move(info.host);
+  r.realname = std::move(info.realname);
+  r.account = std::move(info.account);
+  r.away = !info.away.empty();
+  r.oper = info.oper;
+  r.bot = info.bot;
+  r.invisible = info.invisible;
+  r.idle = info.idle;
+  return r;
 }
 
 void room::publish_summary() {
   const std::lock_guard lock(summary_mutex_);
   summary_.members = members_.size();
   summary_.topic = topic_;
+  summary_.topic_at = topic_at_;
+  summary_.secret = secret_;
 }
 
 }  // namespace chat

@@ -4,8 +4,12 @@
 // never wait for a room. (say() dispatches: when the strand is free, the
 // message fans out before it returns; members' deliver() must not wait for
 // their caller.) Replies and failures come back as events.
+//
+// room.cpp holds membership, messages and queries; room_modes.cpp the
+// modes, the mask lists and the state a member is shown.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
@@ -14,7 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <string_view>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -27,17 +31,27 @@ namespace chat {
 
 // Who asks: the member (to send replies to), its nick and nick!user@host,
 // and whether its protocol lets it act as a room operator at all (the seed
-// protocol has no words for it).
+// protocol has no words for it). JOIN also carries what a joiner's JOIN
+// shows (extended-join) and whether it wants user@host in names.
 struct actor {
+  actor() = default;
+  actor(std::shared_ptr<member> who, std::string nick_name, std::string nick_user_host)
+      : m(std::move(who)), nick(std::move(nick_name)), source(std::move(nick_user_host)) {}
+
   std::shared_ptr<member> m;
   std::string nick;
   std::string source;
   bool may_operate = true;
+  bool hosts_in_names = false;
+  std::string realname;  // JOIN only
+  std::string account;   // JOIN only; empty: none
+  std::string context;   // WHO only: opaque to the room, copied into the reply's `text`
 };
 
-// One mode change: `mode` is o, v (with a nick), k (key), l (limit), b
-// (mask), or the flags t (topic lock), n (no outside messages), m
-// (moderated), i (invite only).
+// One mode change: `mode` is o, v (with a nick), k (key), l (limit), one of
+// the mask lists b (ban), e (ban exception), I (invite exception), q (quiet),
+// or the flags t (topic lock), n (no outside messages), m (moderated),
+// i (invite only), s (secret).
 struct mode_change {
   bool add = true;
   char mode = 0;
@@ -45,11 +59,17 @@ struct mode_change {
   friend bool operator==(const mode_change&, const mode_change&) = default;
 };
 
+// The mask lists, in the order of list_modes.
+inline constexpr std::string_view kListModes = "beIq";
+
 // What LIST shows, readable from any thread.
 struct room_summary {
   std::string name;
   std::size_t members = 0;
   std::string topic;
+  std::time_t created_at = 0;
+  std::time_t topic_at = 0;
+  bool secret = false;
 };
 
 class room : public std::enable_shared_from_this<room> {
@@ -86,31 +106,44 @@ class room : public std::enable_shared_from_this<room> {
   // others.
   void rename(const member* m, event_ptr nick_changed);
 
+  // Delivers `ev` (an attribute_changed shared by all the rooms of `m`) to
+  // the other members, if `m` is here.
+  void relay(const member* m, event_ptr ev);
+
   // Delivers a `said` event to every member, in join order, if `who` may
-  // speak here (+n, +m, +b); otherwise an error to `who`. Members filter
-  // their own events (the seed protocol never echoes).
+  // speak here (+n, +m, bans and quiets); otherwise an error to `who`.
+  // Members filter their own events (the seed protocol never echoes). A
+  // `status` of '@' or '+' sends to operators (and voiced members) only.
   void say(actor who, event_ptr said);
 
-  // Replies with a who_reply / names_reply roster in join order.
+  // Replies with a who_reply / names_reply roster in join order. Members
+  // of a secret room, and invisible members, are shown only to members.
   void who(actor who);
   void names(actor who);
 
   // Topic query (no text) or change (+t needs an operator).
   void topic(actor who, std::optional<std::string> text);
 
-  // Mode query (no changes), ban list query (a lone "b"), or changes, which
-  // need an operator. Applied changes are announced as one mode_changed.
+  // Mode query (no changes), a list query (a lone b, e, I or q), or
+  // changes, which need an operator. Applied changes are announced as one
+  // mode_changed.
   void mode(actor who, std::vector<mode_change> changes);
 
   void kick(actor who, std::string target, std::string reason);
 
-  // Invites `target` (needs an operator on +i rooms); both get `invited`.
+  // Invites `target` (needs an operator on +i rooms); both get `invited`,
+  // and the other members too (doors show it to those who asked, IRCv3
+  // invite-notify).
   void invite(actor who, std::shared_ptr<member> target, std::string target_nick);
+
+  // Runs `done` on the room's strand once everything posted to the room
+  // before it has run: a requester learns that its requests are answered.
+  void fence(std::function<void()> done);
 
   // Calls `done` on the room's strand with the nicks in join order.
   void snapshot(std::function<void(std::vector<std::string>)> done);
 
-  // Member count and topic; thread-safe, may lag the strand slightly.
+  // Member count, topic and times; thread-safe, may lag the strand slightly.
   room_summary summary() const;
 
  private:
@@ -119,28 +152,42 @@ class room : public std::enable_shared_from_this<room> {
     std::string nick;
     bool op = false;
     bool voice = false;
-    // The ban verdict for this member, valid while bans_version_ equals
-    // ban_checked (0: never checked): a member's messages are matched
-    // against the masks again only when the list or its nick changed.
+    // The verdicts of the ban and quiet lists for this member, valid while
+    // masks_version_ equals checked (0: never checked): a member's messages
+    // are matched against the masks again only when a list or its nick
+    // changed.
     bool banned = false;
-    std::uint32_t ban_checked = 0;
+    bool quieted = false;
+    std::uint32_t checked = 0;
   };
   using iterator = std::vector<entry>::iterator;
+  // The mask lists' places in lists_, as in kListModes.
+  static constexpr std::size_t kBans = 0;
+  static constexpr std::size_t kExcepts = 1;
+  static constexpr std::size_t kInvex = 2;
+  static constexpr std::size_t kQuiets = 3;
 
   void fan_out(const event_ptr& ev) const;
   void reply_error(const actor& who, error_code code, std::string about = {}) const;
   iterator find(const member* m);
   iterator find_nick(std::string_view nick);
+  // True if `source` matches a ban (or quiet) and no exception.
   bool is_banned(std::string_view source) const;
-  // The same for a member, from its cached verdict when still valid.
-  bool is_banned(entry& e, std::string_view source) const;
+  bool is_quieted(std::string_view source) const;
+  bool matches(std::size_t list, std::string_view source) const;
+  // The same for a member, from its cached verdicts when still valid.
+  void check(entry& e, std::string_view source) const;
   // True if `m` was invited; the invitation is used up.
   bool take_invite(const member* m);
   void remove(iterator it);
   std::shared_ptr<const room_state> state(bool for_operator) const;
+  // What NAMES shows of a member (nick and prefixes), and what WHO shows.
+  static roster_entry names_entry(const entry& e);
   roster_entry roster_of(const entry& e) const;
   void publish_summary();
   void apply_modes(actor& who, const std::vector<mode_change>& changes);
+  // A list-mode change (b, e, I, q); false if `c` is no list mode.
+  bool change_list(actor& who, const mode_change& c, const std::function<void(std::string)>& record);
 
   asio::strand<asio::io_context::executor_type> strand_;
   const std::string name_;
@@ -153,14 +200,16 @@ class room : public std::enable_shared_from_this<room> {
   std::string topic_by_;
   std::time_t topic_at_ = 0;
   std::time_t created_at_;
-  bool topic_lock_ = true;                      // +t
-  bool no_external_ = true;                     // +n
-  bool moderated_ = false;                      // +m
-  bool invite_only_ = false;                    // +i
-  std::string key_;                             // +k
-  std::size_t limit_ = 0;                       // +l, 0: none
-  std::vector<std::string> bans_;               // at most protocol::kMaxListEntries
-  std::uint32_t bans_version_ = 1;              // changes with bans_
+  bool topic_lock_ = true;    // +t
+  bool no_external_ = true;   // +n
+  bool moderated_ = false;    // +m
+  bool invite_only_ = false;  // +i
+  bool secret_ = false;       // +s
+  std::string key_;           // +k
+  std::size_t limit_ = 0;     // +l, 0: none
+  // The mask lists, by kListModes: each at most protocol::kMaxListEntries.
+  std::array<std::vector<std::string>, 4> lists_;
+  std::uint32_t masks_version_ = 1;             // changes with lists_
   std::vector<std::weak_ptr<member>> invited_;  // by member, not nick: a nick can change hands
   bool closed_ = false;
 

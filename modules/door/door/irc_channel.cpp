@@ -1,7 +1,11 @@
-// IRC channel commands: JOIN, PART, TOPIC, NAMES, LIST, MODE (channel and
-// user modes), KICK, INVITE. Rooms check permissions on their own strands
-// and answer with events (irc_render.cpp).
+// IRC channel commands: JOIN, PART, TOPIC, NAMES, LIST (with ELIST
+// filters), MODE on channels, KICK, INVITE. Rooms check permissions on their
+// own strands and answer with events (irc_render.cpp).
 #include <algorithm>
+#include <charconv>
+#include <limits>
+#include <optional>
+#include <set>
 
 #include "door/irc_door.hpp"
 #include "protocol/limits.hpp"
@@ -20,6 +24,76 @@ constexpr std::string_view kLeftAll = "Left all channels";
 
 std::string clip(std::string_view text, std::size_t max) {
   return std::string(protocol::utf8_clip(text, max));
+}
+
+// A LIST's conditions (ELIST C, M, N, T, U) and channel names.
+struct list_query {
+  std::vector<std::string> names;                                        // exact channel names
+  std::vector<std::string> masks;                                        // M: at least one must match, if any
+  std::vector<std::string> exclude;                                      // N: none may match
+  std::size_t min_users = 0;                                             // U: more than
+  std::size_t max_users = std::numeric_limits<std::size_t>::max();       // U: fewer than
+  std::time_t created_before = std::numeric_limits<std::time_t>::max();  // C>minutes
+  std::time_t created_after = 0;                                         // C<minutes
+  std::time_t topic_before = std::numeric_limits<std::time_t>::max();    // T>minutes
+  std::time_t topic_after = 0;                                           // T<minutes
+
+  bool accepts(const chat::room_summary& r) const {
+    if (!names.empty() && std::none_of(names.begin(), names.end(), [&](const std::string& n) {
+          return protocol::fold_equal{}(n, r.name);
+        })) {
+      return false;
+    }
+    if (!masks.empty() && std::none_of(masks.begin(), masks.end(), [&](const std::string& m) {
+          return protocol::match_mask(m, r.name);
+        })) {
+      return false;
+    }
+    if (std::any_of(exclude.begin(), exclude.end(),
+                    [&](const std::string& m) { return protocol::match_mask(m, r.name); })) {
+      return false;
+    }
+    return r.members > min_users && r.members < max_users && r.created_at < created_before &&
+           r.created_at > created_after && r.topic_at < topic_before && r.topic_at >= topic_after;
+  }
+};
+
+std::optional<std::size_t> number(std::string_view s) {
+  std::size_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+list_query parse_list(const std::vector<std::string>& params) {
+  list_query q;
+  const auto now = std::time(nullptr);
+  for (const auto& p : params) {
+    for (const auto item : protocol::split_list(p)) {
+      if (item.size() > 1 && (item[0] == '>' || item[0] == '<')) {
+        if (const auto n = number(item.substr(1))) {
+          if (item[0] == '>') q.min_users = *n;
+          if (item[0] == '<') q.max_users = *n;
+        }
+      } else if (item.size() > 2 && (item[0] == 'C' || item[0] == 'T') &&
+                 (item[1] == '>' || item[1] == '<')) {
+        if (const auto minutes = number(item.substr(2))) {
+          const auto at = now - static_cast<std::time_t>(*minutes) * 60;
+          auto& before = item[0] == 'C' ? q.created_before : q.topic_before;
+          auto& after = item[0] == 'C' ? q.created_after : q.topic_after;
+          if (item[1] == '>') before = at;  // more than m minutes ago
+          if (item[1] == '<') after = at;   // less than m minutes ago
+        }
+      } else if (item.starts_with('!')) {
+        q.exclude.emplace_back(item.substr(1));
+      } else if (item.find_first_of("*?") != std::string_view::npos) {
+        q.masks.emplace_back(item);
+      } else {
+        q.names.emplace_back(item);
+      }
+    }
+  }
+  return q;
 }
 
 }  // namespace
@@ -54,9 +128,14 @@ void irc_door::join_room(const std::string& name, const std::string& key) {
   auto r = hub_.room_named(name);
   {
     const std::lock_guard lock(info_mutex_);
-    rooms_.emplace(std::move(folded), r);
+    rooms_.emplace(std::move(folded), joined{r});
   }
-  r->join(as_actor(), key);
+  auto who = as_actor();
+  {
+    const std::lock_guard lock(info_mutex_);
+    who.realname = realname_;
+  }
+  touch(r)->join(std::move(who), key);
 }
 
 void irc_door::cmd_part(const message& m) {
@@ -70,15 +149,15 @@ void irc_door::cmd_part(const message& m) {
       reply(numeric::err_nosuchchannel, {name, "No such channel"});
       continue;
     }
-    r->part(as_actor(), reason);
+    touch(r)->part(as_actor(), reason);
   }
 }
 
 void irc_door::cmd_topic(const message& m) {
   auto r = hub_.find_room(m.params[0]);
   if (!r) return reply(numeric::err_nosuchchannel, {m.params[0], "No such channel"});
-  if (m.params.size() < 2) return r->topic(as_actor(), std::nullopt);
-  r->topic(as_actor(), clip(m.params[1], protocol::kMaxTopicLength));
+  if (m.params.size() < 2) return touch(r)->topic(as_actor(), std::nullopt);
+  touch(r)->topic(as_actor(), clip(m.params[1], protocol::kMaxTopicLength));
 }
 
 void irc_door::cmd_names(const message& m) {
@@ -88,24 +167,23 @@ void irc_door::cmd_names(const message& m) {
   if (names.empty()) return reply(numeric::rpl_endofnames, {"*", "End of /NAMES list"});
   if (names.size() > 1) too_many_targets("NAMES", names[1]);
   if (auto r = hub_.find_room(names[0])) {
-    r->names(as_actor());
+    touch(r)->names(as_actor());
   } else {
     reply(numeric::rpl_endofnames, {names[0], "End of /NAMES list"});
   }
 }
 
 void irc_door::cmd_list(const message& m) {
-  std::vector<std::string> wanted;
-  if (!m.params.empty()) {
-    for (const auto w : protocol::split_list(m.params[0])) wanted.emplace_back(w);
+  auto query = parse_list(m.params);
+  // Secret channels are listed to their members only.
+  std::set<std::string> mine;
+  {
+    const std::lock_guard lock(info_mutex_);
+    for (const auto& [key, r] : rooms_) mine.insert(key);
   }
-  list_filter filter;
-  if (!wanted.empty()) {
-    filter = [wanted = std::move(wanted)](const chat::room_summary& r) {
-      return std::any_of(wanted.begin(), wanted.end(),
-                         [&](const std::string& w) { return protocol::fold_equal{}(w, r.name); });
-    };
-  }
+  list_filter filter = [query = std::move(query), mine = std::move(mine)](const chat::room_summary& r) {
+    return query.accepts(r) && (!r.secret || mine.contains(protocol::fold_nick(r.name)));
+  };
   // A page of rooms at a time: 10,000 channels are a reply larger than any
   // sendq, and the hub is never copied whole.
   start_stream(
@@ -114,10 +192,10 @@ void irc_door::cmd_list(const message& m) {
 }
 
 void irc_door::cmd_mode(const message& m) {
-  const auto& target = m.params[0];
-  if (!target.starts_with('#')) return user_mode(m);
-  auto r = hub_.find_room(target);
-  if (!r) return reply(numeric::err_nosuchchannel, {target, "No such channel"});
+  const auto& target_name = m.params[0];
+  if (!target_name.starts_with('#')) return user_mode(m);
+  auto r = hub_.find_room(target_name);
+  if (!r) return reply(numeric::err_nosuchchannel, {target_name, "No such channel"});
   std::vector<chat::mode_change> changes;
   if (m.params.size() > 1) {
     bool add = true;
@@ -128,61 +206,36 @@ void irc_door::cmd_mode(const message& m) {
         continue;
       }
       chat::mode_change change{add, c, {}};
-      const bool takes_arg = c == 'o' || c == 'v' || c == 'b' || c == 'k' || (c == 'l' && add);
+      const bool list = chat::kListModes.find(c) != std::string_view::npos;
+      const bool takes_arg = c == 'o' || c == 'v' || list || c == 'k' || (c == 'l' && add);
       if (takes_arg) {
         if (next_arg < m.params.size()) {
           change.arg = m.params[next_arg++];
-        } else if (c != 'b' && !(c == 'k' && !add)) {
+        } else if (!list && !(c == 'k' && !add)) {
           reply(numeric::err_needmoreparams, {"MODE", "Not enough parameters"});
           continue;
         }
+      }
+      if (c == 'k' && add) {
+        // A key a client could not send back (a space, a comma, a leading
+        // ':') or longer than KEYLEN is refused.
+        const auto& k = change.arg;
+        if (k.empty() || k.size() > kMaxKeyLength || k.find_first_of(" ,") != std::string::npos ||
+            k[0] == ':') {
+          reply(numeric::err_invalidkey, {target_name, "Key is not well-formed"});
+          continue;
+        }
+      }
+      if ((c == 'o' || c == 'v') && !hub_.directory().find(change.arg)) {
+        reply(numeric::err_nosuchnick, {change.arg, "No such nick/channel"});
+        continue;
       }
       changes.push_back(std::move(change));
       if (changes.size() == 4) break;  // MODES=4
     }
     if (changes.empty()) return;
   }
-  r->mode(as_actor(), std::move(changes));
-}
-
-void irc_door::user_mode(const message& m) {
-  const auto& target = m.params[0];
-  if (!protocol::fold_equal{}(target, nick_)) {
-    return reply(numeric::err_usersdontmatch, {"Can't change mode for other users"});
-  }
-  if (m.params.size() < 2) {
-    std::string modes = "+";
-    if (oper_) modes += 'o';
-    if (wallops_) modes += 'w';
-    return reply(numeric::rpl_umodeis, {modes});
-  }
-  // +w and -w; -o gives up operator status (only OPER grants it).
-  bool add = true;
-  std::string applied;
-  char applied_sign = 0;
-  bool unknown = false;
-  for (const char c : m.params[1]) {
-    if (c == '+' || c == '-') {
-      add = c == '+';
-      continue;
-    }
-    bool changed = false;
-    if (c == 'w') {
-      changed = wallops_.exchange(add) != add;
-    } else if (c == 'o') {
-      changed = !add && oper_.exchange(false);
-    } else if (c != 'i') {
-      unknown = true;
-      continue;
-    }
-    if (!changed) continue;
-    const char sign = add ? '+' : '-';
-    if (sign != applied_sign) applied += sign;
-    applied_sign = sign;
-    applied += c;
-  }
-  if (unknown) reply(numeric::err_umodeunknownflag, {"Unknown MODE flag"});
-  if (!applied.empty()) send_bytes(irc::encode_line({{}, nick_, "MODE"}, {nick_, applied}));
+  touch(r)->mode(as_actor(), std::move(changes));
 }
 
 void irc_door::cmd_kick(const message& m) {
@@ -193,7 +246,7 @@ void irc_door::cmd_kick(const message& m) {
   const std::size_t count = std::min(targets.size(), protocol::kMaxTargets);
   if (targets.size() > count) too_many_targets("KICK", targets[count]);
   if (count > 1) spend_extra(count - 1);
-  for (std::size_t i = 0; i < count; ++i) r->kick(as_actor(), std::string(targets[i]), reason);
+  for (std::size_t i = 0; i < count; ++i) touch(r)->kick(as_actor(), std::string(targets[i]), reason);
 }
 
 void irc_door::cmd_invite(const message& m) {
@@ -201,7 +254,7 @@ void irc_door::cmd_invite(const message& m) {
   if (!peer) return reply(numeric::err_nosuchnick, {m.params[0], "No such nick/channel"});
   auto r = hub_.find_room(m.params[1]);
   if (!r) return reply(numeric::err_nosuchchannel, {m.params[1], "No such channel"});
-  r->invite(as_actor(), peer, peer->info().nick);
+  touch(r)->invite(as_actor(), peer, peer->nick());
 }
 
 }  // namespace door

@@ -1,5 +1,6 @@
 // The IRC door's core: input, dispatch through the command table, replies,
-// and the connection's lifetime (registration deadline, PING, goodbyes).
+// long replies, and the connection's lifetime (registration deadline, PING,
+// goodbyes).
 #include "door/irc_door.hpp"
 
 #include <fmt/format.h>
@@ -29,21 +30,21 @@ irc_door::irc_door(link& l, chat::hub& hub, const irc_settings& settings)
       hub_(hub),
       settings_(settings),
       pass_ok_(settings.live->get()->password.empty()),
-      last_input_(clock::now()) {}
+      last_input_(clock::now()),
+      host_(l.remote_address()) {}
 
 std::shared_ptr<irc_door> irc_door::self_irc() {
   return std::static_pointer_cast<irc_door>(self());
 }
 
 std::string irc_door::source() const {
-  const auto& host = link_.remote_address();
   std::string s;
-  s.reserve(nick_.size() + user_.size() + host.size() + 2);
+  s.reserve(nick_.size() + user_.size() + host_.size() + 2);
   s += nick_;
   s += '!';
   s += user_;
   s += '@';
-  s += host;
+  s += host_;
   return s;
 }
 
@@ -52,19 +53,40 @@ std::string_view irc_door::target() const noexcept {
 }
 
 chat::actor irc_door::as_actor() {
-  return chat::actor{self(), nick_, source()};
+  chat::actor a;
+  a.m = self();
+  a.nick = nick_;
+  a.source = source();
+  a.hosts_in_names = caps_.has(cap::userhost_in_names);
+  return a;
 }
 
-chat::member_info irc_door::info() const {
+chat::member_info irc_door::details() const {
   chat::member_info i;
   const std::lock_guard lock(info_mutex_);
   i.nick = nick_;
   i.away = away_;
-  for (const auto& [key, r] : rooms_) i.rooms.push_back(r->name());
-  // user_ and realname_ are set once, before the nick is published.
+  // user_ is set once, before the nick is published.
   i.user = user_;
-  i.host = link_.remote_address();
+  i.host = host_;
   i.realname = realname_;
+  i.oper = oper_;
+  i.bot = bot_;
+  i.invisible = invisible_;
+  i.secure = link_.secure();
+  i.signon = signon_;
+  const auto last = last_message_.load(std::memory_order_relaxed);
+  i.idle = last == 0 ? 0 : std::max<std::time_t>(0, std::time(nullptr) - last);
+  return i;
+}
+
+chat::member_info irc_door::info() const {
+  auto i = details();
+  const std::lock_guard lock(info_mutex_);
+  for (const auto& [key, r] : rooms_) {
+    i.rooms.push_back(r.room->name());
+    i.prefixes += r.op ? '@' : r.voice ? '+' : ' ';
+  }
   return i;
 }
 
@@ -87,10 +109,11 @@ void irc_door::on_start() {
 void irc_door::on_bytes(std::string_view bytes) {
   last_input_ = link_.now();
   ping_sent_ = false;
-  // A long reply on its way: its next chunk comes when the queue drained
-  // (on_bytes("")). What the client sends meanwhile waits for the reply to
-  // end (and the link reads no more of it until then).
-  if (!streams_.empty() && (!bytes.empty() || !pump_streams())) {
+  // A long reply on its way, or a labeled command still waiting for its
+  // answers: what the client sends meanwhile waits (and the link reads no
+  // more of it until then). A long reply's next chunk comes when the queue
+  // has drained (on_bytes("")).
+  if (labeling() || (!streams_.empty() && (!bytes.empty() || !pump_streams()))) {
     decoder_.hold(bytes);
     return;
   }
@@ -114,10 +137,10 @@ bool irc_door::handle_line(std::string_view line) {
     spdlog::trace("irc {} <- {}", link_.remote_label(), sample(line, 200));
   }
   // Go on with the next line unless closing, out of flood tokens, or a long
-  // reply has to drain first.
+  // reply or a labeled response has to finish first.
   auto more = [this] {
     const bool token = link_.spend_token();
-    return link_.open() && token && streams_.empty();
+    return link_.open() && token && streams_.empty() && !labeling();
   };
   // UTF8ONLY: nothing that is not UTF-8 is relayed or kept. Message text is
   // refused (FAIL below); anywhere else (reasons, topics, real names, mode
@@ -163,13 +186,20 @@ bool irc_door::handle_line(std::string_view line) {
     }
     return more();
   }
+  // labeled-response: what this command sends goes out with its label.
+  if (caps_.has(cap::labeled_response)) {
+    const auto label = std::find_if(m->tags.begin(), m->tags.end(),
+                                    [](const irc::tag& t) { return t.key == "label" && !t.value.empty(); });
+    if (label != m->tags.end()) begin_label(label->value.substr(0, 64));
+  }
   if (bad_text) {
     if (m->command != "NOTICE") {
       server_line("FAIL", {m->command, "INVALID_UTF8", "Message rejected: it is not valid UTF-8"});
     }
-    return more();
+  } else {
+    dispatch(*m);
   }
-  dispatch(*m);
+  if (!label_.empty()) end_label();
   return more();
 }
 
@@ -184,13 +214,16 @@ void irc_door::dispatch(const message& m) {
   } else if (c->when == phase::unregistered) {
     return reply(numeric::err_alreadyregistered, {"You may not reregister"});
   }
+  command_counts()[static_cast<std::size_t>(c - commands().data())].fetch_add(1, std::memory_order_relaxed);
   if (c->oper_only && !oper_) {
     return reply(numeric::err_noprivileges, {"Permission Denied- You're not an IRC operator"});
   }
   if (m.params.size() < c->min_params) {
     return reply(numeric::err_needmoreparams, {c->name, "Not enough parameters"});
   }
+  in_command_ = true;
   (this->*(c->handler))(m);
+  in_command_ = false;
 }
 
 // ---- Lifetime -----------------------------------------------------------------
@@ -234,6 +267,9 @@ void irc_door::on_shutdown() {
 
 void irc_door::on_stop() {
   if (!quitting_) leave_everything("Connection closed");
+  for (const auto& n : monitored_) hub_.monitor().unwatch(n, this);
+  monitored_.clear();
+  if (oper_.exchange(false)) hub_.opers().fetch_sub(1, std::memory_order_relaxed);
   std::string nick;
   {
     const std::lock_guard lock(info_mutex_);
@@ -253,12 +289,17 @@ void irc_door::close_link(std::string_view reason) {
 }
 
 void irc_door::leave_everything(std::string_view reason) {
-  if (reason != kLeftAll && !nick_.empty()) {
+  const bool quitting = reason != kLeftAll;
+  if (quitting && !nick_.empty()) {
     // Free the nick before any room announces the departure, so that a
     // client who saw the QUIT can take the nick at once.
     hub_.directory().release(nick_, this);
+    if (registered_) {
+      remember_nick();
+      tell_monitors(false);
+    }
   }
-  std::map<std::string, std::shared_ptr<chat::room>> rooms;
+  std::map<std::string, joined> rooms;
   {
     const std::lock_guard lock(info_mutex_);
     rooms.swap(rooms_);
@@ -267,15 +308,26 @@ void irc_door::leave_everything(std::string_view reason) {
   auto ev = chat::new_event(chat::event_kind::quit, {}, nick_, this);
   ev->source = source();
   ev->text = std::string(reason);
-  const bool quitting = reason != kLeftAll;
   const bool announce = !hub_.shutting_down();
   for (const auto& [key, r] : rooms) {
     if (quitting) {
-      r->quit(this, announce ? ev : nullptr);
+      r.room->quit(this, announce ? ev : nullptr);
     } else {
-      r->part(as_actor(), {});
+      r.room->part(as_actor(), {});
     }
   }
+}
+
+void irc_door::remember_nick() {
+  const std::lock_guard lock(info_mutex_);
+  hub_.whowas().record(chat::whowas_entry{nick_, user_, host_, realname_, std::time(nullptr)});
+}
+
+void irc_door::tell_monitors(bool online) {
+  auto ev = chat::new_event(online ? chat::event_kind::user_online : chat::event_kind::user_offline, {},
+                            nick_, this);
+  ev->source = source();
+  hub_.monitor().notify(ev);
 }
 
 // ---- Long replies -------------------------------------------------------------
@@ -309,6 +361,7 @@ bool irc_door::pump_streams() {
 // ---- Replies ------------------------------------------------------------------
 
 void irc_door::send_bytes(std::string bytes) {
+  if (labeling() && collect(bytes)) return;
   link_.send(std::make_shared<const std::string>(std::move(bytes)));
 }
 
@@ -334,9 +387,14 @@ void irc_door::server_line(std::string_view verb, std::initializer_list<std::str
   send_bytes(irc::encode_line({{}, settings_.server_name, verb}, params, last));
 }
 
-void irc_door::own_line(std::string_view verb, std::initializer_list<std::string_view> params,
-                        irc::last_param last) {
-  send_bytes(irc::encode_line({{}, source(), verb}, params, last));
+void irc_door::standard_reply(std::string_view type, std::string_view command, std::string_view code,
+                              std::initializer_list<std::string_view> context, std::string_view description) {
+  std::vector<std::string_view> params{command, code};
+  params.insert(params.end(), context.begin(), context.end());
+  params.push_back(description);
+  std::string out;
+  irc::append_line(out, {{}, settings_.server_name, type}, params);
+  send_bytes(std::move(out));
 }
 
 }  // namespace door

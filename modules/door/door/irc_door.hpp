@@ -12,15 +12,18 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <initializer_list>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chat/hub.hpp"
 #include "chat/small_mutex.hpp"
+#include "door/irc_caps.hpp"
 #include "door/irc_settings.hpp"
 #include "door/irc_stream.hpp"
 #include "door/link.hpp"
@@ -29,6 +32,11 @@
 #include "protocol/irc_reply.hpp"
 
 namespace door {
+
+// Nicks one client may MONITOR (ISUPPORT MONITOR=); past it 734.
+inline constexpr std::size_t kMaxMonitor = 100;
+// Longest channel key (+k, ISUPPORT KEYLEN); longer, or with spaces: 525.
+inline constexpr std::size_t kMaxKeyLength = 32;
 
 class irc_door final : public door {
  public:
@@ -49,6 +57,7 @@ class irc_door final : public door {
   // chat::member
   chat::delivery deliver(const chat::event_ptr& ev) override;
   chat::member_info info() const override;
+  chat::member_info details() const override;
   std::string nick() const override;
   std::string away() const override;
 
@@ -62,22 +71,34 @@ class irc_door final : public door {
   // One row of the command table: dispatch checks the phase (451, 462),
   // operator status (481) and the parameter count (461) before the handler
   // runs. Handlers with their own reply for missing parameters (PRIVMSG's
-  // 411, NICK's 431) ask for 0.
+  // 411, NICK's 431) ask for 0. `help` is what HELP says of it.
   struct command_spec {
     std::string_view name;  // uppercase
     std::size_t min_params;
     phase when;
     bool oper_only;
     void (irc_door::*handler)(const message&);
+    std::string_view help;
   };
   // Every command this door knows, sorted by name (irc_commands.cpp).
   static std::span<const command_spec> commands() noexcept;
   // The row for `name` (uppercase), or null.
   static const command_spec* find_command(std::string_view name) noexcept;
+  // How often each command ran, since the start (STATS m): by the
+  // command's place in commands().
+  static std::span<std::atomic<std::uint64_t>> command_counts() noexcept;
 
  private:
+  // A room this user is in (or joining), and its prefixes there.
+  struct joined {
+    std::shared_ptr<chat::room> room;
+    bool op = false;
+    bool voice = false;
+  };
+
   // ---- Input and dispatch (irc_door.cpp)
-  // False to stop handling input (closing, or flood control).
+  // False to stop handling input (closing, flood control, a long reply or
+  // a labeled response still open).
   bool handle_line(std::string_view line);
   void dispatch(const message& m);
 
@@ -91,6 +112,7 @@ class irc_door final : public door {
   void cmd_quit(const message& m);
   void try_finish_registration();
   void welcome();
+  void isupport();
 
   // ---- Channels (irc_channel.cpp)
   void cmd_join(const message& m);
@@ -102,25 +124,48 @@ class irc_door final : public door {
   void cmd_kick(const message& m);
   void cmd_invite(const message& m);
   void join_room(const std::string& name, const std::string& key);
-  void user_mode(const message& m);
+  // A room this door touched in the command being handled (labeled-response
+  // waits for its answers), returned as it is.
+  const std::shared_ptr<chat::room>& touch(const std::shared_ptr<chat::room>& r);
 
   // ---- Messages (irc_message.cpp): PRIVMSG, NOTICE and TAGMSG
   void cmd_message(const message& m);
-  // The same from views into the line; `command` is uppercase.
+  // The same from views into the line; `verb` is uppercase.
   void send_message(std::string_view verb, std::span<const std::string_view> params,
                     std::span<const protocol::irc::tag> tags);
 
-  // ---- Users and the server (irc_query.cpp)
-  void cmd_who(const message& m);
-  void cmd_whois(const message& m);
+  // ---- Users (irc_user.cpp): AWAY, SETNAME, user modes, ISON, USERHOST,
+  // MONITOR, CHGHOST
   void cmd_away(const message& m);
+  void cmd_setname(const message& m);
   void cmd_ison(const message& m);
   void cmd_userhost(const message& m);
+  void cmd_monitor(const message& m);
+  void cmd_chghost(const message& m);
+  void user_mode(const message& m);
+  // Tells this user's rooms (and who MONITORs it) that `what` changed.
+  void announce(chat::attribute what, std::string text);
+  // The user modes as "+iow".
+  std::string user_modes() const;
+
+  // ---- Queries about users (irc_who.cpp): WHO (and WHOX), WHOIS, WHOWAS
+  void cmd_who(const message& m);
+  void cmd_whois(const message& m);
+  void cmd_whowas(const message& m);
+  // True if this user shares a room with `rooms` (another user's).
+  bool shares_room(const std::vector<std::string>& rooms) const;
+
+  // ---- The server (irc_server.cpp): LUSERS, MOTD, TIME, VERSION, INFO,
+  // ADMIN, LINKS, STATS, HELP
   void cmd_lusers(const message& m);
   void cmd_motd(const message& m);
   void cmd_time(const message& m);
   void cmd_version(const message& m);
   void cmd_info(const message& m);
+  void cmd_admin(const message& m);
+  void cmd_links(const message& m);
+  void cmd_stats(const message& m);
+  void cmd_help(const message& m);
 
   // ---- Operators (irc_oper.cpp)
   void cmd_oper(const message& m);
@@ -131,13 +176,17 @@ class irc_door final : public door {
   // The operator `by` disconnects this door (from any thread).
   void killed(const std::string& by, const std::string& reason);
 
-  // ---- Rendering events (irc_render.cpp)
+  // ---- Rendering events (irc_render.cpp, irc_render_users.cpp)
   chat::delivery render_said(const chat::event_ptr& ev, bool mine);
   // WHO or NAMES of a roster: at once when small, else as a stream (posted
   // to this door's strand; deliver() may run on a room's).
   void render_roster(const chat::event_ptr& ev, bool as_names);
   void render_state(const chat::event_ptr& evp);
   void render_error(const chat::event& ev);
+  void render_mask_list(const chat::event& ev);
+  void render_attribute(const chat::event& ev);
+  void render_presence(const chat::event& ev);
+  void render_mode_change(const chat::event& ev);
   // The tag section (without '@') this client gets for `ev`.
   std::string tags_for(const chat::event& ev) const;
   // The render key of this client's current format.
@@ -151,6 +200,18 @@ class irc_door final : public door {
   // is left.
   bool pump_streams();
 
+  // ---- Labeled responses (irc_label.cpp, IRCv3 labeled-response)
+  // A command with a `label` tag begins: what it sends is collected.
+  void begin_label(std::string label);
+  // The handler has run: waits for the rooms it touched to answer, then
+  // sends the collected lines with the label (one line, a batch, or ACK).
+  void end_label();
+  // True while a labeled command's answers are being collected.
+  [[nodiscard]] bool labeling() const noexcept { return labeling_.load(std::memory_order_acquire); }
+  // Collects `bytes` (whole lines) for the open label; false if none is open.
+  bool collect(const std::string& bytes);
+  void finish_label();
+
   // ---- Replies and lifetime (irc_door.cpp)
   // ":server <n> <nick> params... :last"
   void reply(numeric n, std::initializer_list<std::string_view> params,
@@ -158,9 +219,9 @@ class irc_door final : public door {
   // One line from this server, e.g. NOTICE or PONG.
   void server_line(std::string_view verb, std::initializer_list<std::string_view> params,
                    protocol::irc::last_param last = protocol::irc::last_param::trailing);
-  // One line with this client's own source, e.g. its NICK or MODE.
-  void own_line(std::string_view verb, std::initializer_list<std::string_view> params,
-                protocol::irc::last_param last = protocol::irc::last_param::trailing);
+  // A standard reply (IRCv3): FAIL, WARN or NOTE.
+  void standard_reply(std::string_view type, std::string_view command, std::string_view code,
+                      std::initializer_list<std::string_view> context, std::string_view description);
   void send_bytes(std::string bytes);
   // 407 for a list of targets longer than TARGMAX allows `command`; the
   // first ignored target is named.
@@ -172,6 +233,10 @@ class irc_door final : public door {
   void close_link(std::string_view reason);
   // Parts every room (JOIN 0), or quits them all and frees the nick.
   void leave_everything(std::string_view reason);
+  // Remembers the current nick for WHOWAS (it is going away).
+  void remember_nick();
+  // This user's presence for those who MONITOR its nick.
+  void tell_monitors(bool online);
   std::string source() const;                // nick!user@host
   std::string_view target() const noexcept;  // the nick, or "*" before one is set
   chat::actor as_actor();
@@ -184,29 +249,41 @@ class irc_door final : public door {
   // Guarded by the strand.
   bool pass_ok_;
   bool cap_negotiating_ = false;
+  bool cap_302_ = false;  // CAP LS 302 seen: values, multi-line lists, cap-notify
   bool registered_ = false;
   bool quitting_ = false;
   std::string user_;
-  std::string realname_;
   std::vector<std::shared_ptr<reply_stream>> streams_;  // long replies, oldest first
+  std::vector<std::string> monitored_;                  // MONITOR list, as given
   clock::time_point last_input_;
+  std::time_t signon_ = 0;
   bool ping_sent_ = false;
+  // Labeled responses: the label, the rooms the command touched, and how
+  // many of them have yet to answer.
+  std::string label_;
+  std::vector<std::shared_ptr<chat::room>> touched_;
+  std::size_t fences_ = 0;
+  bool in_command_ = false;
 
   // Read by deliver() and info() on other threads; guarded by info_mutex_.
   mutable chat::small_mutex info_mutex_;
   std::string nick_;  // also the claimed nick before registration
   std::string away_;
-  std::map<std::string, std::shared_ptr<chat::room>> rooms_;  // folded name -> room (joined or joining)
+  std::string realname_;
+  std::string host_;                     // the address, unless an operator changed it (CHGHOST)
+  std::map<std::string, joined> rooms_;  // folded name -> room (joined or joining)
+  std::string collected_;                // a labeled command's answers so far
 
   // Capabilities and user modes: written on the strand, read by deliver()
   // anywhere.
-  std::atomic<bool> echo_message_{false};
-  std::atomic<bool> server_time_{false};
-  std::atomic<bool> message_tags_{false};
-  std::atomic<bool> multi_prefix_{false};
-  std::atomic<bool> streaming_{false};  // streams_ is not empty: replies from rooms queue behind
-  std::atomic<bool> oper_{false};       // +o, by OPER only
-  std::atomic<bool> wallops_{false};    // +w, receives WALLOPS
+  cap_set caps_;
+  std::atomic<bool> labeling_{false};         // a labeled command is open: its answers are collected
+  std::atomic<bool> streaming_{false};        // streams_ is not empty: replies from rooms queue behind
+  std::atomic<bool> oper_{false};             // +o, by OPER only
+  std::atomic<bool> wallops_{false};          // +w, receives WALLOPS
+  std::atomic<bool> invisible_{false};        // +i
+  std::atomic<bool> bot_{false};              // +B
+  std::atomic<std::time_t> last_message_{0};  // for WHOIS idle time
 };
 
 }  // namespace door

@@ -78,11 +78,13 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
   });
   if (!ignored.empty() && !notice) too_many_targets(verb, ignored);
   if (count > 1) spend_extra(count - 1);
+  if (!tagmsg) last_message_.store(std::time(nullptr), std::memory_order_relaxed);
   for (const auto to : std::span(targets.data(), count)) {
     auto ev = chat::new_event(chat::event_kind::said, {}, nick_, this);
     ev->source = source();
     ev->message = kind;
     ev->tags = client_tags;
+    ev->from_bot = bot_;
     // One message stays one message: cut the text (between characters) so
     // that the line relayed with our full source still fits.
     const std::array<std::string_view, 1> middle{to};
@@ -90,14 +92,20 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
     if (kind == chat::message_kind::action)
       room = room > kActionOpen.size() + 1 ? room - kActionOpen.size() - 1 : 0;
     ev->text = text.substr(0, text.size() <= room ? text.size() : protocol::utf8_prefix(text, room));
-    if (to.starts_with('#')) {
-      auto r = hub_.find_room(to);
+    // STATUSMSG: "@#chan" to its operators, "+#chan" to them and the voiced.
+    std::string_view channel = to;
+    if ((to.starts_with('@') || to.starts_with('+')) && to.size() > 1 && to[1] == '#') {
+      ev->status = to[0];
+      channel.remove_prefix(1);
+    }
+    if (channel.starts_with('#')) {
+      auto r = hub_.find_room(channel);
       if (!r) {
-        if (!notice) reply(numeric::err_nosuchchannel, {to, "No such channel"});
+        if (!notice) reply(numeric::err_nosuchchannel, {channel, "No such channel"});
         continue;
       }
       ev->room = r->name();
-      r->say(as_actor(), std::move(ev));
+      touch(r)->say(as_actor(), std::move(ev));
       continue;
     }
     auto peer = hub_.directory().find(to);
@@ -114,7 +122,7 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
     if (peer->deliver(shared) == chat::delivery::backlogged && peer.get() != this) {
       wait_for({std::weak_ptr<chat::member>(peer)});  // backpressure, as for a room
     }
-    if (echo_message_ && peer.get() != this) deliver(shared);
+    if (caps_.has(cap::echo_message) && peer.get() != this) deliver(shared);
   }
 }
 

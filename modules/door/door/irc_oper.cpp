@@ -27,7 +27,7 @@ void irc_door::cmd_oper(const message& m) {
     return reply(numeric::err_passwdmismatch, {"Password incorrect"});
   }
   spdlog::info("irc {}: {} is now an operator ({})", link_.remote_label(), nick_, sample(m.params[0]));
-  oper_ = true;
+  if (!oper_.exchange(true)) hub_.opers().fetch_add(1, std::memory_order_relaxed);
   wallops_ = true;
   reply(numeric::rpl_youreoper, {"You are now an IRC operator"});
   send_bytes(irc::encode_line({{}, nick_, "MODE"}, {nick_, "+ow"}));

@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 
+#include "chat/room.hpp"
 #include "door/irc_door.hpp"
 #include "door/secret.hpp"
 #include "protocol/chars.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/lists.hpp"
 #include "protocol/nick.hpp"
 #include "protocol/utf8.hpp"
@@ -18,44 +21,59 @@ namespace door {
 namespace irc = protocol::irc;
 using irc::numeric;
 
-namespace {
-
-// Capabilities we implement, and therefore advertise.
-constexpr std::array<std::string_view, 4> kCaps = {"echo-message", "message-tags", "multi-prefix",
-                                                   "server-time"};
-
-}  // namespace
-
 void irc_door::cmd_cap(const message& m) {
-  const std::string_view sub = m.params.empty() ? "" : std::string_view(m.params[0]);
+  const std::string_view sub = m.params[0];
   if (sub == "LS") {
     if (!registered_) cap_negotiating_ = true;
-    std::string all;
-    for (const auto cap : kCaps) {
-      if (!all.empty()) all += ' ';
-      all += cap;
+    const bool v302 = m.params.size() > 1 && std::atoi(m.params[1].c_str()) >= 302;
+    if (v302) {
+      cap_302_ = true;
+      caps_.set(cap::cap_notify, true);  // implied by 302, and never off again
     }
-    server_line("CAP", {target(), "LS", all});
+    std::vector<std::string> names;
+    for (const auto& c : kCaps) {
+      names.emplace_back(c.name);
+      if (v302 && !c.value.empty()) names.back() += "=" + std::string(c.value);
+    }
+    // One line; 302 clients get several, each but the last marked "*".
+    std::string list;
+    std::vector<std::string> lines;
+    const std::size_t room = 400;
+    for (const auto& n : names) {
+      if (cap_302_ && !list.empty() && list.size() + 1 + n.size() > room) {
+        lines.push_back(std::move(list));
+        list.clear();
+      }
+      if (!list.empty()) list += ' ';
+      list += n;
+    }
+    lines.push_back(std::move(list));
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (i + 1 < lines.size()) {
+        server_line("CAP", {target(), "LS", "*", lines[i]});
+      } else {
+        server_line("CAP", {target(), "LS", lines[i]});
+      }
+    }
   } else if (sub == "LIST") {
     std::string on;
-    auto add = [&](bool enabled, std::string_view name) {
-      if (!enabled) return;
+    for (const auto& c : kCaps) {
+      if (!caps_.has(c.id)) continue;
       if (!on.empty()) on += ' ';
-      on += name;
-    };
-    add(echo_message_, "echo-message");
-    add(message_tags_, "message-tags");
-    add(multi_prefix_, "multi-prefix");
-    add(server_time_, "server-time");
+      on += c.name;
+    }
     server_line("CAP", {target(), "LIST", on});
   } else if (sub == "REQ") {
     if (!registered_) cap_negotiating_ = true;
     const std::string_view wanted = m.params.size() > 1 ? std::string_view(m.params[1]) : "";
-    // All or nothing, as the specification requires.
+    // All or nothing, as the specification requires: every name must be
+    // one we implement, and cap-notify cannot be turned off after LS 302.
     const auto names = protocol::split_words(wanted);
-    const bool known = !names.empty() && std::all_of(names.begin(), names.end(), [](std::string_view n) {
-      if (n.starts_with('-')) n.remove_prefix(1);
-      return std::find(kCaps.begin(), kCaps.end(), n) != kCaps.end();
+    const bool known = !names.empty() && std::all_of(names.begin(), names.end(), [&](std::string_view n) {
+      const bool off = n.starts_with('-');
+      if (off) n.remove_prefix(1);
+      const auto c = find_cap(n);
+      return c.has_value() && !(off && *c == cap::cap_notify && cap_302_);
     });
     if (!known) {
       server_line("CAP", {target(), "NAK", wanted});
@@ -64,10 +82,7 @@ void irc_door::cmd_cap(const message& m) {
     for (auto n : names) {
       const bool enable = !n.starts_with('-');
       if (!enable) n.remove_prefix(1);
-      if (n == "echo-message") echo_message_ = enable;
-      if (n == "message-tags") message_tags_ = enable;
-      if (n == "multi-prefix") multi_prefix_ = enable;
-      if (n == "server-time") server_time_ = enable;
+      caps_.set(*find_cap(n), enable);
     }
     server_line("CAP", {target(), "ACK", wanted});
   } else if (sub == "END") {
@@ -86,7 +101,10 @@ void irc_door::cmd_pass(const message& m) {
 }
 
 void irc_door::cmd_user(const message& m) {
-  if (m.params[0].empty()) return reply(numeric::err_needmoreparams, {"USER", "Not enough parameters"});
+  // "USER u * * :" has no real name: as good as a missing parameter.
+  if (m.params[0].empty() || m.params[3].empty()) {
+    return reply(numeric::err_needmoreparams, {"USER", "Not enough parameters"});
+  }
   if (!user_.empty()) return reply(numeric::err_alreadyregistered, {"You may not reregister"});
   // The user name shows in nick!user@host: keep it to nick characters.
   std::string user;
@@ -95,13 +113,17 @@ void irc_door::cmd_user(const message& m) {
     if (protocol::is_letter(c) || protocol::is_digit(c) || c == '-' || c == '_' || c == '.') user += c;
   }
   user_ = user.empty() ? "user" : "~" + user;
-  realname_ = protocol::utf8_clip(m.params[3], protocol::kMaxRealnameLength);
+  {
+    const std::lock_guard lock(info_mutex_);
+    realname_ = protocol::utf8_clip(m.params[3], protocol::kMaxRealnameLength);
+  }
   try_finish_registration();
 }
 
 void irc_door::cmd_nick(const message& m) {
-  if (m.params.empty() || m.params[0].empty())
+  if (m.params.empty() || m.params[0].empty()) {
     return reply(numeric::err_nonicknamegiven, {"No nickname given"});
+  }
   const auto& wanted = m.params[0];
   if (!protocol::parse_nick(wanted).has_value()) {
     return reply(numeric::err_erroneusnickname, {wanted, "Erroneous nickname"});
@@ -129,6 +151,9 @@ void irc_door::cmd_nick(const message& m) {
     try_finish_registration();
     return;
   }
+  spdlog::info("irc {}: {} is now known as {}", link_.remote_label(), nick_, wanted);
+  remember_nick();
+  tell_monitors(false);
   auto ev = chat::new_event(chat::event_kind::nick_changed, {}, nick_, this);
   ev->source = source();
   ev->target = wanted;
@@ -137,13 +162,14 @@ void irc_door::cmd_nick(const message& m) {
   {
     const std::lock_guard lock(info_mutex_);
     nick_ = wanted;
-    for (const auto& [key, r] : rooms_) rooms.push_back(r);
+    for (const auto& [key, r] : rooms_) rooms.push_back(r.room);
   }
-  for (const auto& r : rooms) r->rename(this, ev);
+  for (const auto& r : rooms) touch(r)->rename(this, ev);
+  tell_monitors(true);
 }
 
 void irc_door::cmd_ping(const message& m) {
-  if (m.params.empty()) return reply(numeric::err_noorigin, {"No origin specified"});
+  if (m.params.empty() || m.params[0].empty()) return reply(numeric::err_noorigin, {"No origin specified"});
   server_line("PONG", {settings_.server_name, m.params.front()});
 }
 
@@ -166,10 +192,13 @@ void irc_door::try_finish_registration() {
     return;
   }
   registered_ = true;
+  signon_ = std::time(nullptr);
   hub_.directory().publish(nick_, this);
+  hub_.count_user();
   link_.arm_deadline(settings_.ping_interval);
   spdlog::info("irc {}: {} registered", link_.remote_label(), nick_);
   welcome();
+  tell_monitors(true);
 }
 
 void irc_door::welcome() {
@@ -177,22 +206,57 @@ void irc_door::welcome() {
   reply(numeric::rpl_welcome, {fmt::format("Welcome to the {} IRC Network {}", settings_.network, source())});
   reply(numeric::rpl_yourhost, {fmt::format("Your host is {}, running version {}", srv, settings_.version)});
   reply(numeric::rpl_created, {fmt::format("This server was created {}", settings_.created)});
-  reply(numeric::rpl_myinfo, {srv, settings_.version, "i", "biklmnostv", "bklov"});
-  reply(numeric::rpl_isupport,
-        {"AWAYLEN=" + std::to_string(protocol::kMaxAwayLength), "CASEMAPPING=ascii",
-         "CHANLIMIT=#:" + std::to_string(settings_.max_rooms_per_user), "CHANMODES=b,k,l,imnt",
-         "CHANNELLEN=" + std::to_string(protocol::kMaxRoomNameLength), "CHANTYPES=#",
-         "KICKLEN=" + std::to_string(protocol::kMaxReasonLength), "MODES=4", "NETWORK=" + settings_.network,
-         "NICKLEN=" + std::to_string(protocol::kMaxNickLength), "PREFIX=(ov)@+",
-         "are supported by this server"});
-  const auto targets = std::to_string(protocol::kMaxTargets);
-  reply(numeric::rpl_isupport, {"MAXLIST=b:" + std::to_string(protocol::kMaxListEntries),
-                                "TARGMAX=JOIN:,KICK:" + targets + ",NAMES:1,NOTICE:" + targets +
-                                    ",PART:,PRIVMSG:" + targets + ",WHOIS:1",
-                                "TOPICLEN=" + std::to_string(protocol::kMaxTopicLength), "UTF8ONLY",
-                                "are supported by this server"});
+  // User modes, channel modes, and those of them with a parameter.
+  reply(numeric::rpl_myinfo, {srv, settings_.version, "Biow", "Ibeiklmnoqstv", "Ibeklmoqv"},
+        irc::last_param::plain);
+  isupport();
   cmd_lusers({});
   cmd_motd({});
+}
+
+void irc_door::isupport() {
+  const auto n = [](std::size_t v) { return std::to_string(v); };
+  const auto list = n(protocol::kMaxListEntries);
+  const auto targets = n(protocol::kMaxTargets);
+  const std::vector<std::string> tokens = {
+      "AWAYLEN=" + n(protocol::kMaxAwayLength),
+      "BOT=B",
+      "CASEMAPPING=ascii",
+      "CHANLIMIT=#:" + n(settings_.max_rooms_per_user),
+      "CHANMODES=" + std::string(chat::kListModes) + ",k,l,imnst",
+      "CHANNELLEN=" + n(protocol::kMaxRoomNameLength),
+      "CHANTYPES=#",
+      "ELIST=CMNTU",
+      "EXCEPTS=e",
+      "INVEX=I",
+      "KEYLEN=" + n(kMaxKeyLength),
+      "KICKLEN=" + n(protocol::kMaxReasonLength),
+      "MAXLIST=b:" + list + ",e:" + list + ",I:" + list + ",q:" + list,
+      "MODES=4",
+      "MONITOR=" + n(kMaxMonitor),
+      "NAMELEN=" + n(protocol::kMaxRealnameLength),
+      "NETWORK=" + settings_.network,
+      "NICKLEN=" + n(protocol::kMaxNickLength),
+      "PREFIX=(ov)@+",
+      "STATUSMSG=@+",
+      "TARGMAX=JOIN:,KICK:" + targets + ",MONITOR:,NAMES:1,NOTICE:" + targets + ",PART:,PRIVMSG:" + targets +
+          ",TAGMSG:" + targets + ",WHOIS:1",
+      "TOPICLEN=" + n(protocol::kMaxTopicLength),
+      "USERLEN=" + n(protocol::kMaxUserLength),
+      "UTF8ONLY",
+      "WHOX",
+  };
+  // At most 13 tokens per line, as the specification asks.
+  constexpr std::size_t kPerLine = 13;
+  for (std::size_t first = 0; first < tokens.size(); first += kPerLine) {
+    std::vector<std::string_view> params;
+    for (std::size_t i = first; i < std::min(tokens.size(), first + kPerLine); ++i)
+      params.emplace_back(tokens[i]);
+    params.emplace_back("are supported by this server");
+    std::string out;
+    irc::append_numeric(out, settings_.server_name, numeric::rpl_isupport, target(), params);
+    send_bytes(std::move(out));
+  }
 }
 
 }  // namespace door

@@ -1,7 +1,8 @@
 // How the IRC door shows chat events: relayed messages, joins and parts,
-// room replies (WHO, NAMES, topic, modes, bans) and the room's refusals.
-// Rendering a broadcast happens once per format (render key): every member
-// with the same capabilities queues the same buffer.
+// mode changes, room replies (WHO, NAMES, topic, modes). Rendering a
+// broadcast happens once per format (render key): every member with the
+// same capabilities queues the same buffer. The events about users (their
+// attributes, presence) and the room's refusals: irc_render_users.cpp.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@ namespace {
 // The format bits of an IRC render key.
 constexpr std::uint8_t kServerTime = 1;
 constexpr std::uint8_t kMessageTags = 2;
+constexpr std::uint8_t kExtendedJoin = 4;
 
 std::string_view command_of(chat::message_kind kind) noexcept {
   switch (kind) {
@@ -37,17 +39,30 @@ std::string_view command_of(chat::message_kind kind) noexcept {
   return "PRIVMSG";
 }
 
+// The mode letters of a MODE change that carry an argument, as the room
+// records them: o v and the lists always, k always (its key, or "*"), l
+// when set.
+bool has_arg(char mode, bool add) noexcept {
+  return mode == 'o' || mode == 'v' || mode == 'k' || (mode == 'l' && add) ||
+         chat::kListModes.find(mode) != std::string_view::npos;
+}
+
 }  // namespace
 
 chat::render_key irc_door::format() const noexcept {
-  const std::uint8_t bits = (server_time_ ? kServerTime : 0U) | (message_tags_ ? kMessageTags : 0U);
+  const std::uint8_t bits = (caps_.has(cap::server_time) ? kServerTime : 0U) |
+                            (caps_.has(cap::message_tags) ? kMessageTags : 0U) |
+                            (caps_.has(cap::extended_join) ? kExtendedJoin : 0U);
   return chat::make_render_key(kIrcDoor, bits);
 }
 
 std::string irc_door::tags_for(const chat::event& ev) const {
   std::string tags;
-  if (server_time_) irc::append_tag(tags, "time", irc::format_server_time(ev.at));
-  if (message_tags_) {
+  if (caps_.has(cap::server_time)) irc::append_tag(tags, "time", irc::format_server_time(ev.at));
+  if (caps_.has(cap::message_tags)) {
+    const bool is_message = ev.kind == chat::event_kind::said || ev.kind == chat::event_kind::private_message;
+    if (is_message) irc::append_tag(tags, "msgid", ev.id.to_string());
+    if (ev.from_bot) irc::append_tag(tags, "bot", {});
     for (const auto& t : ev.tags) irc::append_tag(tags, t.key, t.value);
   }
   return tags;
@@ -58,11 +73,16 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
   const bool mine = ev->origin == this;
   // One rendering per format, shared by every recipient that renders alike.
   auto cached = [&](auto render) { return ev->rendered.get(format(), render); };
-  // head of a line relayed from `ev`'s source, with this client's tags
+  // A line relayed from `ev`'s source, with this client's tags.
   auto relay = [&](std::string_view command, std::initializer_list<std::string_view> params,
                    last_param last = last_param::trailing) {
     const auto tags = tags_for(*ev);
     return irc::encode_line({tags, ev->source, command}, params, last);
+  };
+  // What this user's own action caused is part of a labeled response.
+  auto emit = [&](payload p, bool may_wait = false) {
+    if (mine && labeling() && collect(*p)) return chat::delivery::queued;
+    return link_.send(std::move(p), may_wait);
   };
   switch (ev->kind) {
     case event_kind::said:
@@ -71,8 +91,11 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
     // Other users' comings and goings may wait a little (kDeferredFlushDelay):
     // a join storm in a big channel then costs each member a few writes.
     case event_kind::joined:
-      link_.send(cached([&] { return relay("JOIN", {ev->room}, last_param::plain); }), /*may_wait=*/!mine);
-      return chat::delivery::queued;
+      return emit(cached([&] {
+                    if (!caps_.has(cap::extended_join)) return relay("JOIN", {ev->room}, last_param::plain);
+                    return relay("JOIN", {ev->room, ev->account.empty() ? "*" : ev->account, ev->text});
+                  }),
+                  /*may_wait=*/!mine);
     case event_kind::left:
       if (mine) {
         // Forget the room before the client can see the PART: a JOIN it sends
@@ -80,12 +103,11 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
         const std::lock_guard lock(info_mutex_);
         rooms_.erase(protocol::fold_nick(ev->room));
       }
-      link_.send(cached([&] {
-                   return ev->text.empty() ? relay("PART", {ev->room}, last_param::plain)
-                                           : relay("PART", {ev->room, ev->text});
-                 }),
-                 /*may_wait=*/!mine);
-      return chat::delivery::queued;
+      return emit(cached([&] {
+                    return ev->text.empty() ? relay("PART", {ev->room}, last_param::plain)
+                                            : relay("PART", {ev->room, ev->text});
+                  }),
+                  /*may_wait=*/!mine);
     case event_kind::quit:  // shared by several rooms: never cached, shown once
       if (chat::first_delivery(*ev, this)) {
         link_.send(std::make_shared<const std::string>(relay("QUIT", {ev->text})), /*may_wait=*/true);
@@ -102,29 +124,32 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
         const std::lock_guard lock(info_mutex_);
         if (protocol::fold_equal{}(ev->target, nick_)) rooms_.erase(protocol::fold_nick(ev->room));
       }
-      link_.send(cached([&] { return relay("KICK", {ev->room, ev->target, ev->text}); }));
-      return chat::delivery::queued;
+      return emit(cached([&] { return relay("KICK", {ev->room, ev->target, ev->text}); }));
     }
     case event_kind::topic_changed:
-      link_.send(cached([&] { return relay("TOPIC", {ev->room, ev->text}); }));
-      return chat::delivery::queued;
+      return emit(cached([&] { return relay("TOPIC", {ev->room, ev->text}); }));
     case event_kind::mode_changed:
-      link_.send(cached([&] {
+      render_mode_change(*ev);
+      return emit(cached([&] {
         std::vector<std::string_view> params{ev->room, ev->text};
         params.insert(params.end(), ev->args.begin(), ev->args.end());
         std::string out;
         irc::append_line(out, {tags_for(*ev), ev->source, "MODE"}, params, last_param::plain);
         return out;
       }));
-      return chat::delivery::queued;
     case event_kind::invited:
       if (mine) {
         // The confirmation runs on the room's strand: the nick is read under
         // the lock.
         send_bytes(irc::encode_numeric(settings_.server_name, numeric::rpl_inviting, nick(),
                                        {ev->target, ev->room}, last_param::plain));
-      } else {
-        send_bytes(irc::encode_line({{}, ev->source, "INVITE"}, {ev->target, ev->room}, last_param::plain));
+      } else if (protocol::fold_equal{}(ev->target, nick()) || caps_.has(cap::invite_notify)) {
+        // The invitee, and (invite-notify) the other members who asked.
+        if (!chat::first_delivery(*ev, this)) return chat::delivery::queued;
+        link_.send(cached([&] {
+          return irc::encode_line({tags_for(*ev), ev->source, "INVITE"}, {ev->target, ev->room},
+                                  last_param::plain);
+        }));
       }
       return chat::delivery::queued;
     case event_kind::who_reply:
@@ -136,17 +161,9 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
     case event_kind::channel_state:
       render_state(ev);
       return chat::delivery::queued;
-    case event_kind::ban_list: {
-      std::string out;
-      for (const auto& mask : ev->args) {
-        irc::append_numeric(out, settings_.server_name, numeric::rpl_banlist, ev->from, {ev->room, mask},
-                            last_param::plain);
-      }
-      irc::append_numeric(out, settings_.server_name, numeric::rpl_endofbanlist, ev->from,
-                          {ev->room, "End of channel ban list"});
-      send_bytes(std::move(out));
+    case event_kind::mask_list:
+      render_mask_list(*ev);
       return chat::delivery::queued;
-    }
     case event_kind::notice:
       server_line("NOTICE", {"*", ev->text});
       return chat::delivery::queued;
@@ -157,6 +174,14 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
       if (oper_ || wallops_) {
         link_.send(cached([&] { return irc::encode_line({{}, ev->source, "WALLOPS"}, {ev->text}); }));
       }
+      return chat::delivery::queued;
+    case event_kind::attribute_changed:
+      render_attribute(*ev);
+      return chat::delivery::queued;
+    case event_kind::host_set:
+    case event_kind::user_online:
+    case event_kind::user_offline:
+      render_presence(*ev);
       return chat::delivery::queued;
     case event_kind::error:
       render_error(*ev);
@@ -170,13 +195,17 @@ chat::delivery irc_door::render_said(const chat::event_ptr& ev, bool mine) {
   // A private message reaches its sender only when sent to themself
   // (send_message never echoes those twice): that one is delivered, as
   // every IRC server does.
-  if (mine && !echo_message_ && ev->kind == chat::event_kind::said) return chat::delivery::queued;
-  if (ev->message == message_kind::tagmsg && !message_tags_) return chat::delivery::queued;
-  const std::string& to = ev->kind == chat::event_kind::said ? ev->room : ev->target;
-  return link_.send(ev->rendered.get(format(), [&] {
+  if (mine && !caps_.has(cap::echo_message) && ev->kind == chat::event_kind::said)
+    return chat::delivery::queued;
+  if (ev->message == message_kind::tagmsg && !caps_.has(cap::message_tags)) return chat::delivery::queued;
+  auto bytes = ev->rendered.get(format(), [&] {
     const auto tags = tags_for(*ev);
     const std::string_view source = ev->source.empty() ? ev->from : ev->source;
     const auto command = command_of(ev->message);
+    // STATUSMSG keeps its prefix: "@#chan".
+    const std::string to = ev->kind == chat::event_kind::said
+                               ? (ev->status != 0 ? std::string(1, ev->status) + ev->room : ev->room)
+                               : ev->target;
     std::string out;
     if (ev->message == message_kind::tagmsg) {
       irc::append_line(out, {tags, source, command}, {to}, last_param::plain);
@@ -196,11 +225,35 @@ chat::delivery irc_door::render_said(const chat::event_ptr& ev, bool mine) {
     // most 512 bytes, cut between characters.
     irc::append_text_lines(out, {tags, source, command}, middle, ev->text, protocol::kMaxLinesPerMessage);
     return out;
-  }));
+  });
+  // The echo of a labeled message carries the label (labeled-response).
+  if (mine && labeling() && collect(*bytes)) return chat::delivery::queued;
+  return link_.send(std::move(bytes));
+}
+
+void irc_door::render_mode_change(const chat::event& ev) {
+  // Keep this user's own prefixes in its rooms up to date (WHOIS shows them).
+  bool add = true;
+  std::size_t arg = 0;
+  for (const char c : ev.text) {
+    if (c == '+' || c == '-') {
+      add = c == '+';
+      continue;
+    }
+    if (!has_arg(c, add)) continue;
+    if (arg >= ev.args.size()) break;
+    const auto& who = ev.args[arg++];
+    if ((c == 'o' || c == 'v') && protocol::fold_equal{}(who, nick())) {
+      const std::lock_guard lock(info_mutex_);
+      auto it = rooms_.find(protocol::fold_nick(ev.room));
+      if (it != rooms_.end()) (c == 'o' ? it->second.op : it->second.voice) = add;
+    }
+  }
 }
 
 void irc_door::render_roster(const chat::event_ptr& ev, bool as_names) {
-  auto stream = roster_stream(ev, settings_.server_name, as_names, multi_prefix_);
+  const roster_format how{as_names, caps_.has(cap::multi_prefix), caps_.has(cap::userhost_in_names)};
+  auto stream = roster_stream(ev, settings_.server_name, how);
   if (ev->roster.size() <= kStreamRoster && !streaming_) {
     // Small (the usual case): the whole reply at once, from here.
     std::string out;
@@ -229,6 +282,19 @@ void irc_door::render_state(const chat::event_ptr& evp) {
     send_bytes(std::move(out));
     return;
   }
+  if (ev.query == chat::state_query::join) {
+    // Our own prefix in the room we joined (the first member is operator).
+    const auto me = std::find_if(ev.roster.begin(), ev.roster.end(),
+                                 [&](const chat::roster_entry& e) { return e.nick == ev.from; });
+    if (me != ev.roster.end()) {
+      const std::lock_guard lock(info_mutex_);
+      auto it = rooms_.find(protocol::fold_nick(ev.room));
+      if (it != rooms_.end()) {
+        it->second.op = me->op;
+        it->second.voice = me->voice;
+      }
+    }
+  }
   if (st.topic.empty()) {
     if (ev.query == chat::state_query::topic) {
       irc::append_numeric(out, srv, numeric::rpl_notopic, ev.from, {ev.room, "No topic is set"});
@@ -241,68 +307,6 @@ void irc_door::render_state(const chat::event_ptr& evp) {
   if (!out.empty()) send_bytes(std::move(out));
   if (ev.query == chat::state_query::join) {
     render_roster(evp, /*as_names=*/true);  // the join reply ends with the names
-  }
-}
-
-void irc_door::render_error(const chat::event& ev) {
-  using chat::error_code;
-  switch (ev.code) {
-    case error_code::room_full:
-    case error_code::invite_only:
-    case error_code::banned:
-    case error_code::bad_key: {
-      // A refused join: we are not in that room after all.
-      const std::lock_guard lock(info_mutex_);
-      rooms_.erase(protocol::fold_nick(ev.room));
-      break;
-    }
-    default:
-      break;
-  }
-  const auto& srv = settings_.server_name;
-  auto line = [&](numeric n, std::initializer_list<std::string_view> params) {
-    send_bytes(irc::encode_numeric(srv, n, ev.from, params));
-  };
-  switch (ev.code) {
-    case error_code::none:
-      return;
-    case error_code::no_such_user:
-      return line(numeric::err_nosuchnick, {ev.text, "No such nick/channel"});
-    case error_code::no_such_room:
-      return line(numeric::err_nosuchchannel, {ev.room, "No such channel"});
-    case error_code::cannot_send:
-      return line(numeric::err_cannotsendtochan, {ev.room, "Cannot send to channel"});
-    case error_code::not_on_room:
-      return line(numeric::err_notonchannel, {ev.room, "You're not on that channel"});
-    case error_code::user_not_on_room:
-      return line(numeric::err_usernotinchannel, {ev.text, ev.room, "They aren't on that channel"});
-    case error_code::already_on_room:
-      return line(numeric::err_useronchannel, {ev.text, ev.room, "is already on channel"});
-    case error_code::chanop_needed:
-      return line(numeric::err_chanoprivsneeded, {ev.room, "You're not channel operator"});
-    case error_code::room_full:
-      return line(numeric::err_channelisfull, {ev.room, "Cannot join channel (+l)"});
-    case error_code::invite_only:
-      return line(numeric::err_inviteonlychan, {ev.room, "Cannot join channel (+i)"});
-    case error_code::banned:
-      return line(numeric::err_bannedfromchan, {ev.room, "Cannot join channel (+b)"});
-    case error_code::bad_key:
-      return line(numeric::err_badchannelkey, {ev.room, "Cannot join channel (+k)"});
-    case error_code::unknown_mode:
-      return line(numeric::err_unknownmode, {ev.text, "is unknown mode char to me"});
-    case error_code::list_full:
-      return line(numeric::err_banlistfull, {ev.room, ev.text, "Channel list is full"});
-    case error_code::room_closed:
-      // The room emptied while our join was on its way: join the new one.
-      link_.post([self = self_irc(), name = ev.room] {
-        if (!self->link_.open()) return;
-        {
-          const std::lock_guard lock(self->info_mutex_);
-          self->rooms_.erase(protocol::fold_nick(name));  // the closed room
-        }
-        self->join_room(name, {});
-      });
-      return;
   }
 }
 

@@ -75,6 +75,11 @@ struct irc_settings {
   std::chrono::milliseconds registration_timeout = kDefaultRegistrationTimeout;
   std::size_t max_rooms_per_user = protocol::kMaxRoomsPerUser;
   std::string created;  // human-readable start time for 003
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();  // STATS u
+  // ADMIN (256-259): where the server is, who runs it, how to reach them.
+  std::string admin_location = "This chat server";
+  std::string admin_institution;
+  std::string admin_email;
 };
 
 }  // namespace door

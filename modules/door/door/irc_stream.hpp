@@ -36,10 +36,17 @@ class reply_stream {
   virtual bool fill(std::string& out, std::size_t budget) = 0;
 };
 
-// WHO (352 per member, then 315) or NAMES (353 lines, then 366) of a
-// roster event, for the client `ev.from`.
-std::unique_ptr<reply_stream> roster_stream(chat::event_ptr ev, std::string server, bool as_names,
-                                            bool multi_prefix);
+// How a roster is shown.
+struct roster_format {
+  bool as_names = false;      // NAMES (353, 366), else WHO (352 or WHOX 354, 315)
+  bool multi_prefix = false;  // every prefix, not only the highest
+  bool hosts = false;         // NAMES with nick!user@host (userhost-in-names)
+};
+
+// WHO or NAMES of a roster event, for the client `ev.from`. A who_reply's
+// `text` holds WHOX fields ("tcuhn,42": letters of tcuihsnfdlaor, then a
+// token for t); its `target`, when set, is the mask the 315 names.
+std::unique_ptr<reply_stream> roster_stream(chat::event_ptr ev, std::string server, roster_format how);
 
 // LIST: 321, a 322 per room that `wanted` accepts (pages of kListPage from
 // `page`), 323.

@@ -42,6 +42,10 @@ class link {
   // long replies made a chunk at a time.
   virtual void wait_until_drained() = 0;
 
+  // Holds input (on) until released (off), then on_bytes("") comes: the door
+  // waits for something of its own (a labeled command's answers).
+  virtual void hold_input(bool on) = 0;
+
   // Backpressure (see chat::member::wait_for): no input until none of
   // `recipients` is congested. Thread-safe.
   virtual void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) = 0;

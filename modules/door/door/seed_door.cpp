@@ -45,7 +45,12 @@ std::string seed_door::source() const {
 }
 
 chat::actor seed_door::as_actor() {
-  return chat::actor{self(), nick_, source(), /*may_operate=*/false};
+  chat::actor a;
+  a.m = self();
+  a.nick = nick_;
+  a.source = source();
+  a.may_operate = false;
+  return a;
 }
 
 chat::member_info seed_door::info() const {
@@ -233,7 +238,11 @@ chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
     case event_kind::channel_state:
     case event_kind::topic_changed:
     case event_kind::mode_changed:
-    case event_kind::ban_list:
+    case event_kind::mask_list:
+    case event_kind::attribute_changed:
+    case event_kind::host_set:
+    case event_kind::user_online:
+    case event_kind::user_offline:
     case event_kind::invited:
       break;  // IRC-only notions: the seed protocol has no words for them
   }

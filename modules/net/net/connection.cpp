@@ -213,6 +213,10 @@ bool connection::hold_input() {
         wait = kBackpressurePoll;
       }
     }
+    if (!hold && door_hold_) {
+      hold = true;
+      wait = kBackpressurePoll;
+    }
     if (!hold && drain_wait_) {
       if (outbox_.bytes() > limits_.outbox_bytes / 4) {
         hold = true;

@@ -62,6 +62,7 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   // ---- door::link
   chat::delivery send(payload p, bool may_wait) override;
   void wait_until_drained() override { drain_wait_ = true; }
+  void hold_input(bool on) override { door_hold_ = on; }
   void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) override;
   [[nodiscard]] bool congested() const override;
   void post(std::function<void()> f) override;
@@ -177,6 +178,7 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   std::uint32_t drained_since_ = 0;
   bool throttled_ = false;   // spend_token() ran out: input waits
   bool drain_wait_ = false;  // a long reply waits for the queue to drain
+  bool door_hold_ = false;   // the door asked for no input (hold_input)
   bool held_ = false;        // hold_input() held input back
   bool closing_ = false;
   bool stopped_ = false;

@@ -126,6 +126,8 @@ enum class numeric : std::uint16_t {
   rpl_monlist = 732,
   rpl_endofmonlist = 733,
   err_monlistfull = 734,
+  rpl_quietlist = 728,
+  rpl_endofquietlist = 729,
   rpl_loggedin = 900,
   rpl_loggedout = 901,
   err_nicklocked = 902,

@@ -205,8 +205,12 @@ TEST_CASE("irc door: channel MODE queries, changes and errors", "[door][irc][mod
   CHECK(t.b.lines() == lines_t{":chat.server 482 b #x :You're not channel operator"});
   t.a.send("MODE #x +z");
   CHECK(t.a.lines() == lines_t{":chat.server 472 a z :is unknown mode char to me"});
-  t.a.send("MODE #x +o ghost");
-  CHECK(t.a.lines() == lines_t{":chat.server 441 a ghost #x :They aren't on that channel"});
+  t.a.send("MODE #x +o ghost");  // nobody of that nick: 401
+  CHECK(t.a.lines() == lines_t{":chat.server 401 a ghost :No such nick/channel"});
+  auto& outside = t.h.irc_user("outside");
+  (void)outside;
+  t.a.send("MODE #x +o outside");  // online, not in the channel: 441
+  CHECK(t.a.lines() == lines_t{":chat.server 441 a outside #x :They aren't on that channel"});
   t.a.send("MODE #x +o");
   CHECK(t.a.lines() == lines_t{":chat.server 461 a MODE :Not enough parameters"});
   t.a.send("MODE #none +m");

@@ -1,6 +1,7 @@
 // The IRC door without sockets: registration, CAP, PING, QUIT, the
 // connection's deadlines and goodbyes, and dispatch's checks (451, 421, 461,
 // 462, 481), through a fake link.
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -20,18 +21,26 @@ TEST_CASE("irc door: NICK and USER register with 001-005, LUSERS and 422", "[doo
   CHECK(c.lines().empty());
   c.send("USER alice 0 * :Alice Example");
   const auto lines = c.lines();
-  REQUIRE(lines.size() >= 10);
+  REQUIRE(lines.size() >= 14);
   CHECK(lines[0] == ":chat.server 001 alice :Welcome to the ChatNet IRC Network alice!~alice@127.0.0.1");
   CHECK(lines[1] == ":chat.server 002 alice :Your host is chat.server, running version chat-0.1.0");
   CHECK(lines[2] == ":chat.server 003 alice :This server was created 2026-12-01 00:00:00 UTC");
-  CHECK(lines[3] == ":chat.server 004 alice chat.server chat-0.1.0 i biklmnostv :bklov");
-  CHECK(lines[4].starts_with(":chat.server 005 alice AWAYLEN=300 CASEMAPPING=ascii"));
+  CHECK(lines[3] == ":chat.server 004 alice chat.server chat-0.1.0 Biow Ibeiklmnoqstv Ibeklmoqv");
+  CHECK(lines[4].starts_with(":chat.server 005 alice AWAYLEN=300 BOT=B CASEMAPPING=ascii"));
   CHECK(lines[4].ends_with(":are supported by this server"));
-  CHECK(lines[5].starts_with(":chat.server 005 alice MAXLIST=b:100 TARGMAX=JOIN:,KICK:4,NAMES:1,"));
+  CHECK(lines[5].starts_with(":chat.server 005 alice MODES=4 MONITOR=100 "));
+  CHECK(lines[5].find("WHOX") != std::string::npos);
+  for (std::size_t i = 4; i <= 5; ++i) {  // at most 13 tokens a line
+    CHECK(std::count(lines[i].begin(), lines[i].end(), ' ') - 3 - 4 <= 13);
+  }
   CHECK(lines[6] == ":chat.server 251 alice :There are 1 users and 0 invisible on 1 servers");
-  CHECK(lines[7] == ":chat.server 254 alice 1 :channels formed");
-  CHECK(lines[8] == ":chat.server 255 alice :I have 1 clients and 0 servers");
-  CHECK(lines[9] == ":chat.server 422 alice :MOTD File is missing");
+  CHECK(lines[7] == ":chat.server 252 alice 0 :operator(s) online");
+  CHECK(lines[8] == ":chat.server 253 alice 0 :unknown connection(s)");
+  CHECK(lines[9] == ":chat.server 254 alice 1 :channels formed");
+  CHECK(lines[10] == ":chat.server 255 alice :I have 1 clients and 0 servers");
+  CHECK(lines[11] == ":chat.server 265 alice 1 1 :Current local users 1, max 1");
+  CHECK(lines[12] == ":chat.server 266 alice 1 1 :Current global users 1, max 1");
+  CHECK(lines[13] == ":chat.server 422 alice :MOTD File is missing");
   // Registered: the deadline is now the PING interval.
   CHECK(c.link->deadline() == h.irc_settings().ping_interval);
 }
@@ -152,8 +161,11 @@ TEST_CASE("irc door: CAP LS, REQ, LIST and END", "[door][irc][cap]") {
   door_harness h;
   auto& c = h.irc();
   c.send("CAP LS 302");
-  CHECK(c.lines() == std::vector<std::string>{
-                         ":chat.server CAP * LS :echo-message message-tags multi-prefix server-time"});
+  CHECK(c.lines() ==
+        std::vector<std::string>{
+            ":chat.server CAP * LS :away-notify batch cap-notify chghost draft/channel-rename "
+            "echo-message extended-join extended-monitor invite-notify labeled-response message-tags "
+            "multi-prefix server-time setname standard-replies userhost-in-names"});
   c.send("NICK a");
   c.send("USER a 0 * :A");
   CHECK(c.lines().empty());  // negotiation holds registration back
@@ -164,11 +176,13 @@ TEST_CASE("irc door: CAP LS, REQ, LIST and END", "[door][irc][cap]") {
   c.send("CAP REQ :");
   CHECK(c.lines() == std::vector<std::string>{":chat.server CAP a NAK :"});
   c.send("CAP LIST");
-  CHECK(c.lines() == std::vector<std::string>{":chat.server CAP a LIST :echo-message server-time"});
+  // cap-notify comes with LS 302, and stays.
+  CHECK(c.lines() ==
+        std::vector<std::string>{":chat.server CAP a LIST :cap-notify echo-message server-time"});
   c.send("CAP REQ -echo-message");
   CHECK(c.lines() == std::vector<std::string>{":chat.server CAP a ACK :-echo-message"});
   c.send("CAP LIST");
-  CHECK(c.lines() == std::vector<std::string>{":chat.server CAP a LIST :server-time"});
+  CHECK(c.lines() == std::vector<std::string>{":chat.server CAP a LIST :cap-notify server-time"});
   c.send("CAP BOGUS");
   CHECK(c.lines() == std::vector<std::string>{":chat.server 410 a BOGUS :Invalid CAP command"});
   c.send("CAP END");

@@ -107,7 +107,8 @@ TEST_CASE("irc door renders room changes and answers", "[door][irc][render]") {
   auto notice = chat::new_event(event_kind::notice, {}, {}, nullptr);
   notice->text = "Server restarting";
   CHECK(shown(a, notice) == lines_t{":chat.server NOTICE * :Server restarting"});
-  auto bans = chat::new_event(event_kind::ban_list, "#x", "a", nullptr);
+  auto bans = chat::new_event(event_kind::mask_list, "#x", "a", nullptr);
+  bans->text = "b";
   bans->args = {"x!*@*", "*!*@bad"};
   CHECK(shown(a, bans) == lines_t{":chat.server 367 a #x x!*@*", ":chat.server 367 a #x *!*@bad",
                                   ":chat.server 368 a #x :End of channel ban list"});

@@ -1,0 +1,123 @@
+// IRCv3 labeled-response: a command sent with a `label` tag gets its answer
+// with that label: on its one line, on a batch around several, or as ACK
+// when it has none. Answers from rooms come from their strands, so the door
+// asks each room it touched for a fence (room::fence runs once everything
+// posted before it has) and sends when the last fence is back; input waits
+// meanwhile, so that the next command's answers cannot join this one's.
+#include <atomic>
+
+#include "door/irc_door.hpp"
+
+namespace door {
+
+namespace irc = protocol::irc;
+
+namespace {
+
+// Batch ids: unique per process is enough (they are per connection).
+std::string next_batch_id() {
+  static std::atomic<std::uint64_t> last{0};
+  return "L" + std::to_string(last.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+// `line` (with CRLF) with `tag` added to its tag section.
+void append_tagged(std::string& out, std::string_view line, std::string_view tag) {
+  if (line.starts_with('@')) {
+    out += '@';
+    out += tag;
+    out += ';';
+    out += line.substr(1);
+  } else {
+    out += '@';
+    out += tag;
+    out += ' ';
+    out += line;
+  }
+}
+
+}  // namespace
+
+void irc_door::begin_label(std::string label) {
+  label_ = std::move(label);
+  touched_.clear();
+  fences_ = 0;
+  {
+    const std::lock_guard lock(info_mutex_);
+    collected_.clear();
+  }
+  labeling_.store(true, std::memory_order_release);
+}
+
+const std::shared_ptr<chat::room>& irc_door::touch(const std::shared_ptr<chat::room>& r) {
+  if (!label_.empty() && r && std::find(touched_.begin(), touched_.end(), r) == touched_.end()) {
+    touched_.push_back(r);
+  }
+  return r;
+}
+
+void irc_door::end_label() {
+  if (touched_.empty()) {
+    finish_label();
+    return;
+  }
+  // Input waits until the rooms have answered.
+  link_.hold_input(true);
+  fences_ = touched_.size();
+  for (const auto& r : touched_) {
+    r->fence([self = self_irc()] {
+      self->link_.post([self] {
+        if (self->fences_ > 0 && --self->fences_ == 0) self->finish_label();
+      });
+    });
+  }
+  touched_.clear();
+}
+
+bool irc_door::collect(const std::string& bytes) {
+  const std::lock_guard lock(info_mutex_);
+  if (!labeling_.load(std::memory_order_relaxed)) return false;
+  collected_ += bytes;
+  return true;
+}
+
+void irc_door::finish_label() {
+  std::string lines;
+  {
+    const std::lock_guard lock(info_mutex_);
+    labeling_.store(false, std::memory_order_release);
+    lines.swap(collected_);
+  }
+  std::string tag;
+  irc::append_tag(tag, "label", label_);
+  label_.clear();
+  std::size_t count = 0;
+  for (std::size_t at = 0; (at = lines.find("\r\n", at)) != std::string::npos; at += 2) ++count;
+  std::string out;
+  if (count == 0) {
+    append_tagged(out, irc::encode_line({{}, settings_.server_name, "ACK"}, {}), tag);
+  } else if (count == 1 || !caps_.has(cap::batch)) {
+    // One line carries the label (without batch, only the first can).
+    const auto end = lines.find("\r\n") + 2;
+    append_tagged(out, std::string_view(lines).substr(0, end), tag);
+    out.append(lines, end);
+  } else {
+    const auto id = next_batch_id();
+    append_tagged(out,
+                  irc::encode_line({{}, settings_.server_name, "BATCH"}, {"+" + id, "labeled-response"},
+                                   irc::last_param::plain),
+                  tag);
+    const std::string batch_tag = "batch=" + id;
+    std::string_view rest = lines;
+    while (!rest.empty()) {
+      const auto end = rest.find("\r\n") + 2;
+      append_tagged(out, rest.substr(0, end), batch_tag);
+      rest.remove_prefix(end);
+    }
+    out += irc::encode_line({{}, settings_.server_name, "BATCH"}, {"-" + id}, irc::last_param::plain);
+  }
+  link_.send(std::make_shared<const std::string>(std::move(out)));
+  link_.hold_input(false);
+  if (link_.open()) on_bytes({});  // the commands that waited
+}
+
+}  // namespace door
