@@ -123,8 +123,9 @@ void BM_RoomFanOut(benchmark::State& state) {
   io.restart();
   outbox_member::said = 0;
   for (auto _ : state) {
-    room->say(sender,
-              chat::make_event(chat::event_kind::said, "#bench", "sender", "hello, everyone", nullptr));
+    auto said = chat::new_event(chat::event_kind::said, "#bench", "sender", nullptr);
+    said->text = "hello, everyone";
+    room->say(sender, std::move(said));
     io.run();
     io.restart();
   }

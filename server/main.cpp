@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include <asio/strand.hpp>
 
 #include "net/server.hpp"
+#include "protocol/limits.hpp"
 #include "signals.hpp"
 
 namespace {
@@ -170,6 +172,22 @@ std::optional<std::string> complete(options& o) {
   cfg.irc.ping_timeout = std::chrono::milliseconds(o.ping_timeout_ms);
   cfg.seed_enabled = !o.no_seed;
   cfg.irc_enabled = !o.no_irc;
+  // Both appear in IRC lines: the server name as every reply's source, the
+  // network in 001 and ISUPPORT. Nothing that would end or split a prefix.
+  const auto name_ok = [](const std::string& v, std::size_t max, std::string_view extra) {
+    return !v.empty() && v.size() <= max && std::all_of(v.begin(), v.end(), [&](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+             c == '.' || extra.find(c) != std::string_view::npos;
+    });
+  };
+  if (!name_ok(cfg.irc.server_name, protocol::kMaxServerNameLength, "")) {
+    return "--server-name " + cfg.irc.server_name + ": letters, digits, '-' and '.' only, at most " +
+           std::to_string(protocol::kMaxServerNameLength) + " bytes (it is the source of every IRC reply)";
+  }
+  if (!name_ok(cfg.irc.network, protocol::kMaxServerNameLength, "_")) {
+    return "--network " + cfg.irc.network + ": letters, digits, '-', '_' and '.' only, at most " +
+           std::to_string(protocol::kMaxServerNameLength) + " bytes";
+  }
   std::error_code ec;
   (void)asio::ip::make_address(cfg.host, ec);
   if (ec) return "--host " + cfg.host + ": not an IP address";

@@ -111,6 +111,15 @@ effects seed_machine::on_input(std::string_view line) {
     case verb::who:
       protocol::seed::append_frame(out.send, "!who");
       break;
+    case verb::me:
+      // The original protocol has no emote: sent as a CTCP ACTION, which
+      // our server shows IRC users as /me and seed users as "* name text".
+      protocol::seed::append_frame(out.send,
+                                   "\x01"
+                                   "ACTION " +
+                                       c.text + "\x01");
+      out.show.push_back("* " + look_.nick(name_) + " " + sanitize(c.text));
+      break;
     case verb::msg:
       protocol::seed::append_frame(out.send, "!msg " + c.arg + " " + c.text);
       out.show.push_back(look_.strong("privately to ") + look_.nick(c.arg) + " > " + sanitize(c.text));
@@ -121,7 +130,8 @@ effects seed_machine::on_input(std::string_view line) {
       out.quit = true;
       break;
     case verb::help:
-      out.show.emplace_back("Commands: <text>, !who, !msg <user> <text>, !logout (the original chatroom's).");
+      out.show.emplace_back(
+          "Commands: <text>, !who, !msg <user> <text>, !logout (the original chatroom's), and !me <action>.");
       break;
     case verb::invalid:
       out.show.push_back(look_.dim(c.text));

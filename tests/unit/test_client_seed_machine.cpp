@@ -209,7 +209,7 @@ TEST_CASE("seed_machine: msg without a text gives its usage", "[client][seed][co
 TEST_CASE("seed_machine: IRC-only commands are not available", "[client][seed][commands]") {
   auto m = make();
   log_in(m);
-  for (const char* line : {"!join #x", "/join x", "!part", "!rooms", "/list", "!nick bob", "!me waves"}) {
+  for (const char* line : {"!join #x", "/join x", "!part", "!rooms", "/list", "!nick bob"}) {
     INFO(line);
     const auto e = m.on_input(line);
     CHECK(e.send.empty());
@@ -217,6 +217,18 @@ TEST_CASE("seed_machine: IRC-only commands are not available", "[client][seed][c
     CHECK_THAT(e.show[0], Catch::Contains("Not available with --seed"));
   }
   CHECK_FALSE(m.quitting());
+}
+
+TEST_CASE("seed_machine: !me is sent as a CTCP ACTION, which the server shows as an emote",
+          "[client][seed][commands]") {
+  auto m = make();
+  log_in(m);
+  const auto e = m.on_input("!me waves");
+  CHECK(e.send == protocol::seed::encode_frame("\x01"
+                                               "ACTION waves\x01"));
+  REQUIRE(e.show.size() == 1);
+  CHECK_THAT(e.show[0], Catch::Contains("waves"));
+  CHECK_THAT(e.show[0], Catch::StartsWith("* "));
 }
 
 TEST_CASE("seed_machine: help and unknown commands are shown not sent", "[client][seed][commands]") {

@@ -141,7 +141,8 @@ chat::actor as(const std::shared_ptr<test_member>& m) {
 }
 
 // A message (or a NOTICE) of `m` to #test.
-chat::event_ptr said_by(const std::shared_ptr<test_member>& m, std::string text, bool notice = false) {
+std::shared_ptr<chat::event> said_by(const std::shared_ptr<test_member>& m, std::string text,
+                                     bool notice = false) {
   auto ev = chat::new_event(event_kind::said, "#test", m->name(), m.get());
   ev->source = m->source();
   ev->text = std::move(text);

@@ -44,6 +44,7 @@ enum class event_kind {
   wallops,            // operator `from` says `text` to every operator (and IRC users with +w)
   attribute_changed,  // `from` changed its `attribute` to `text` (one event, shared by all rooms)
   host_set,           // operator `from` sets the receiving member's user@host to `text`
+  renamed,            // `from` renamed `target` to `room` (reason `text`; `state` and `roster` as a join's)
   user_online,        // `from` (`source`) is online: to those who MONITOR it
   user_offline,       // `from` went offline: to those who MONITOR it
   error,              // a request of `from` failed: `code`, about `text` (and `room`)
@@ -74,6 +75,8 @@ enum class error_code {
   unknown_mode,      // `text` is the mode character
   room_closed,       // the room emptied and closed meanwhile: look it up again
   list_full,         // a list mode (`text`: its character) is at kMaxListEntries
+  name_taken,        // RENAME: `text`, the new name, is another room's
+  cannot_rename,     // RENAME: this room (#lobby) keeps its name; `text` is the new name
 };
 
 // One member as a room sees it.

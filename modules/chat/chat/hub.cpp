@@ -26,6 +26,18 @@ std::shared_ptr<room> hub::find_room(std::string_view name) const {
   return it == rooms_.end() ? nullptr : it->second;
 }
 
+bool hub::rekey(std::string_view from, std::string_view to, const room* r) {
+  const std::lock_guard lock(rooms_mutex_);
+  auto it = rooms_.find(from);
+  if (it == rooms_.end() || it->second.get() != r) return false;
+  if (protocol::fold_equal{}(from, to)) return true;
+  if (rooms_.find(to) != rooms_.end()) return false;
+  auto moved = std::move(it->second);
+  rooms_.erase(it);
+  rooms_.emplace(protocol::fold_nick(to), std::move(moved));
+  return true;
+}
+
 std::vector<room_summary> hub::rooms() const {
   std::vector<std::shared_ptr<room>> all;
   {

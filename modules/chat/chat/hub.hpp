@@ -47,6 +47,10 @@ class hub {
   // The room called `name`, or null if there is none.
   std::shared_ptr<room> find_room(std::string_view name) const;
 
+  // Moves room `r` from the name `from` to `to` (RENAME); false if another
+  // room has `to` (a change of letter case alone is fine).
+  bool rekey(std::string_view from, std::string_view to, const room* r);
+
   std::vector<room_summary> rooms() const;
 
   // Up to `n` rooms whose folded names come after `after` (all from the

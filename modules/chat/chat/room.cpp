@@ -149,11 +149,12 @@ void room::relay(const member* m, event_ptr ev) {
   });
 }
 
-void room::say(actor who, event_ptr said) {
+void room::say(actor who, std::shared_ptr<event> said) {
   // dispatch, not post: when the room's strand is free, the message fans out
   // now, inside the sender's read, and joins the writes of this round rather
   // than of the next. (Order is kept: a strand with work queued queues this.)
   asio::dispatch(strand_, [self = shared_from_this(), who = std::move(who), said = std::move(said)] {
+    said->room = self->name_;  // as it is now: a RENAME may have come first
     auto it = self->find(who.m.get());
     const bool here = it != self->members_.end();
     const bool privileged = here && (it->op || it->voice);
@@ -304,6 +305,37 @@ void room::invite(actor who, std::shared_ptr<member> target, std::string target_
     // The inviter (who gets 341) and the other members (invite-notify).
     self->fan_out(ev);
   });
+}
+
+void room::rename_to(actor who, std::string to, std::string reason,
+                     std::function<bool(const std::string& from, const std::string& to)> claim) {
+  asio::post(strand_, [self = shared_from_this(), who = std::move(who), to = std::move(to),
+                       reason = std::move(reason), claim = std::move(claim)]() mutable {
+    auto it = self->find(who.m.get());
+    if (it == self->members_.end()) return self->reply_error(who, error_code::not_on_room);
+    if (!it->op) return self->reply_error(who, error_code::chanop_needed);
+    if (self->persistent_ || self->closed_) return self->reply_error(who, error_code::cannot_rename, to);
+    if (!claim(self->name_, to)) return self->reply_error(who, error_code::name_taken, to);
+    auto ev = new_event(event_kind::renamed, to, who.nick, who.m.get());
+    ev->source = who.source;
+    ev->target = self->name_;
+    ev->text = std::move(reason);
+    self->name_ = std::move(to);
+    {
+      const std::lock_guard lock(self->summary_mutex_);
+      self->summary_.name = self->name_;
+    }
+    // For members whose client has no words for RENAME: a PART and a JOIN,
+    // with the topic and names.
+    ev->state = self->state(false);
+    for (const auto& e : self->members_) ev->roster.push_back(names_entry(e));
+    self->fan_out(ev);
+  });
+}
+
+std::string room::name() const {
+  const std::lock_guard lock(summary_mutex_);
+  return summary_.name;
 }
 
 void room::fence(std::function<void()> done) {

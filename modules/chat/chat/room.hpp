@@ -80,7 +80,8 @@ class room : public std::enable_shared_from_this<room> {
   room(const asio::io_context::executor_type& ex, std::string name, bool persistent,
        std::function<void(const room*)> on_empty = {});
 
-  const std::string& name() const noexcept { return name_; }
+  // The room's name, as it is now (RENAME may change it). Thread-safe.
+  std::string name() const;
 
   // Adds `who` (checking bans, invite-only, key and limit) and tells
   // everyone, the newcomer last, with a `joined` event; the newcomer then
@@ -114,7 +115,7 @@ class room : public std::enable_shared_from_this<room> {
   // speak here (+n, +m, bans and quiets); otherwise an error to `who`.
   // Members filter their own events (the seed protocol never echoes). A
   // `status` of '@' or '+' sends to operators (and voiced members) only.
-  void say(actor who, event_ptr said);
+  void say(actor who, std::shared_ptr<event> said);
 
   // Replies with a who_reply / names_reply roster in join order. Members
   // of a secret room, and invisible members, are shown only to members.
@@ -135,6 +136,12 @@ class room : public std::enable_shared_from_this<room> {
   // and the other members too (doors show it to those who asked, IRCv3
   // invite-notify).
   void invite(actor who, std::shared_ptr<member> target, std::string target_nick);
+
+  // RENAME: an operator's request to call the room `to`. `claim(from, to)`
+  // moves its entry in the hub (false if the name is taken). Every member
+  // then gets `renamed`. A persistent room cannot be renamed.
+  void rename_to(actor who, std::string to, std::string reason,
+                 std::function<bool(const std::string& from, const std::string& to)> claim);
 
   // Runs `done` on the room's strand once everything posted to the room
   // before it has run: a requester learns that its requests are answered.
@@ -190,7 +197,7 @@ class room : public std::enable_shared_from_this<room> {
   bool change_list(actor& who, const mode_change& c, const std::function<void(std::string)>& record);
 
   asio::strand<asio::io_context::executor_type> strand_;
-  const std::string name_;
+  std::string name_;  // guarded by strand_ (and copied into summary_ for other threads)
   const bool persistent_;
   std::function<void(const room*)> on_empty_;
 

@@ -249,6 +249,23 @@ void irc_door::cmd_kick(const message& m) {
   for (std::size_t i = 0; i < count; ++i) touch(r)->kick(as_actor(), std::string(targets[i]), reason);
 }
 
+void irc_door::cmd_rename(const message& m) {
+  const auto& from = m.params[0];
+  const auto& to = m.params[1];
+  auto r = hub_.find_room(from);
+  if (!r) return reply(numeric::err_nosuchchannel, {from, "No such channel"});
+  if (!protocol::parse_room_name(to, protocol::kMaxRoomNameLength).has_value()) {
+    return standard_reply("FAIL", "RENAME", "CANNOT_RENAME", {from, to},
+                          "The new name is not a valid channel name");
+  }
+  const std::string reason =
+      m.params.size() > 2 ? clip(m.params[2], protocol::kMaxReasonLength) : std::string();
+  touch(r)->rename_to(as_actor(), to, reason,
+                      [&hub = hub_, room = r.get()](const std::string& old, const std::string& now) {
+                        return hub.rekey(old, now, room);
+                      });
+}
+
 void irc_door::cmd_invite(const message& m) {
   auto peer = hub_.directory().find(m.params[0]);
   if (!peer) return reply(numeric::err_nosuchnick, {m.params[0], "No such nick/channel"});

@@ -74,6 +74,9 @@ std::span<const irc_door::command_spec> irc_door::commands() noexcept {
       spec{"QUIT", 0, p::any, false, &irc_door::cmd_quit, "QUIT [:<reason>]: leaves the server."},
       spec{"REHASH", 0, p::registered, true, &irc_door::cmd_rehash,
            "REHASH: (operators) reads the configuration again."},
+      spec{"RENAME", 2, p::registered, false, &irc_door::cmd_rename,
+           "RENAME <channel> <new name> [:<reason>]: (channel operators) renames a channel, keeping "
+           "everything."},
       spec{"SETNAME", 1, p::registered, false, &irc_door::cmd_setname,
            "SETNAME :<real name>: changes your real name."},
       spec{"STATS", 0, p::registered, false, &irc_door::cmd_stats,

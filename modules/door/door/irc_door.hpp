@@ -123,6 +123,7 @@ class irc_door final : public door {
   void cmd_mode(const message& m);
   void cmd_kick(const message& m);
   void cmd_invite(const message& m);
+  void cmd_rename(const message& m);
   void join_room(const std::string& name, const std::string& key);
   // A room this door touched in the command being handled (labeled-response
   // waits for its answers), returned as it is.
@@ -187,6 +188,7 @@ class irc_door final : public door {
   void render_attribute(const chat::event& ev);
   void render_presence(const chat::event& ev);
   void render_mode_change(const chat::event& ev);
+  void render_renamed(const chat::event& ev);
   // The tag section (without '@') this client gets for `ev`.
   std::string tags_for(const chat::event& ev) const;
   // The render key of this client's current format.

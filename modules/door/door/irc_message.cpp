@@ -104,8 +104,7 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
         if (!notice) reply(numeric::err_nosuchchannel, {channel, "No such channel"});
         continue;
       }
-      ev->room = r->name();
-      touch(r)->say(as_actor(), std::move(ev));
+      touch(r)->say(as_actor(), std::move(ev));  // the room fills in its name
       continue;
     }
     auto peer = hub_.directory().find(to);

@@ -164,6 +164,9 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
     case event_kind::mask_list:
       render_mask_list(*ev);
       return chat::delivery::queued;
+    case event_kind::renamed:
+      render_renamed(*ev);
+      return chat::delivery::queued;
     case event_kind::notice:
       server_line("NOTICE", {"*", ev->text});
       return chat::delivery::queued;
@@ -249,6 +252,45 @@ void irc_door::render_mode_change(const chat::event& ev) {
       if (it != rooms_.end()) (c == 'o' ? it->second.op : it->second.voice) = add;
     }
   }
+}
+
+void irc_door::render_renamed(const chat::event& ev) {
+  const auto old_key = protocol::fold_nick(ev.target);
+  std::string me;
+  {
+    // The room is known by its new name from now on.
+    const std::lock_guard lock(info_mutex_);
+    auto it = rooms_.find(old_key);
+    if (it != rooms_.end()) {
+      auto entry = std::move(it->second);
+      rooms_.erase(it);
+      rooms_.emplace(protocol::fold_nick(ev.room), std::move(entry));
+    }
+    me = nick_ + "!" + user_ + "@" + host_;
+  }
+  if (caps_.has(cap::channel_rename)) {
+    send_bytes(irc::encode_line({tags_for(ev), ev.source, "RENAME"}, {ev.target, ev.room, ev.text}));
+    return;
+  }
+  // A client without RENAME sees itself leave the old name and join the new
+  // one, with the topic and the names, as the specification asks (a change
+  // of letter case alone is no change to it).
+  if (protocol::fold_equal{}(ev.target, ev.room)) return;
+  std::string out;
+  irc::append_line(out, {{}, me, "PART"},
+                   {ev.target, ev.text.empty() ? "Channel renamed to " + ev.room : ev.text});
+  irc::append_line(out, {{}, me, "JOIN"}, {ev.room}, last_param::plain);
+  const auto& srv = settings_.server_name;
+  if (ev.state && !ev.state->topic.empty()) {
+    irc::append_numeric(out, srv, numeric::rpl_topic, nick(), {ev.room, ev.state->topic});
+    irc::append_numeric(out, srv, numeric::rpl_topicwhotime, nick(),
+                        {ev.room, ev.state->topic_by, std::to_string(ev.state->topic_at)}, last_param::plain);
+  }
+  send_bytes(std::move(out));
+  auto names = std::make_shared<chat::event>(ev);
+  names->kind = chat::event_kind::names_reply;
+  names->from = nick();
+  render_roster(names, /*as_names=*/true);
 }
 
 void irc_door::render_roster(const chat::event_ptr& ev, bool as_names) {

@@ -166,6 +166,12 @@ void irc_door::render_error(const chat::event& ev) {
       return line(numeric::err_badchannelkey, {ev.room, "Cannot join channel (+k)"});
     case error_code::unknown_mode:
       return line(numeric::err_unknownmode, {ev.text, "is unknown mode char to me"});
+    case error_code::name_taken:
+      return standard_reply("FAIL", "RENAME", "CHANNEL_NAME_IN_USE", {ev.room, ev.text},
+                            "The new name is another channel's");
+    case error_code::cannot_rename:
+      return standard_reply("FAIL", "RENAME", "CANNOT_RENAME", {ev.room, ev.text},
+                            "This channel keeps its name");
     case error_code::list_full:
       return line(numeric::err_banlistfull, {ev.room, ev.text, "Channel list is full"});
     case error_code::room_closed:

@@ -26,6 +26,20 @@ payload cached_frame(const chat::event& ev, Render render) {
   return ev.rendered.get(kFrame, [&] { return seed::encode_frame(render()); });
 }
 
+// A seed client's text as a message: "\x01ACTION waves\x01" (our client's
+// !me) is an emote, as from IRC; anything else is plain text.
+void set_text(chat::event& ev, std::string_view text) {
+  constexpr std::string_view kAction =
+      "\x01"
+      "ACTION ";
+  if (text.starts_with(kAction)) {
+    text.remove_prefix(kAction.size());
+    if (text.ends_with('\x01')) text.remove_suffix(1);
+    ev.message = chat::message_kind::action;
+  }
+  ev.text = std::string(text);
+}
+
 payload frame(std::string_view text) {
   return std::make_shared<const std::string>(seed::encode_frame(text));
 }
@@ -113,10 +127,10 @@ void seed_door::handle(std::string_view data) {
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, seed::say>) {
-          if (!lines_ok(lobby->name(), c.text)) return;
-          auto ev = chat::new_event(chat::event_kind::said, lobby->name(), nick_, this);
+          if (!lines_ok(chat::kLobby, c.text)) return;
+          auto ev = chat::new_event(chat::event_kind::said, std::string(chat::kLobby), nick_, this);
           ev->source = source();
-          ev->text = std::string(c.text);
+          set_text(*ev, c.text);
           lobby->say(as_actor(), std::move(ev));
         } else if constexpr (std::is_same_v<T, seed::who>) {
           lobby->who(as_actor());
@@ -126,7 +140,7 @@ void seed_door::handle(std::string_view data) {
             auto ev = chat::new_event(chat::event_kind::private_message, {}, nick_, this);
             ev->source = source();
             ev->target = target->nick();
-            ev->text = std::string(c.text);
+            set_text(*ev, c.text);
             if (target->deliver(ev) == chat::delivery::backlogged && target.get() != this) {
               wait_for({std::weak_ptr<chat::member>(target)});  // backpressure, as for a room
             }
@@ -241,6 +255,7 @@ chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
     case event_kind::mask_list:
     case event_kind::attribute_changed:
     case event_kind::host_set:
+    case event_kind::renamed:
     case event_kind::user_online:
     case event_kind::user_offline:
     case event_kind::invited:
