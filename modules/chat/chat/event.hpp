@@ -215,6 +215,7 @@ struct event {
   chat::attribute attribute = chat::attribute::away;  // attribute_changed
   char status = 0;                                    // said: '@' or '+' for operators (and voiced) only
   bool from_bot = false;                              // said, private_message: the sender is a bot
+  bool via_monitor = false;  // attribute_changed: to a watcher (MONITOR), not through a room
   std::string room;
   std::string from;     // nick of who caused it
   std::string source;   // nick!user@host of who caused it, when known

@@ -29,7 +29,15 @@ void monitor::notify(const event_ptr& ev) {
   notify(ev->from, ev);
 }
 
-void monitor::notify(std::string_view nick, const event_ptr& ev) {
+void monitor::notify(std::string_view nick, const event_ptr& original) {
+  // Watchers get a copy that says so (it shares the original's reach_set:
+  // who also shares a room with the user still sees it once).
+  event_ptr ev = original;
+  if (original->kind == event_kind::attribute_changed) {
+    auto copy = std::make_shared<event>(*original);
+    copy->via_monitor = true;
+    ev = std::move(copy);
+  }
   std::vector<std::shared_ptr<member>> to;
   {
     const std::lock_guard lock(mutex_);

@@ -25,7 +25,7 @@ class monitor {
   // who watch `ev->from`.
   void notify(const event_ptr& ev);
   // Delivers `ev` (an attribute_changed) to those who watch `nick`.
-  void notify(std::string_view nick, const event_ptr& ev);
+  void notify(std::string_view nick, const event_ptr& original);
 
  private:
   std::mutex mutex_;

@@ -212,7 +212,8 @@ class irc_door final : public door {
   [[nodiscard]] bool labeling() const noexcept { return labeling_.load(std::memory_order_acquire); }
   // Collects `bytes` (whole lines) for the open label; false if none is open.
   bool collect(const std::string& bytes);
-  void finish_label();
+  // `resume`: handle the input that waited (not from inside the decoder).
+  void finish_label(bool resume);
 
   // ---- Replies and lifetime (irc_door.cpp)
   // ":server <n> <nick> params... :last"

@@ -57,7 +57,7 @@ const std::shared_ptr<chat::room>& irc_door::touch(const std::shared_ptr<chat::r
 
 void irc_door::end_label() {
   if (touched_.empty()) {
-    finish_label();
+    finish_label(/*resume=*/false);  // still inside the decoder: it goes on by itself
     return;
   }
   // Input waits until the rooms have answered.
@@ -66,7 +66,7 @@ void irc_door::end_label() {
   for (const auto& r : touched_) {
     r->fence([self = self_irc()] {
       self->link_.post([self] {
-        if (self->fences_ > 0 && --self->fences_ == 0) self->finish_label();
+        if (self->fences_ > 0 && --self->fences_ == 0) self->finish_label(/*resume=*/true);
       });
     });
   }
@@ -80,7 +80,7 @@ bool irc_door::collect(const std::string& bytes) {
   return true;
 }
 
-void irc_door::finish_label() {
+void irc_door::finish_label(bool resume) {
   std::string lines;
   {
     const std::lock_guard lock(info_mutex_);
@@ -117,7 +117,7 @@ void irc_door::finish_label() {
   }
   link_.send(std::make_shared<const std::string>(std::move(out)));
   link_.hold_input(false);
-  if (link_.open()) on_bytes({});  // the commands that waited
+  if (resume && link_.open()) on_bytes({});  // the commands that waited
 }
 
 }  // namespace door

@@ -14,6 +14,9 @@ using irc::last_param;
 using irc::numeric;
 
 void irc_door::render_attribute(const chat::event& ev) {
+  // Through MONITOR without a shared room: only with extended-monitor (and
+  // without marking it seen, so that a room's copy still shows).
+  if (ev.via_monitor && !caps_.has(cap::extended_monitor)) return;
   // Shared by every room of the user (and its watchers): shown once.
   if (!chat::first_delivery(ev, this)) return;
   const auto tags = tags_for(ev);

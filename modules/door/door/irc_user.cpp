@@ -22,6 +22,14 @@ namespace door {
 namespace irc = protocol::irc;
 using irc::numeric;
 
+namespace {
+
+// MONITOR's comma-separated lists go over several lines past this many bytes
+// (a 730 line's nick!user@host entries fit 512 bytes with the longest prefix).
+constexpr std::size_t kMonitorLineRoom = 400;
+
+}  // namespace
+
 void irc_door::announce(chat::attribute what, std::string text) {
   auto ev = chat::new_event(chat::event_kind::attribute_changed, {}, nick_, this);
   ev->source = source();
@@ -164,7 +172,7 @@ void irc_door::cmd_monitor(const message& m) {
     auto send = [&](numeric n, const std::vector<std::string>& items) {
       std::string list;
       for (const auto& item : items) {
-        if (!list.empty() && list.size() + 1 + item.size() > 400) {
+        if (!list.empty() && list.size() + 1 + item.size() > kMonitorLineRoom) {
           irc::append_numeric(out, srv, n, target(), {list});
           list.clear();
         }
@@ -212,8 +220,16 @@ void irc_door::cmd_monitor(const message& m) {
     monitored_.clear();
   } else if (sub == "L" || sub == "l") {
     std::string out;
-    irc::append_numeric_list(out, srv, numeric::rpl_monlist, target(), {}, monitored_);
-    if (monitored_.empty()) out.clear();
+    std::string list;
+    for (const auto& n : monitored_) {
+      if (!list.empty() && list.size() + 1 + n.size() > kMonitorLineRoom) {
+        irc::append_numeric(out, srv, numeric::rpl_monlist, target(), {list});
+        list.clear();
+      }
+      if (!list.empty()) list += ',';
+      list += n;
+    }
+    if (!list.empty()) irc::append_numeric(out, srv, numeric::rpl_monlist, target(), {list});
     irc::append_numeric(out, srv, numeric::rpl_endofmonlist, target(), {"End of MONITOR list"});
     send_bytes(std::move(out));
   } else if (sub == "S" || sub == "s") {
