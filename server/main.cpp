@@ -92,6 +92,10 @@ void define_options(CLI::App& app, options& o) {
   app.add_option("--server-name", cfg.irc.server_name, "Server name shown to IRC clients")
       ->capture_default_str();
   app.add_option("--network", cfg.irc.network, "Network name shown to IRC clients")->capture_default_str();
+  app.add_option("--admin-location", cfg.irc.admin_location, "Where the server is, for ADMIN (257)")
+      ->capture_default_str();
+  app.add_option("--admin-institution", cfg.irc.admin_institution, "Who runs the server, for ADMIN (258)");
+  app.add_option("--admin-email", cfg.irc.admin_email, "How to reach its administrator, for ADMIN (259)");
   app.add_option("--motd-file", o.motd_file, "Message of the day for IRC clients (reloaded by SIGHUP)")
       ->check(CLI::ExistingFile);
   app.add_option(

@@ -41,9 +41,9 @@ def ok(what):
 class Server:
     """chat-server on free ports; stderr is drained by a thread so the pipe never fills."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, *extra):
         self.proc = subprocess.Popen(
-            [binary, "--host", HOST, "--port", "0", "--irc-port", "0", "--threads", "2"],
+            [binary, "--host", HOST, "--port", "0", "--irc-port", "0", "--threads", "2", *extra],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -69,7 +69,8 @@ TEST_CASE("irc caps: cap-notify comes with LS 302 and cannot be turned off", "[d
   CHECK(c.lines() == lines_t{":chat.server CAP * LIST :cap-notify"});
 }
 
-TEST_CASE("irc caps: labeled-response labels one line, batches several, ACKs none", "[door][irc][cap][label]") {
+TEST_CASE("irc caps: labeled-response labels one line, batches several, ACKs none",
+          "[door][irc][cap][label]") {
   door_harness h;
   auto& a = with_caps(h, "a", "labeled-response batch echo-message");
   a.send("@label=one PING x");
@@ -81,7 +82,8 @@ TEST_CASE("irc caps: labeled-response labels one line, batches several, ACKs non
   REQUIRE(join.size() == 5);
   CHECK(join[0].starts_with("@label=two :chat.server BATCH +"));
   CHECK(join[0].ends_with(" labeled-response"));
-  const auto id = join[0].substr(join[0].find('+') + 1, join[0].find(' ', join[0].find('+')) - join[0].find('+') - 1);
+  const auto id =
+      join[0].substr(join[0].find('+') + 1, join[0].find(' ', join[0].find('+')) - join[0].find('+') - 1);
   CHECK(join[1] == "@batch=" + id + " :a!~a@127.0.0.1 JOIN #x");
   CHECK(join[2] == "@batch=" + id + " :chat.server 353 a = #x :@a");
   CHECK(join[3] == "@batch=" + id + " :chat.server 366 a #x :End of /NAMES list");
@@ -270,14 +272,18 @@ TEST_CASE("irc caps: draft/channel-rename", "[door][irc][cap][rename]") {
   op.send("JOIN #taken");
   (void)op.lines();
   op.send("RENAME #after #taken");
-  CHECK(op.lines() == lines_t{":chat.server FAIL RENAME CHANNEL_NAME_IN_USE #after #taken :The new name is another channel's"});
-  op.send("RENAME #after bad");
   CHECK(op.lines() ==
-        lines_t{":chat.server FAIL RENAME CANNOT_RENAME #after bad :The new name is not a valid channel name"});
+        lines_t{
+            ":chat.server FAIL RENAME CHANNEL_NAME_IN_USE #after #taken :The new name is another channel's"});
+  op.send("RENAME #after bad");
+  CHECK(
+      op.lines() ==
+      lines_t{":chat.server FAIL RENAME CANNOT_RENAME #after bad :The new name is not a valid channel name"});
   op.send("JOIN #lobby");
   (void)op.lines();
   op.send("RENAME #lobby #other");
-  CHECK(op.lines() == lines_t{":chat.server FAIL RENAME CANNOT_RENAME #lobby #other :This channel keeps its name"});
+  CHECK(op.lines() ==
+        lines_t{":chat.server FAIL RENAME CANNOT_RENAME #lobby #other :This channel keeps its name"});
   op.send("RENAME #after #AFTER");  // letter case only: allowed
   CHECK(op.lines() == lines_t{":op!~op@127.0.0.1 RENAME #after #AFTER :"});
   CHECK(old.lines().empty());  // no fallback for a change of case

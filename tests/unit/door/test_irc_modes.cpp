@@ -82,10 +82,11 @@ TEST_CASE("irc door: +e lets a banned user in, +I past +i, +q silences", "[door]
   t.op.send("MODE #c e");
   CHECK(t.op.lines() == lines_t{":chat.server 349 op #c :End of channel exception list"});
   t.op.send("MODE #c I");
-  CHECK(t.op.lines() == lines_t{":chat.server 346 op #c *!*@127.0.0.1", ":chat.server 347 op #c :End of channel invite list"});
+  CHECK(t.op.lines() == lines_t{":chat.server 346 op #c *!*@127.0.0.1",
+                                ":chat.server 347 op #c :End of channel invite list"});
   t.op.send("MODE #c q");
-  CHECK(t.op.lines() ==
-        lines_t{":chat.server 728 op #c q member!*@*", ":chat.server 729 op #c q :End of channel quiet list"});
+  CHECK(t.op.lines() == lines_t{":chat.server 728 op #c q member!*@*",
+                                ":chat.server 729 op #c q :End of channel quiet list"});
 }
 
 TEST_CASE("irc door: each mask list holds kMaxListEntries", "[door][irc][mode][lists][limits]") {

@@ -185,7 +185,8 @@ TEST_CASE("irc door: MONITOR", "[door][irc][monitor]") {
   comes.send("QUIT");
   CHECK(w.lines() == lines_t{":chat.server 731 w :offline"});
   w.send("MONITOR L");
-  CHECK(w.lines() == lines_t{":chat.server 732 w :online,offline", ":chat.server 733 w :End of MONITOR list"});
+  CHECK(w.lines() ==
+        lines_t{":chat.server 732 w :online,offline", ":chat.server 733 w :End of MONITOR list"});
   w.send("MONITOR S");
   CHECK(w.lines() == lines_t{":chat.server 730 w :online!~online@127.0.0.1", ":chat.server 731 w :offline"});
   w.send("MONITOR - online");
@@ -228,11 +229,12 @@ TEST_CASE("irc door: ADMIN, LINKS, STATS and HELP", "[door][irc][server]") {
   h.irc_settings().admin_email = "admin@example.org";
   auto& a = h.irc_user("a");
   a.send("ADMIN");
-  CHECK(a.lines() == lines_t{":chat.server 256 a chat.server :Administrative info", ":chat.server 257 a :Here",
-                             ":chat.server 258 a :The chat project", ":chat.server 259 a :admin@example.org"});
+  CHECK(a.lines() == lines_t{":chat.server 256 a chat.server :Administrative info",
+                             ":chat.server 257 a :Here", ":chat.server 258 a :The chat project",
+                             ":chat.server 259 a :admin@example.org"});
   a.send("LINKS");
-  CHECK(a.lines() ==
-        lines_t{":chat.server 364 a chat.server chat.server :0 ChatNet", ":chat.server 365 a * :End of /LINKS list"});
+  CHECK(a.lines() == lines_t{":chat.server 364 a chat.server chat.server :0 ChatNet",
+                             ":chat.server 365 a * :End of /LINKS list"});
   a.send("STATS u");
   const auto up = a.lines();
   REQUIRE(up.size() == 2);
