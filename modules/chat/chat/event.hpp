@@ -24,7 +24,8 @@ namespace chat {
 class member;
 
 enum class event_kind {
-  joined,             // `from` entered `room` (`text`: its real name); the newcomer receives it too
+  joined,             // `from` entered `room` (`text`: its real name; `args`: its away message, if away);
+                      // the newcomer receives it too
   left,               // `from` left `room` (IRC PART); `text` is the reason; the leaver receives it too
   quit,               // `from` left the server; `text` is the reason (one event, shared by all rooms)
   kicked,             // `from` removed `target` from `room`; `text` is the reason; the target receives it too

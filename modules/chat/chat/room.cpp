@@ -61,6 +61,7 @@ void room::join(actor who, std::string key) {
     ev->source = who.source;
     ev->text = std::move(who.realname);
     ev->account = std::move(who.account);
+    if (!who.away.empty()) ev->args.push_back(std::move(who.away));
     self->fan_out(ev);
 
     auto state = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());

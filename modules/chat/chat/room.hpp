@@ -45,6 +45,7 @@ struct actor {
   bool hosts_in_names = false;
   std::string realname;  // JOIN only
   std::string account;   // JOIN only; empty: none
+  std::string away;      // JOIN only; empty: not away
   std::string context;   // WHO only: opaque to the room, copied into the reply's `text`
 };
 

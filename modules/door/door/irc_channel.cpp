@@ -134,6 +134,7 @@ void irc_door::join_room(const std::string& name, const std::string& key) {
   {
     const std::lock_guard lock(info_mutex_);
     who.realname = realname_;
+    who.away = away_;
   }
   touch(r)->join(std::move(who), key);
 }

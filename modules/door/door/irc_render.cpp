@@ -90,12 +90,21 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
       return render_said(ev, mine);
     // Other users' comings and goings may wait a little (kDeferredFlushDelay):
     // a join storm in a big channel then costs each member a few writes.
-    case event_kind::joined:
-      return emit(cached([&] {
-                    if (!caps_.has(cap::extended_join)) return relay("JOIN", {ev->room}, last_param::plain);
-                    return relay("JOIN", {ev->room, ev->account.empty() ? "*" : ev->account, ev->text});
-                  }),
-                  /*may_wait=*/!mine);
+    case event_kind::joined: {
+      const auto delivered =
+          emit(cached([&] {
+                 if (!caps_.has(cap::extended_join)) {
+                   return relay("JOIN", {ev->room}, last_param::plain);
+                 }
+                 return relay("JOIN", {ev->room, ev->account.empty() ? "*" : ev->account, ev->text});
+               }),
+               /*may_wait=*/!mine);
+      // away-notify: an away newcomer is shown away at once, after its JOIN.
+      if (!mine && !ev->args.empty() && caps_.has(cap::away_notify)) {
+        link_.send(std::make_shared<const std::string>(relay("AWAY", {ev->args.front()})), /*may_wait=*/true);
+      }
+      return delivered;
+    }
     case event_kind::left:
       if (mine) {
         // Forget the room before the client can see the PART: a JOIN it sends

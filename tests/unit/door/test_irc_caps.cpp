@@ -150,6 +150,28 @@ TEST_CASE("irc caps: away-notify tells those who share a channel", "[door][irc][
   CHECK(watcher.lines() == lines_t{":a!~a@127.0.0.1 AWAY"});
 }
 
+TEST_CASE("irc caps: away-notify shows an away newcomer away after its JOIN", "[door][irc][cap]") {
+  door_harness h;
+  auto& watcher = with_caps(h, "w", "away-notify");
+  auto& plain = h.irc_user("p");
+  watcher.send("JOIN #x");
+  plain.send("JOIN #x");
+  (void)watcher.lines();
+  (void)plain.lines();
+  auto& a = h.irc_user("a");
+  a.send("AWAY :lunch");
+  (void)a.lines();
+  a.send("JOIN #x");
+  CHECK(watcher.lines() == lines_t{":a!~a@127.0.0.1 JOIN #x", ":a!~a@127.0.0.1 AWAY :lunch"});
+  CHECK(plain.lines() == lines_t{":a!~a@127.0.0.1 JOIN #x"});
+  CHECK(!has_line(a.lines(), " AWAY "));  // not to the newcomer itself
+  a.send("AWAY");
+  (void)watcher.lines();
+  a.send("JOIN #y");
+  watcher.send("JOIN #y");
+  CHECK(!has_line(watcher.lines(), " AWAY "));  // back: no AWAY on a later JOIN
+}
+
 TEST_CASE("irc caps: extended-join shows the account and the real name", "[door][irc][cap]") {
   door_harness h;
   auto& e = with_caps(h, "e", "extended-join");
