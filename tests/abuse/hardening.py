@@ -196,10 +196,15 @@ def case_long_list(binary):
             idle.append(s)
         time.sleep(2)
         grown = rss_kib(sc.server.proc.pid) - before
-        # Each holds at most half its sendq and a chunk: 10 x 272 KiB. A
-        # sanitizer's allocator and shadow memory take several times that.
-        bound = 10 * 1024 * (4 if os.environ.get("CHAT_SANITIZED") else 1)
-        assert grown < bound, f"the server grew {grown} KiB for 10 LISTs nobody reads"
+        # Each holds at most half its sendq and a chunk: 10 x 272 KiB. Under a
+        # sanitizer the resident size measures its allocator (ASan keeps freed
+        # memory in quarantine, up to 256 MiB), not us: the bound is checked
+        # by the plain and release suites only.
+        bound = 10 * 1024
+        if os.environ.get("CHAT_SANITIZED"):
+            print(f"grew {grown} KiB under a sanitizer (bound not checked: see the plain suite)")
+        else:
+            assert grown < bound, f"the server grew {grown} KiB for 10 LISTs nobody reads"
         wait_until(lambda: lusers(sc.by.irc)[1] <= 2 + 201, 30, "the stuck clients dropped")
         for s in idle:
             s.close()
