@@ -32,9 +32,11 @@ class hub {
   chat::whowas& whowas() noexcept { return whowas_; }
   chat::monitor& monitor() noexcept { return monitor_; }
 
-  // IRC operators online, and the most users ever registered at once (for
-  // LUSERS). Doors count operators in and out.
+  // IRC operators online, invisible (+i) users, and the most users ever
+  // registered at once (for LUSERS, which must not walk every user). Doors
+  // count operators and invisible users in and out.
   std::atomic<std::size_t>& opers() noexcept { return opers_; }
+  std::atomic<std::size_t>& invisible() noexcept { return invisible_; }
   std::size_t max_users() const noexcept { return max_users_.load(std::memory_order_relaxed); }
   // Call when a user registers: keeps max_users() up to date.
   void count_user() noexcept;
@@ -71,6 +73,7 @@ class hub {
   chat::whowas whowas_;
   chat::monitor monitor_;
   std::atomic<std::size_t> opers_{0};
+  std::atomic<std::size_t> invisible_{0};
   std::atomic<std::size_t> max_users_{0};
   mutable std::mutex rooms_mutex_;
   // Keys are folded names; lookups take a name as typed.

@@ -270,6 +270,7 @@ void irc_door::on_stop() {
   for (const auto& n : monitored_) hub_.monitor().unwatch(n, this);
   monitored_.clear();
   if (oper_.exchange(false)) hub_.opers().fetch_sub(1, std::memory_order_relaxed);
+  if (invisible_.exchange(false)) hub_.invisible().fetch_sub(1, std::memory_order_relaxed);
   std::string nick;
   {
     const std::lock_guard lock(info_mutex_);
@@ -294,6 +295,8 @@ void irc_door::leave_everything(std::string_view reason) {
     // Free the nick before any room announces the departure, so that a
     // client who saw the QUIT can take the nick at once.
     hub_.directory().release(nick_, this);
+    if (oper_.exchange(false)) hub_.opers().fetch_sub(1, std::memory_order_relaxed);
+    if (invisible_.exchange(false)) hub_.invisible().fetch_sub(1, std::memory_order_relaxed);
     if (registered_) {
       remember_nick();
       tell_monitors(false);

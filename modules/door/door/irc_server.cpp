@@ -16,10 +16,7 @@ using irc::numeric;
 void irc_door::cmd_lusers(const message& /*m*/) {
   const auto users = hub_.directory().size();
   const auto connections = settings_.connections ? settings_.connections() : users;
-  std::size_t invisible = 0;
-  hub_.directory().for_each([&](const std::shared_ptr<chat::member>& who) {
-    if (who->details().invisible) ++invisible;
-  });
+  const auto invisible = std::min(hub_.invisible().load(std::memory_order_relaxed), users);
   const auto max = std::max(hub_.max_users(), users);
   reply(numeric::rpl_luserclient,
         {fmt::format("There are {} users and {} invisible on 1 servers", users - invisible, invisible)});

@@ -106,6 +106,8 @@ void irc_door::user_mode(const message& m) {
       changed = wallops_.exchange(add) != add;
     } else if (c == 'i') {
       changed = invisible_.exchange(add) != add;
+      if (changed && add) hub_.invisible().fetch_add(1, std::memory_order_relaxed);
+      if (changed && !add) hub_.invisible().fetch_sub(1, std::memory_order_relaxed);
     } else if (c == 'B') {
       changed = bot_.exchange(add) != add;
     } else if (c == 'o') {

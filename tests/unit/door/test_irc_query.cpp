@@ -107,6 +107,16 @@ TEST_CASE("irc door: ISON, USERHOST, LUSERS, MOTD, TIME and VERSION", "[door][ir
   CHECK(counted[0] == ":chat.server 251 a :There are 1 users and 1 invisible on 1 servers");
   CHECK(counted[2] == ":chat.server 253 a 5 :unknown connection(s)");  // 7 connections, 2 users
   CHECK(counted[4] == ":chat.server 255 a :I have 7 clients and 0 servers");
+  // The invisible count follows +i and -i, and a quit (LUSERS keeps a count, it walks no one).
+  a.send("MODE a +i");  // already: not counted twice
+  b.send("MODE bee +i");
+  a.send("LUSERS");
+  CHECK(a.lines()[0] == ":chat.server 251 a :There are 0 users and 2 invisible on 1 servers");
+  a.send("MODE a -i");
+  b.send("QUIT");
+  (void)a.lines();
+  a.send("LUSERS");
+  CHECK(a.lines()[0] == ":chat.server 251 a :There are 1 users and 0 invisible on 1 servers");
   a.send("MOTD");
   CHECK(a.lines() == lines_t{":chat.server 422 a :MOTD File is missing"});
   a.send("TIME");
