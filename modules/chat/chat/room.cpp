@@ -174,12 +174,16 @@ void room::say(actor who, std::shared_ptr<event> said) {
     }
     // Backpressure: members this message left backlogged make the sender
     // wait until they have read it (a sender must not outrun its readers).
+    // Made const once: deliver() takes an event_ptr, and converting at each
+    // call would copy the pointer (two atomic operations) per member.
+    const event_ptr out = said;
+    const char status = out->status;
     std::vector<std::weak_ptr<member>> backlogged;
     for (const auto& e : self->members_) {
       // STATUSMSG: to operators (@), or operators and voiced members (+).
-      if (said->status == '@' && !e.op) continue;
-      if (said->status == '+' && !e.op && !e.voice) continue;
-      if (e.m->deliver(said) == delivery::backlogged && e.m != who.m) backlogged.emplace_back(e.m);
+      if (status == '@' && !e.op) continue;
+      if (status == '+' && !e.op && !e.voice) continue;
+      if (e.m->deliver(out) == delivery::backlogged && e.m != who.m) backlogged.emplace_back(e.m);
     }
     if (!backlogged.empty()) who.m->wait_for(std::move(backlogged));
   });
