@@ -199,7 +199,7 @@ bool irc_door::handle_line(std::string_view line) {
   } else {
     dispatch(*m);
   }
-  if (!label_.empty()) end_label();
+  if (labeled()) end_label();
   return more();
 }
 

@@ -210,6 +210,8 @@ class irc_door final : public door {
   void end_label();
   // True while a labeled command's answers are being collected.
   [[nodiscard]] bool labeling() const noexcept { return labeling_.load(std::memory_order_acquire); }
+  // A labeled command is being handled (on the strand).
+  [[nodiscard]] bool labeled() const noexcept { return label_ && !label_->label.empty(); }
   // Collects `bytes` (whole lines) for the open label; false if none is open.
   bool collect(const std::string& bytes);
   // `resume`: handle the input that waited (not from inside the decoder).
@@ -261,11 +263,16 @@ class irc_door final : public door {
   clock::time_point last_input_;
   std::time_t signon_ = 0;
   bool ping_sent_ = false;
-  // Labeled responses: the label, the rooms the command touched, and how
-  // many of them have yet to answer.
-  std::string label_;
-  std::vector<std::shared_ptr<chat::room>> touched_;
-  std::size_t fences_ = 0;
+  // Labeled responses: made at the first labeled command and kept (deliver()
+  // may read it from a room's strand), so that the clients that never label
+  // do not pay for it in every connection.
+  struct label_state {
+    std::string label;                                 // the open label; empty: none
+    std::vector<std::shared_ptr<chat::room>> touched;  // rooms the command reached
+    std::size_t fences = 0;                            // of them, those yet to answer
+    std::string collected;                             // the answers so far; guarded by info_mutex_
+  };
+  std::unique_ptr<label_state> label_;
   bool in_command_ = false;
 
   // Read by deliver() and info() on other threads; guarded by info_mutex_.
@@ -275,7 +282,6 @@ class irc_door final : public door {
   std::string realname_;
   std::string host_;                     // the address, unless an operator changed it (CHGHOST)
   std::map<std::string, joined> rooms_;  // folded name -> room (joined or joining)
-  std::string collected_;                // a labeled command's answers so far
 
   // Capabilities and user modes: written on the strand, read by deliver()
   // anywhere.

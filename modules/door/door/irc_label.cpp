@@ -38,45 +38,53 @@ void append_tagged(std::string& out, std::string_view line, std::string_view tag
 }  // namespace
 
 void irc_door::begin_label(std::string label) {
-  label_ = std::move(label);
-  touched_.clear();
-  fences_ = 0;
+  if (!label_) {
+    // Before labeling_ is stored: deliver() reads label_ only after it.
+    auto state = std::make_unique<label_state>();
+    const std::lock_guard lock(info_mutex_);
+    label_ = std::move(state);
+  }
+  label_->label = std::move(label);
+  label_->touched.clear();
+  label_->fences = 0;
   {
     const std::lock_guard lock(info_mutex_);
-    collected_.clear();
+    label_->collected.clear();
   }
   labeling_.store(true, std::memory_order_release);
 }
 
 const std::shared_ptr<chat::room>& irc_door::touch(const std::shared_ptr<chat::room>& r) {
-  if (!label_.empty() && r && std::find(touched_.begin(), touched_.end(), r) == touched_.end()) {
-    touched_.push_back(r);
-  }
+  if (!labeled() || !r) return r;
+  auto& touched = label_->touched;
+  if (std::find(touched.begin(), touched.end(), r) == touched.end()) touched.push_back(r);
   return r;
 }
 
 void irc_door::end_label() {
-  if (touched_.empty()) {
+  auto& touched = label_->touched;
+  if (touched.empty()) {
     finish_label(/*resume=*/false);  // still inside the decoder: it goes on by itself
     return;
   }
   // Input waits until the rooms have answered.
   link_.hold_input(true);
-  fences_ = touched_.size();
-  for (const auto& r : touched_) {
+  label_->fences = touched.size();
+  for (const auto& r : touched) {
     r->fence([self = self_irc()] {
       self->link_.post([self] {
-        if (self->fences_ > 0 && --self->fences_ == 0) self->finish_label(/*resume=*/true);
+        auto& fences = self->label_->fences;
+        if (fences > 0 && --fences == 0) self->finish_label(/*resume=*/true);
       });
     });
   }
-  touched_.clear();
+  touched.clear();
 }
 
 bool irc_door::collect(const std::string& bytes) {
   const std::lock_guard lock(info_mutex_);
   if (!labeling_.load(std::memory_order_relaxed)) return false;
-  collected_ += bytes;
+  label_->collected += bytes;
   return true;
 }
 
@@ -85,11 +93,11 @@ void irc_door::finish_label(bool resume) {
   {
     const std::lock_guard lock(info_mutex_);
     labeling_.store(false, std::memory_order_release);
-    lines.swap(collected_);
+    lines.swap(label_->collected);
   }
   std::string tag;
-  irc::append_tag(tag, "label", label_);
-  label_.clear();
+  irc::append_tag(tag, "label", label_->label);
+  label_->label.clear();
   std::size_t count = 0;
   for (std::size_t at = 0; (at = lines.find("\r\n", at)) != std::string::npos; at += 2) ++count;
   std::string out;
