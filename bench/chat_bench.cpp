@@ -41,6 +41,7 @@
 #include "io.hpp"
 #include "protocol/irc.hpp"
 #include "protocol/seed.hpp"
+#include "version/version.hpp"
 
 namespace {
 
@@ -819,6 +820,11 @@ void report(const options& opt, results& r) {
 
 }  // namespace
 
+// Exit codes: 0; 1 when the run fails (cannot connect); 2 for a usage error;
+// 3 when messages were lost or delivered twice.
+constexpr int kExitUsage = 2;
+constexpr int kExitLossy = 3;
+
 int main(int argc, char** argv) {
   options opt;
   CLI::App app{"End-to-end chat server benchmark (IRC or seed protocol, loopback only)."};
@@ -854,7 +860,12 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", opt.quiet, "No progress line");
   app.add_flag("--tls", opt.tls,
                "Connect over TLS (certificates are not verified: for loopback measurements)");
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", "chat-bench " + std::string(chat::version()));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? EXIT_SUCCESS : kExitUsage;
+  }
 
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
@@ -896,5 +907,5 @@ int main(int argc, char** argv) {
   }
   report(b.opt, b.res);
   const bool lossless = b.res.delivered >= b.res.expected && b.res.duplicates == 0;
-  return lossless ? EXIT_SUCCESS : 2;
+  return lossless ? EXIT_SUCCESS : kExitLossy;
 }

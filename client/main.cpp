@@ -13,6 +13,7 @@
 #include <asio/signal_set.hpp>
 
 #include "client/app.hpp"
+#include "version/version.hpp"
 
 namespace {
 
@@ -25,6 +26,9 @@ void watch_resize(asio::signal_set& winch, client::app& app) {
 }
 
 }  // namespace
+
+// Exit codes: 0, 1 when the connection fails, and this for a usage error.
+constexpr int kExitUsage = 2;
 
 int main(int argc, char** argv) {
   client::app_options options;
@@ -49,7 +53,13 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   cli.add_flag("--insecure", options.insecure,
                "With --tls: do not verify the certificate (anyone in between can read and change the chat)");
-  CLI11_PARSE(cli, argc, argv);
+  cli.set_version_flag("--version", "chat-client " + std::string(chat::version()));
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; a usage error 2, as in chat-server.
+    return cli.exit(e) == 0 ? EXIT_SUCCESS : kExitUsage;
+  }
 
   if (options.insecure && options.tls) {
     std::fprintf(
@@ -59,7 +69,7 @@ int main(int argc, char** argv) {
   }
   if ((options.insecure || !options.tls_ca.empty()) && !options.tls) {
     std::fprintf(stderr, "chat-client: --insecure and --tls-ca need --tls\n");
-    return EXIT_FAILURE;
+    return kExitUsage;
   }
   if (!password_file.empty()) {
     std::ifstream in(password_file);
