@@ -7,6 +7,13 @@ find_package(fmt 9 REQUIRED)
 find_package(spdlog 1.10 REQUIRED)
 find_package(CLI11 2.1 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
+# The configuration file's parser: a complete TOML 1.0 parser that reports
+# the line and column of every error, instead of CLI11's INI reader.
+find_package(tomlplusplus 3 REQUIRED)
+# Operator passwords are stored as argon2id hashes (the reference
+# implementation; Debian ships no CMake package, only pkg-config).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 
 # Standalone asio is header-only and ships no CMake package: wrap it in an
 # interface target so its settings live in one place.

@@ -8,6 +8,8 @@ packages=(
   libasio-dev libexpected-dev catch2 libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev
   libreadline-dev libssl-dev openssl
+  libtomlplusplus-dev libargon2-dev
+  scdoc dpkg-dev lintian systemd
   clang-format python3 python3-irc python3-pyte ngircd irssi tmux
   clang libclang-rt-14-dev
 )

@@ -1,33 +1,27 @@
 // chat-server: runs the chat server until SIGINT or SIGTERM; SIGHUP reloads
-// what can change while clients stay connected.
-#include <spdlog/sinks/stdout_color_sinks.h>
+// what can change while clients stay connected. Exit codes: 0, or
+// startup::kExitUsage (2) for a usage error, kExitFailure (1) at run time.
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <functional>
-#include <optional>
 #include <string>
 #include <variant>
-#include <vector>
 
-#include <CLI/CLI.hpp>
 #include <asio/post.hpp>
 #include <asio/strand.hpp>
 
+#include "logging.hpp"
 #include "net/server.hpp"
-#include "protocol/limits.hpp"
+#include "options.hpp"
+#include "password_prompt.hpp"
 #include "signals.hpp"
+#include "version/version.hpp"
 
 namespace {
-
-constexpr const char* kDescription =
-    "Chat server: IRC, and a drop-in replacement for the seed Python chatroom server, on shared rooms.";
 
 // Connections are file descriptors: take every one the hard limit allows.
 void raise_fd_limit() {
@@ -43,217 +37,22 @@ void raise_fd_limit() {
   }
 }
 
-// The lines of a text file, without line ends; nullopt if it cannot be read.
-std::optional<std::vector<std::string>> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-  }
-  return lines;
-}
-
-// Everything the command line and the configuration file say.
-struct options {
-  net::server_config cfg;
-  std::string log_level = "info";
-  long long login_timeout_ms = door::kDefaultLoginTimeout.count();
-  long long registration_timeout_ms = door::kDefaultRegistrationTimeout.count();
-  long long ping_interval_ms = door::kDefaultPingInterval.count();
-  long long ping_timeout_ms = door::kDefaultPingTimeout.count();
-  bool no_seed = false;
-  bool no_irc = false;
-  std::string motd_file;
-  std::string password_file;
-  std::vector<std::string> opers;  // "name:password"
-  // What SIGHUP and REHASH may change: handed to the server's live settings.
-  door::irc_reloadable reloadable;
-  bool check_config = false;
-};
-
-void define_options(CLI::App& app, options& o) {
-  auto& cfg = o.cfg;
-  app.set_config("--config", "",
-                 "Read options from this file (TOML or INI, long option names as keys); flags given on the "
-                 "command line win. SIGHUP reloads it");
-  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error, not ignored
-  app.add_flag("--check-config", o.check_config,
-               "Check the flags and the configuration file, say what is wrong or OK, and exit");
-  app.add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
-  app.add_option("--port,--seed-port", cfg.seed_port,
-                 "Port of the seed-compatible listener (0: any free port)")
-      ->capture_default_str();
-  app.add_option("--irc-port", cfg.irc_port, "Port of the IRC listener (0: any free port)")
-      ->capture_default_str();
-  app.add_flag("--no-seed", o.no_seed, "Do not open the seed-compatible listener");
-  app.add_flag("--no-irc", o.no_irc, "Do not open the IRC listener");
-  app.add_option("--server-name", cfg.irc.server_name, "Server name shown to IRC clients")
-      ->capture_default_str();
-  app.add_option("--network", cfg.irc.network, "Network name shown to IRC clients")->capture_default_str();
-  app.add_option("--admin-location", cfg.irc.admin_location, "Where the server is, for ADMIN (257)")
-      ->capture_default_str();
-  app.add_option("--admin-institution", cfg.irc.admin_institution, "Who runs the server, for ADMIN (258)");
-  app.add_option("--admin-email", cfg.irc.admin_email, "How to reach its administrator, for ADMIN (259)");
-  app.add_option("--motd-file", o.motd_file, "Message of the day for IRC clients (reloaded by SIGHUP)")
-      ->check(CLI::ExistingFile);
-  app.add_option(
-         "--password-file", o.password_file,
-         "File whose first line is the IRC server password (PASS); none by default (reloaded by SIGHUP)")
-      ->check(CLI::ExistingFile);
-  app.add_option(
-      "--oper", o.opers,
-      "An IRC operator as NAME:PASSWORD, for OPER NAME PASSWORD; repeat for more (reloaded by SIGHUP)");
-  app.add_option("--tls-cert", cfg.tls.cert_file,
-                 "Certificate chain (PEM) for the TLS listeners; with --tls-key, opens IRC over TLS "
-                 "(reloaded by SIGHUP)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--tls-key", cfg.tls.key_file, "Private key (PEM) of --tls-cert (reloaded by SIGHUP)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--irc-tls-port", cfg.irc_tls_port, "Port of the IRC listener over TLS (0: any free port)")
-      ->capture_default_str();
-  app.add_option("--seed-tls-port", cfg.seed_tls_port,
-                 "Port of a seed-compatible listener over TLS (none unless given; 0: any free port)");
-  app.add_option("--threads", cfg.threads, "Event-loop threads (0: one per core)")->capture_default_str();
-  app.add_option("--max-outbox", cfg.lim.outbox_bytes,
-                 "Bytes queued for one slow client before it is disconnected")
-      ->capture_default_str();
-  app.add_option("--flood-burst", cfg.lim.flood_burst,
-                 "Commands a client may send at once before flood control")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--flood-rate", cfg.lim.flood_rate,
-                 "Commands per second a client may send after its burst; more wait (0: no flood control)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--max-recvq", cfg.lim.recvq_bytes,
-                 "Bytes a throttled client may have waiting before it is disconnected (Excess Flood)")
-      ->capture_default_str();
-  app.add_option("--max-connections", cfg.admit.max_connections,
-                 "Connections open at once (0: the open-file limit less a reserve)")
-      ->capture_default_str();
-  app.add_option("--max-connections-per-ip", cfg.admit.max_per_address,
-                 "Connections open at once from one address (0: no cap)")
-      ->capture_default_str();
-  app.add_option("--connect-burst", cfg.admit.connect_burst, "New connections one address may open at once")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--connect-rate", cfg.admit.connect_rate,
-                 "New connections per second one address may open after its burst (0: no cap)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--login-timeout-ms", o.login_timeout_ms, "Time a new client has to send its username")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--registration-timeout-ms", o.registration_timeout_ms,
-                 "Time a new IRC client has to finish registering (NICK, USER, CAP END)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--ping-interval-ms", o.ping_interval_ms, "Idle time after which an IRC client is pinged")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--ping-timeout-ms", o.ping_timeout_ms, "Time a pinged IRC client has to answer")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--max-rooms-per-user", cfg.irc.max_rooms_per_user,
-                 "Channels one IRC user may be in (CHANLIMIT)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_option("--log-level", o.log_level,
-                 "trace, debug, info, warn, error, critical or off (reloaded by SIGHUP)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-}
-
-// Reads the files the options name and checks what CLI11 cannot: what is
-// wrong, or nothing.
-std::optional<std::string> complete(options& o) {
-  auto& cfg = o.cfg;
-  cfg.seed.login_timeout = std::chrono::milliseconds(o.login_timeout_ms);
-  cfg.irc.registration_timeout = std::chrono::milliseconds(o.registration_timeout_ms);
-  cfg.irc.ping_interval = std::chrono::milliseconds(o.ping_interval_ms);
-  cfg.irc.ping_timeout = std::chrono::milliseconds(o.ping_timeout_ms);
-  cfg.seed_enabled = !o.no_seed;
-  cfg.irc_enabled = !o.no_irc;
-  // Both appear in IRC lines: the server name as every reply's source, the
-  // network in 001 and ISUPPORT. Nothing that would end or split a prefix.
-  const auto name_ok = [](const std::string& v, std::size_t max, std::string_view extra) {
-    return !v.empty() && v.size() <= max && std::all_of(v.begin(), v.end(), [&](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-             c == '.' || extra.find(c) != std::string_view::npos;
-    });
-  };
-  if (!name_ok(cfg.irc.server_name, protocol::kMaxServerNameLength, "")) {
-    return "--server-name " + cfg.irc.server_name + ": letters, digits, '-' and '.' only, at most " +
-           std::to_string(protocol::kMaxServerNameLength) + " bytes (it is the source of every IRC reply)";
-  }
-  if (!name_ok(cfg.irc.network, protocol::kMaxServerNameLength, "_")) {
-    return "--network " + cfg.irc.network + ": letters, digits, '-', '_' and '.' only, at most " +
-           std::to_string(protocol::kMaxServerNameLength) + " bytes";
-  }
-  std::error_code ec;
-  (void)asio::ip::make_address(cfg.host, ec);
-  if (ec) return "--host " + cfg.host + ": not an IP address";
-  if (!cfg.seed_enabled && !cfg.irc_enabled) return "--no-seed and --no-irc leave nothing to listen on";
-  if (cfg.seed_enabled && cfg.irc_enabled && cfg.seed_port != 0 && cfg.seed_port == cfg.irc_port) {
-    return "the seed and IRC listeners cannot share port " + std::to_string(cfg.seed_port);
-  }
-  if (cfg.tls.cert_file.empty() != cfg.tls.key_file.empty()) return "--tls-cert and --tls-key go together";
-  if (cfg.tls.enabled()) {
-    if (auto context = net::make_server_context(cfg.tls); !context) return "TLS: " + context.error();
-  }
-  if (cfg.seed_tls_port && !cfg.tls.enabled()) return "--seed-tls-port needs --tls-cert and --tls-key";
-  if (!o.motd_file.empty()) {
-    auto lines = read_lines(o.motd_file);
-    if (!lines) return "--motd-file " + o.motd_file + ": cannot be read";
-    o.reloadable.motd = std::move(*lines);
-  }
-  if (!o.password_file.empty()) {
-    auto lines = read_lines(o.password_file);
-    if (!lines) return "--password-file " + o.password_file + ": cannot be read";
-    if (lines->empty() || lines->front().empty()) return "--password-file " + o.password_file + ": empty";
-    o.reloadable.password = lines->front();
-  }
-  for (const auto& entry : o.opers) {
-    const auto colon = entry.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
-      return "--oper " + entry.substr(0, std::min(colon, entry.size())) + ": expected NAME:PASSWORD";
-    }
-    o.reloadable.opers.push_back({entry.substr(0, colon), entry.substr(colon + 1)});
-  }
-  return std::nullopt;
-}
-
-// Parses the command line (and the configuration file it names) afresh.
-std::variant<options, std::string> load(int argc, char** argv) {
-  options o;
-  CLI::App app{kDescription};
-  define_options(app, o);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return std::string(e.what());
-  }
-  if (auto problem = complete(o)) return *problem;
-  return o;
-}
-
 // SIGHUP and REHASH: reads the configuration again and applies what can
 // change while clients stay connected. What went wrong, or an empty string
 // (the old configuration stays then).
 std::string reload(int argc, char** argv, net::server& server) {
-  auto loaded = load(argc, argv);
-  if (auto* problem = std::get_if<std::string>(&loaded)) {
-    spdlog::error("reload failed, keeping the configuration: {}", *problem);
-    return *problem;
+  auto loaded = startup::load(argc, argv);
+  if (auto* problem = std::get_if<startup::stop>(&loaded)) {
+    spdlog::error("reload failed, keeping the configuration: {}", problem->text);
+    return problem->text;
   }
-  auto& o = std::get<options>(loaded);
+  auto& o = std::get<startup::options>(loaded);
   if (auto problem = server.reload_tls(o.cfg.tls); !problem.empty()) {
     spdlog::error("reload failed, keeping the configuration: TLS: {}", problem);
     return "TLS: " + problem;
   }
   const auto opers = o.reloadable.opers.size();
+  startup::warn_plain_passwords(o.reloadable);
   server.reload(std::move(o.reloadable));
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   spdlog::info("configuration reloaded: MOTD, password, {} operators, log level {}", opers, o.log_level);
@@ -263,25 +62,23 @@ std::string reload(int argc, char** argv, net::server& server) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  options o;
-  {
-    CLI::App app{kDescription};
-    define_options(app, o);
-    CLI11_PARSE(app, argc, argv);
+  auto loaded = startup::load(argc, argv);
+  if (auto* stopped = std::get_if<startup::stop>(&loaded)) {
+    std::fputs(stopped->code == 0 ? stopped->text.c_str() : ("chat-server: " + stopped->text + "\n").c_str(),
+               stopped->code == 0 ? stdout : stderr);
+    return stopped->code;
   }
-  if (auto problem = complete(o)) {
-    std::fprintf(stderr, "chat-server: %s\n", problem->c_str());
-    return EXIT_FAILURE;
-  }
+  auto& o = std::get<startup::options>(loaded);
+  if (o.hash_password) return startup::print_password_hash();
   if (o.check_config) {
     std::printf("chat-server: configuration OK\n");
-    return EXIT_SUCCESS;
+    return 0;
   }
 
-  auto logger = spdlog::stderr_color_mt("chat");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(o.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  startup::set_up_logging(o.log_format, o.log_level);
+  spdlog::info("chat-server {}", chat::version());
+  startup::warn_plain_passwords(o.reloadable);
+  o.cfg.irc.version = "chat-" + std::string(chat::version_number());
 
   try {
     // Before any thread starts, so that every thread inherits the mask and
@@ -315,9 +112,9 @@ int main(int argc, char** argv) {
     spdlog::info("running on {} threads, at most {} connections", server.threads(), server.max_connections());
     server.run();
     spdlog::info("stopped");
-    return EXIT_SUCCESS;
+    return 0;
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
-    return EXIT_FAILURE;
+    return startup::kExitFailure;
   }
 }

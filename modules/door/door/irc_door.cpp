@@ -140,7 +140,7 @@ bool irc_door::handle_line(std::string_view line) {
   // reply or a labeled response has to finish first.
   auto more = [this] {
     const bool token = link_.spend_token();
-    return link_.open() && token && streams_.empty() && !labeling();
+    return link_.open() && token && streams_.empty() && !labeling() && !password_check_;
   };
   // UTF8ONLY: nothing that is not UTF-8 is relayed or kept. Message text is
   // refused (FAIL below); anywhere else (reasons, topics, real names, mode

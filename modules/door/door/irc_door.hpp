@@ -170,6 +170,8 @@ class irc_door final : public door {
 
   // ---- Operators (irc_oper.cpp)
   void cmd_oper(const message& m);
+  void oper_checked(bool ok, const std::string& name);  // back on the strand from slow_work
+  void oper_answer(bool ok, std::string_view name);
   void cmd_kill(const message& m);
   void cmd_wallops(const message& m);
   void cmd_rehash(const message& m);
@@ -274,6 +276,7 @@ class irc_door final : public door {
   };
   std::unique_ptr<label_state> label_;
   bool in_command_ = false;
+  bool password_check_ = false;  // OPER's hash is being checked (slow_work): input waits
 
   // Read by deliver() and info() on other threads; guarded by info_mutex_.
   mutable chat::small_mutex info_mutex_;

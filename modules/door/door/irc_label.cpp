@@ -63,13 +63,13 @@ const std::shared_ptr<chat::room>& irc_door::touch(const std::shared_ptr<chat::r
 
 void irc_door::end_label() {
   auto& touched = label_->touched;
-  if (touched.empty()) {
+  if (touched.empty() && !password_check_) {
     finish_label(/*resume=*/false);  // still inside the decoder: it goes on by itself
     return;
   }
-  // Input waits until the rooms have answered.
+  // Input waits until the rooms (and a password check) have answered.
   link_.hold_input(true);
-  label_->fences = touched.size();
+  label_->fences = touched.size() + (password_check_ ? 1 : 0);
   for (const auto& r : touched) {
     r->fence([self = self_irc()] {
       self->link_.post([self] {

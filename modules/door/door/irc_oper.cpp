@@ -15,18 +15,58 @@ using irc::numeric;
 
 void irc_door::cmd_oper(const message& m) {
   const auto live = settings_.live->get();
-  // Every entry is compared, so the answer's timing says nothing of names.
-  bool ok = false;
+  // Every name is compared, so the answer's timing says nothing of names;
+  // then one password is checked: the entry's, or (no such name) a stand-in
+  // of the same kind, so that a wrong name costs what a wrong password does.
+  const oper_credential* entry = nullptr;
   for (const auto& o : live->opers) {
-    const bool name_ok = same_secret(m.params[0], o.name);
-    const bool password_ok = same_secret(m.params[1], o.password);
-    ok = ok || (name_ok && password_ok);
+    if (same_secret(m.params[0], o.name) && entry == nullptr) entry = &o;
   }
+  const bool hashed = entry != nullptr
+                          ? is_password_hash(entry->password)
+                          : !live->opers.empty() && is_password_hash(live->opers.front().password);
+  std::string stored;
+  if (entry != nullptr) {
+    stored = entry->password;
+  } else if (hashed) {
+    static const std::string stand_in = hash_password("no such operator");
+    stored = stand_in;
+  }
+  auto check = [self = self_irc(), stored = std::move(stored), given = m.params[1], found = entry != nullptr,
+                name = m.params[0]] {
+    const bool ok = found && password_matches(stored, given);
+    self->link_.post([self, ok, name] { self->oper_checked(ok, name); });
+  };
+  if (!hashed || !settings_.slow_work) {
+    const bool ok = entry != nullptr && password_matches(entry->password, m.params[1]);
+    return oper_answer(ok, m.params[0]);
+  }
+  // A hash takes tens of milliseconds: checked off the event loop, while
+  // this client's input waits (its next commands keep their order).
+  password_check_ = true;
+  link_.hold_input(true);
+  settings_.slow_work(std::move(check));
+}
+
+void irc_door::oper_checked(bool ok, const std::string& name) {
+  password_check_ = false;
+  if (!link_.open()) return;
+  oper_answer(ok, name);
+  // A labeled OPER: the answer was collected, and the label ends now.
+  if (labeling() && label_->fences > 0) {
+    if (--label_->fences == 0) finish_label(/*resume=*/true);
+    return;
+  }
+  link_.hold_input(false);
+  on_bytes({});  // the commands that waited
+}
+
+void irc_door::oper_answer(bool ok, std::string_view name) {
   if (!ok) {
-    spdlog::warn("irc {}: {} failed OPER as {}", link_.remote_label(), nick_, sample(m.params[0]));
+    spdlog::warn("irc {}: {} failed OPER as {}", link_.remote_label(), nick_, sample(name));
     return reply(numeric::err_passwdmismatch, {"Password incorrect"});
   }
-  spdlog::info("irc {}: {} is now an operator ({})", link_.remote_label(), nick_, sample(m.params[0]));
+  spdlog::info("irc {}: {} is now an operator ({})", link_.remote_label(), nick_, sample(name));
   if (!oper_.exchange(true)) hub_.opers().fetch_add(1, std::memory_order_relaxed);
   wallops_ = true;
   reply(numeric::rpl_youreoper, {"You are now an IRC operator"});

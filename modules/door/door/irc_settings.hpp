@@ -68,6 +68,9 @@ struct irc_settings {
   // gracefully. Either may be empty (the command is refused).
   std::function<std::string()> rehash;
   std::function<void()> die;
+  // Runs work too slow for an event loop (an operator password hash) on a
+  // thread of its own; empty: the door does it in place.
+  std::function<void(std::function<void()>)> slow_work;
   // Connections in all, for LUSERS; empty: the number of nicks.
   std::function<std::size_t()> connections;
   std::chrono::milliseconds ping_interval = kDefaultPingInterval;

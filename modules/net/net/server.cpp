@@ -4,10 +4,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <tl/expected.hpp>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+#include <cctype>
 #include <thread>
 
 #include <asio/bind_executor.hpp>
@@ -34,13 +37,25 @@ std::size_t pick_threads(std::size_t requested) {
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
 }
 
-tcp_acceptor bind_acceptor(asio::io_context& io, const std::string& host, std::uint16_t port) {
-  const tcp::endpoint ep(asio::ip::make_address(host), port);
-  tcp_acceptor acceptor(io);
-  acceptor.open(ep.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(ep);
-  acceptor.listen(kListenBacklog);
+// A listener bound and listening on host:port, or why not: "address already
+// in use" (the system's words, in lower case, for a sentence).
+tl::expected<std::unique_ptr<tcp_acceptor>, std::string> bind_acceptor(asio::io_context& io,
+                                                                       const std::string& host,
+                                                                       std::uint16_t port) {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  auto failed = [&ec] {
+    auto why = ec.message();
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    return tl::make_unexpected(why);
+  };
+  if (ec) return failed();
+  const tcp::endpoint ep(address, port);
+  auto acceptor = std::make_unique<tcp_acceptor>(io);
+  if (acceptor->open(ep.protocol(), ec); ec) return failed();
+  if (acceptor->set_option(asio::socket_base::reuse_address(true), ec); ec) return failed();
+  if (acceptor->bind(ep, ec); ec) return failed();
+  if (acceptor->listen(kListenBacklog, ec); ec) return failed();
   return acceptor;
 }
 
@@ -74,6 +89,7 @@ server::session_factory server::connections_with(door_factory make_door, bool se
 
 void server::start() {
   cfg_.irc.connections = [this] { return registry_.size(); };
+  cfg_.irc.slow_work = [this](std::function<void()> work) { asio::post(slow_work_, std::move(work)); };
   if (cfg_.irc.created.empty()) {
     cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
   }
@@ -106,22 +122,38 @@ void server::start() {
   auto irc_refusal = [](verdict v, const tcp::endpoint& peer) {
     return protocol::irc::closing_link(peer.address().to_string(), describe(v));
   };
+  // Every listener binds before any accepts: a port in use stops the start
+  // with nothing open, rather than after half the doors have let clients in.
+  std::vector<listener> wanted;
   if (cfg_.seed_enabled) {
-    listen(seed_acceptor_, cfg_.seed_port, "seed-compatible", seed_factory(false), seed_refusal);
+    wanted.push_back({&seed_acceptor_, cfg_.seed_port, "seed-compatible", seed_factory(false), seed_refusal});
   }
   if (cfg_.irc_enabled) {
-    listen(irc_acceptor_, cfg_.irc_port, "IRC", irc_factory(false), irc_refusal);
+    wanted.push_back({&irc_acceptor_, cfg_.irc_port, "IRC", irc_factory(false), irc_refusal});
   }
   if (cfg_.tls.enabled()) {
     auto context = make_server_context(cfg_.tls);
-    if (!context) throw std::runtime_error("TLS: " + context.error());
+    if (!context) throw start_error("TLS: " + context.error());
     tls_.set(std::move(*context));
-    listen(irc_tls_acceptor_, cfg_.irc_tls_port, "IRC over TLS", irc_factory(true),
-           [](verdict, const tcp::endpoint&) { return std::string(); });
+    auto silent = [](verdict, const tcp::endpoint&) { return std::string(); };
+    wanted.push_back({&irc_tls_acceptor_, cfg_.irc_tls_port, "IRC over TLS", irc_factory(true), silent});
     if (cfg_.seed_tls_port) {
-      listen(seed_tls_acceptor_, *cfg_.seed_tls_port, "seed-compatible over TLS", seed_factory(true),
-             [](verdict, const tcp::endpoint&) { return std::string(); });
+      wanted.push_back(
+          {&seed_tls_acceptor_, *cfg_.seed_tls_port, "seed-compatible over TLS", seed_factory(true), silent});
     }
+  }
+  for (auto& l : wanted) {
+    auto bound = bind_acceptor(io_, cfg_.host, l.port);
+    if (!bound) {
+      for (auto& done : wanted) done.acceptor->reset();
+      throw start_error(
+          fmt::format("cannot listen on {}:{} ({}): {}", cfg_.host, l.port, l.what, bound.error()));
+    }
+    *l.acceptor = std::move(*bound);
+  }
+  for (auto& l : wanted) {
+    spdlog::info("{} listener on {}", l.what, describe((*l.acceptor)->local_endpoint()));
+    accept_on(**l.acceptor, std::move(l.make_session), std::move(l.refuse));
   }
   asio::post(accept_strand_, [this] { schedule_memory_trim(); });
 }
@@ -149,11 +181,8 @@ std::string server::reload_tls(const tls_files& files) {
   return {};
 }
 
-void server::listen(std::unique_ptr<tcp_acceptor>& acceptor, std::uint16_t port, std::string_view what,
-                    session_factory make_session, refusal refuse) {
-  acceptor = std::make_unique<tcp_acceptor>(bind_acceptor(io_, cfg_.host, port));
-  spdlog::info("{} listener on {}", what, describe(acceptor->local_endpoint()));
-  asio::co_spawn(accept_strand_, accept_loop(*acceptor, std::move(make_session), std::move(refuse)),
+void server::accept_on(tcp_acceptor& acceptor, session_factory make_session, refusal refuse) {
+  asio::co_spawn(accept_strand_, accept_loop(acceptor, std::move(make_session), std::move(refuse)),
                  [](const std::exception_ptr& e) {
                    if (e) {
                      try {

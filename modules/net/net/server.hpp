@@ -9,11 +9,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
 
 #include "chat/hub.hpp"
 #include "door/irc_settings.hpp"
@@ -64,6 +66,13 @@ struct server_config {
   std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace;
 };
 
+// Why the server could not start: a listener that cannot bind, TLS files
+// that do not load. The message is for the operator, as it stands.
+class start_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Guarded by: the acceptors by accept_strand_; the hub and the registry by
 // their own locks and strands; run() and shutdown() may be called from any
 // thread.
@@ -74,8 +83,9 @@ class server {
   server& operator=(const server&) = delete;
   ~server();
 
-  // Binds every listener and starts accepting. Throws std::system_error if an
-  // address cannot be bound (an edge: start-up).
+  // Binds every listener, then starts accepting on all. Throws start_error
+  // (an edge: start-up) if one cannot be bound, naming it, its address and
+  // why, with none left open; or if the TLS files do not load.
   void start();
 
   // Where the listeners are bound (useful with port 0).
@@ -117,8 +127,15 @@ class server {
   // The bytes that tell a refused client why, in its protocol.
   using refusal = std::function<std::string(verdict, const tcp::endpoint&)>;
   awaitable<void> accept_loop(tcp_acceptor& acceptor, session_factory make_session, refusal refuse);
-  void listen(std::unique_ptr<tcp_acceptor>& acceptor, std::uint16_t port, std::string_view what,
-              session_factory make_session, refusal refuse);
+  // A listener start() opens: where it goes, and what it makes of clients.
+  struct listener {
+    std::unique_ptr<tcp_acceptor>* acceptor;
+    std::uint16_t port;
+    std::string_view what;  // "IRC", for logs and errors
+    session_factory make_session;
+    refusal refuse;
+  };
+  void accept_on(tcp_acceptor& acceptor, session_factory make_session, refusal refuse);
   awaitable<void> drain();
   // Every kMemoryTrimInterval, on accept_strand_, until shutdown.
   void schedule_memory_trim();
@@ -142,6 +159,9 @@ class server {
   strand accept_strand_;  // guards the acceptors: accept loops and their closing
   timer trim_timer_;      // waits bound to accept_strand_
   std::atomic<bool> shutting_down_{false};
+  // irc_settings::slow_work: operator password hashes. Last, so that it
+  // stops (and drops what waits in it) before what its work refers to.
+  asio::thread_pool slow_work_{1};
 };
 
 }  // namespace net

@@ -1,0 +1,293 @@
+#include "options.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "config_file.hpp"
+#include "door/secret.hpp"
+#include "protocol/limits.hpp"
+#include "version/version.hpp"
+
+namespace startup {
+
+namespace {
+
+constexpr const char* kDescription =
+    "Chat server: IRC, and a drop-in replacement for the seed Python chatroom server, on shared rooms.";
+
+// Options that a configuration file cannot set: they are about this run of
+// the program, not the server.
+constexpr std::string_view kCommandLineOnly[] = {"help", "version", "config", "check-config",
+                                                 "hash-password"};
+
+// The lines of a text file, without line ends; nullopt if it cannot be read.
+std::optional<std::vector<std::string>> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+void define_options(CLI::App& app, options& o) {
+  auto& cfg = o.cfg;
+  app.set_version_flag("--version", "chat-server " + std::string(chat::version()));
+  app.add_option("--config", o.config_file,
+                 "Read options from this TOML file (long option names as keys, tables to group them); flags "
+                 "given on the command line win. SIGHUP reloads it")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--hash-password", o.hash_password,
+               "Read a password on standard input, print its argon2id hash for --oper NAME:HASH, and exit");
+  app.add_flag("--check-config", o.check_config,
+               "Check the flags and the configuration file, say what is wrong or OK, and exit");
+  app.add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port,--seed-port", cfg.seed_port,
+                 "Port of the seed-compatible listener (0: any free port)")
+      ->capture_default_str();
+  app.add_option("--irc-port", cfg.irc_port, "Port of the IRC listener (0: any free port)")
+      ->capture_default_str();
+  app.add_flag("--no-seed", o.no_seed, "Do not open the seed-compatible listener");
+  app.add_flag("--no-irc", o.no_irc, "Do not open the IRC listener");
+  app.add_option("--server-name", cfg.irc.server_name, "Server name shown to IRC clients")
+      ->capture_default_str();
+  app.add_option("--network", cfg.irc.network, "Network name shown to IRC clients")->capture_default_str();
+  app.add_option("--admin-location", cfg.irc.admin_location, "Where the server is, for ADMIN (257)")
+      ->capture_default_str();
+  app.add_option("--admin-institution", cfg.irc.admin_institution, "Who runs the server, for ADMIN (258)");
+  app.add_option("--admin-email", cfg.irc.admin_email, "How to reach its administrator, for ADMIN (259)");
+  app.add_option("--motd-file", o.motd_file, "Message of the day for IRC clients (reloaded by SIGHUP)")
+      ->check(CLI::ExistingFile);
+  app.add_option(
+         "--password-file", o.password_file,
+         "File whose first line is the IRC server password (PASS); none by default (reloaded by SIGHUP)")
+      ->check(CLI::ExistingFile);
+  app.add_option(
+      "--oper", o.opers,
+      "An IRC operator as NAME:PASSWORD, for OPER NAME PASSWORD; repeat for more (reloaded by SIGHUP)");
+  app.add_option("--tls-cert", cfg.tls.cert_file,
+                 "Certificate chain (PEM) for the TLS listeners; with --tls-key, opens IRC over TLS "
+                 "(reloaded by SIGHUP)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", cfg.tls.key_file, "Private key (PEM) of --tls-cert (reloaded by SIGHUP)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--irc-tls-port", cfg.irc_tls_port, "Port of the IRC listener over TLS (0: any free port)")
+      ->capture_default_str();
+  app.add_option("--seed-tls-port", cfg.seed_tls_port,
+                 "Port of a seed-compatible listener over TLS (none unless given; 0: any free port)");
+  app.add_option("--threads", cfg.threads, "Event-loop threads (0: one per core)")->capture_default_str();
+  app.add_option("--max-outbox", cfg.lim.outbox_bytes,
+                 "Bytes queued for one slow client before it is disconnected")
+      ->capture_default_str();
+  app.add_option("--flood-burst", cfg.lim.flood_burst,
+                 "Commands a client may send at once before flood control")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--flood-rate", cfg.lim.flood_rate,
+                 "Commands per second a client may send after its burst; more wait (0: no flood control)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-recvq", cfg.lim.recvq_bytes,
+                 "Bytes a throttled client may have waiting before it is disconnected (Excess Flood)")
+      ->capture_default_str();
+  app.add_option("--max-connections", cfg.admit.max_connections,
+                 "Connections open at once (0: the open-file limit less a reserve)")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-ip", cfg.admit.max_per_address,
+                 "Connections open at once from one address (0: no cap)")
+      ->capture_default_str();
+  app.add_option("--connect-burst", cfg.admit.connect_burst, "New connections one address may open at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--connect-rate", cfg.admit.connect_rate,
+                 "New connections per second one address may open after its burst (0: no cap)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--login-timeout-ms", o.login_timeout_ms, "Time a new client has to send its username")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--registration-timeout-ms", o.registration_timeout_ms,
+                 "Time a new IRC client has to finish registering (NICK, USER, CAP END)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--ping-interval-ms", o.ping_interval_ms, "Idle time after which an IRC client is pinged")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--ping-timeout-ms", o.ping_timeout_ms, "Time a pinged IRC client has to answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-rooms-per-user", cfg.irc.max_rooms_per_user,
+                 "Channels one IRC user may be in (CHANLIMIT)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--log-format", o.log_format, "text, or json: one JSON object a line, for log shippers")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-level", o.log_level,
+                 "trace, debug, info, warn, error, critical or off (reloaded by SIGHUP)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+}
+
+// Reads the files the options name and checks what CLI11 cannot: what is
+// wrong, or nothing.
+std::optional<std::string> complete(options& o) {
+  auto& cfg = o.cfg;
+  cfg.seed.login_timeout = std::chrono::milliseconds(o.login_timeout_ms);
+  cfg.irc.registration_timeout = std::chrono::milliseconds(o.registration_timeout_ms);
+  cfg.irc.ping_interval = std::chrono::milliseconds(o.ping_interval_ms);
+  cfg.irc.ping_timeout = std::chrono::milliseconds(o.ping_timeout_ms);
+  cfg.seed_enabled = !o.no_seed;
+  cfg.irc_enabled = !o.no_irc;
+  // Both appear in IRC lines: the server name as every reply's source, the
+  // network in 001 and ISUPPORT. Nothing that would end or split a prefix.
+  const auto name_ok = [](const std::string& v, std::size_t max, std::string_view extra) {
+    return !v.empty() && v.size() <= max && std::all_of(v.begin(), v.end(), [&](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+             c == '.' || extra.find(c) != std::string_view::npos;
+    });
+  };
+  if (!name_ok(cfg.irc.server_name, protocol::kMaxServerNameLength, "")) {
+    return "--server-name " + cfg.irc.server_name + ": letters, digits, '-' and '.' only, at most " +
+           std::to_string(protocol::kMaxServerNameLength) + " bytes (it is the source of every IRC reply)";
+  }
+  if (!name_ok(cfg.irc.network, protocol::kMaxServerNameLength, "_")) {
+    return "--network " + cfg.irc.network + ": letters, digits, '-', '_' and '.' only, at most " +
+           std::to_string(protocol::kMaxServerNameLength) + " bytes";
+  }
+  std::error_code ec;
+  (void)asio::ip::make_address(cfg.host, ec);
+  if (ec) return "--host " + cfg.host + ": not an IP address";
+  if (!cfg.seed_enabled && !cfg.irc_enabled) return "--no-seed and --no-irc leave nothing to listen on";
+  if (cfg.seed_enabled && cfg.irc_enabled && cfg.seed_port != 0 && cfg.seed_port == cfg.irc_port) {
+    return "the seed and IRC listeners cannot share port " + std::to_string(cfg.seed_port);
+  }
+  if (cfg.tls.cert_file.empty() != cfg.tls.key_file.empty()) return "--tls-cert and --tls-key go together";
+  if (cfg.tls.enabled()) {
+    if (auto context = net::make_server_context(cfg.tls); !context) return "TLS: " + context.error();
+  }
+  if (cfg.seed_tls_port && !cfg.tls.enabled()) return "--seed-tls-port needs --tls-cert and --tls-key";
+  if (!o.motd_file.empty()) {
+    auto lines = read_lines(o.motd_file);
+    if (!lines) return "--motd-file " + o.motd_file + ": cannot be read";
+    o.reloadable.motd = std::move(*lines);
+  }
+  if (!o.password_file.empty()) {
+    auto lines = read_lines(o.password_file);
+    if (!lines) return "--password-file " + o.password_file + ": cannot be read";
+    if (lines->empty() || lines->front().empty()) return "--password-file " + o.password_file + ": empty";
+    o.reloadable.password = lines->front();
+  }
+  for (const auto& entry : o.opers) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
+      return "--oper " + entry.substr(0, std::min(colon, entry.size())) + ": expected NAME:PASSWORD";
+    }
+    auto password = entry.substr(colon + 1);
+    if (password.starts_with('$') && !door::is_password_hash(password)) {
+      return "--oper " + entry.substr(0, colon) + ": not an argon2id hash (make one with --hash-password)";
+    }
+    o.reloadable.opers.push_back({entry.substr(0, colon), std::move(password)});
+  }
+  return std::nullopt;
+}
+
+// The long names a configuration file may use.
+std::vector<std::string> file_keys(const CLI::App& app) {
+  std::vector<std::string> keys;
+  for (const auto* opt : app.get_options()) {
+    for (const auto& name : opt->get_lnames()) {
+      if (std::find(std::begin(kCommandLineOnly), std::end(kCommandLineOnly), name) ==
+          std::end(kCommandLineOnly)) {
+        keys.push_back(name);
+      }
+    }
+  }
+  return keys;
+}
+
+// Parses `words` (without the program name) into `o`; the stop if it fails.
+std::optional<stop> parse_words(const std::vector<std::string>& words, options& o) {
+  CLI::App app{kDescription, "chat-server"};
+  define_options(app, o);
+  std::vector<std::string> reversed(words.rbegin(), words.rend());  // CLI11 takes them last first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::Success& e) {
+    std::ostringstream out;
+    std::ostringstream err;
+    app.exit(e, out, err);
+    return stop{0, out.str()};
+  } catch (const CLI::ParseError& e) {
+    return stop{kExitUsage, e.what()};
+  }
+  return std::nullopt;
+}
+
+// The command-line words a configuration file's setting stands for, or
+// what is wrong with it (with its place in the file).
+tl::expected<std::vector<std::string>, std::string> words_of(const setting& s, const CLI::App& app) {
+  const auto* opt = app.get_option("--" + s.key);
+  std::vector<std::string> words;
+  if (opt->get_expected_min() == 0) {  // a flag
+    if (!s.boolean) return tl::make_unexpected(s.where + ": '" + s.key + "' is a flag: true or false");
+    if (s.values.front() == "true") words.push_back("--" + s.key);
+  } else {
+    for (const auto& v : s.values) words.push_back("--" + s.key + "=" + v);
+  }
+  // Checked alone, so that a bad value is reported with its line.
+  options scratch;
+  if (auto problem = parse_words(words, scratch); problem && problem->code != 0) {
+    return tl::make_unexpected(s.where + ": " + problem->text);
+  }
+  return words;
+}
+
+}  // namespace
+
+std::variant<options, stop> load(int argc, char** argv) {
+  const std::vector<std::string> given(argv + 1, argv + argc);
+  options first;
+  if (auto problem = parse_words(given, first)) return *problem;
+  std::vector<std::string> words;
+  if (!first.config_file.empty()) {
+    CLI::App app{kDescription, "chat-server"};
+    options scratch;
+    define_options(app, scratch);
+    std::vector<std::string> reversed(given.rbegin(), given.rend());
+    app.parse(reversed);  // parsed above already: cannot fail
+    const auto keys = file_keys(app);
+    auto settings = read_config_file(first.config_file, keys);
+    if (!settings) return stop{kExitUsage, settings.error()};
+    for (const auto& s : *settings) {
+      if (app.get_option("--" + s.key)->count() > 0) continue;  // the command line wins
+      auto more = words_of(s, app);
+      if (!more) return stop{kExitUsage, more.error()};
+      words.insert(words.end(), more->begin(), more->end());
+    }
+  }
+  words.insert(words.end(), given.begin(), given.end());
+  options o;
+  if (auto problem = parse_words(words, o)) return *problem;
+  if (auto problem = complete(o)) return stop{kExitUsage, *problem};
+  return o;
+}
+
+void warn_plain_passwords(const door::irc_reloadable& settings) {
+  for (const auto& o : settings.opers) {
+    if (!door::is_password_hash(o.password)) {
+      spdlog::warn("operator {} has a plain password: store its hash instead (chat-server --hash-password)",
+                   o.name);
+    }
+  }
+}
+
+}  // namespace startup

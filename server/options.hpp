@@ -1,0 +1,54 @@
+// chat-server's options: the command line, and the configuration file it
+// names (config_file.hpp), with the command line winning. Parsing happens at
+// start and again at each reload (SIGHUP, REHASH).
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "door/irc_settings.hpp"
+#include "net/server.hpp"
+
+namespace startup {
+
+// Exit codes: a usage error (an unknown flag, a bad value, a configuration
+// file that does not parse) and a failure at run time (a port in use).
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitFailure = 1;
+
+// Everything the command line and the configuration file say.
+struct options {
+  net::server_config cfg;
+  std::string config_file;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  long long login_timeout_ms = door::kDefaultLoginTimeout.count();
+  long long registration_timeout_ms = door::kDefaultRegistrationTimeout.count();
+  long long ping_interval_ms = door::kDefaultPingInterval.count();
+  long long ping_timeout_ms = door::kDefaultPingTimeout.count();
+  bool no_seed = false;
+  bool no_irc = false;
+  std::string motd_file;
+  std::string password_file;
+  std::vector<std::string> opers;  // "name:password" or "name:$argon2id$..."
+  // What SIGHUP and REHASH may change: handed to the server's live settings.
+  door::irc_reloadable reloadable;
+  bool check_config = false;
+  bool hash_password = false;
+};
+
+// Parsing stopped before options: --help or --version (code 0, text for
+// stdout), or a usage error (kExitUsage, a message for stderr).
+struct stop {
+  int code = 0;
+  std::string text;
+};
+
+// Parses the command line and the configuration file it names afresh.
+std::variant<options, stop> load(int argc, char** argv);
+
+// Logs a warning for each operator whose password is stored in clear.
+void warn_plain_passwords(const door::irc_reloadable& settings);
+
+}  // namespace startup

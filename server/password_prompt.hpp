@@ -1,0 +1,12 @@
+// chat-server --hash-password: reads a password and prints its hash, for an
+// operator entry (`--oper NAME:HASH`, or `oper = ["NAME:HASH"]`).
+#pragma once
+
+namespace startup {
+
+// Reads the password from standard input: on a terminal, asked twice without
+// echo; otherwise its first line. Prints the hash and returns 0, or says what
+// went wrong and returns an exit code.
+int print_password_hash();
+
+}  // namespace startup

@@ -1,0 +1,249 @@
+"""chat-server as an operator meets it: --version on every binary, exit codes,
+a port in use, configuration errors with file and line, TOML tables, the
+example configuration, hashed operator passwords and the log's format.
+
+Usage: server_startup.py CASE CHAT_SERVER CHAT_CLIENT CHAT_BENCH EXAMPLE_CONFIG
+Only the standard library: runs with any python3. Loopback only.
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from server_process import DEADLINE, ServerProcess  # noqa: E402
+
+CASE, SERVER, CLIENT, BENCH, EXAMPLE = sys.argv[1:6]
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def run(*args, stdin=None):
+    r = subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=DEADLINE)
+    return r.returncode, r.stdout, r.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+class Irc:
+    def __init__(self, port, nick):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+        self.buf = b""
+        self.send(f"NICK {nick}")
+        self.send(f"USER {nick} 0 * :{nick}")
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b"\r\n")
+
+    def expect(self, text):
+        seen = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(4096)
+                if not chunk:
+                    raise AssertionError(f"closed before {text!r}; saw {seen}")
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            seen.append(line.decode())
+            if text in seen[-1]:
+                return seen[-1]
+            if len(seen) > 300:
+                raise AssertionError(f"no {text!r} in {seen}")
+
+
+def case_versions():
+    for binary, name in ((SERVER, "chat-server"), (CLIENT, "chat-client"), (BENCH, "chat-bench")):
+        if binary == "-":
+            continue
+        code, out, err = run(binary, "--version")
+        assert code == 0, (binary, code, err)
+        assert re.match(name + r" \d+\.\d+\.\d+( \(git [0-9a-zA-Z.\-]+\))?\n$", out), out
+
+
+def case_usage_errors():
+    for binary, *args in ((SERVER,), (CLIENT,), (BENCH, "fanout")):
+        if binary == "-":
+            continue
+        code, _, err = run(binary, *args, "--no-such-flag")
+        assert code == EXIT_USAGE, (binary, code, err)
+        assert "no-such-flag" in err, err
+    code, _, err = run(SERVER, "--irc-port", "not-a-port", "--check-config")
+    assert code == EXIT_USAGE and "irc-port" in err, (code, err)
+    code, _, err = run(SERVER, "--oper", "nopassword", "--check-config")
+    assert code == EXIT_USAGE and "NAME:PASSWORD" in err, (code, err)
+    code, _, err = run(SERVER, "--oper", "admin:$argon2i$broken", "--check-config")
+    assert code == EXIT_USAGE and "not an argon2id hash" in err, (code, err)
+    code, out, _ = run(SERVER, "--help")
+    assert code == 0 and "--log-format" in out and "--hash-password" in out, code
+
+
+def case_port_in_use():
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    irc_port = taken.getsockname()[1]
+    seed_port = free_port()
+    start = time.monotonic()
+    code, _, err = run(SERVER, "--host", "127.0.0.1", "--port", str(seed_port), "--irc-port", str(irc_port))
+    assert code == EXIT_FAILURE, (code, err)
+    assert f"cannot listen on 127.0.0.1:{irc_port} (IRC): address already in use" in err, err
+    # Nothing was accepting: no listener was announced, and the seed port,
+    # bound first, is closed again.
+    assert "listener on" not in err, err
+    assert refused(seed_port)
+    assert time.monotonic() - start < DEADLINE
+    taken.close()
+
+
+def case_config_errors():
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "chat-server.toml")
+        with open(conf, "w") as f:
+            f.write("# a comment\n[listen]\nhost = \"127.0.0.1\"\nirc-prt = 6667\n")
+        code, _, err = run(SERVER, "--config", conf, "--check-config")
+        assert code == EXIT_USAGE, (code, err)
+        assert f"{conf}:4:1: unknown key 'irc-prt' (did you mean 'irc-port'?)" in err, err
+        with open(conf, "w") as f:
+            f.write("[limits]\nflood-rate = \"fast\"\n")
+        code, _, err = run(SERVER, "--config", conf, "--check-config")
+        assert code == EXIT_USAGE and f"{conf}:2:1:" in err and "flood-rate" in err, (code, err)
+        with open(conf, "w") as f:
+            f.write("[listen]\nirc-port = [1, 2\n")
+        code, _, err = run(SERVER, "--config", conf, "--check-config")
+        assert code == EXIT_USAGE and f"{conf}:2:" in err, (code, err)
+
+        # Tables group keys; the command line wins over the file.
+        with open(conf, "w") as f:
+            f.write("[listen]\nirc-port = 1\n\n[irc]\nserver-name = \"tabled.example\"\nnetwork = \"TableNet\"\n")
+        server = ServerProcess(SERVER, "--config", conf)
+        try:
+            c = Irc(server.irc_port, "t")
+            assert c.expect(" 001 ").startswith(":tabled.example 001 t ")
+            c.expect("NETWORK=TableNet")
+        finally:
+            server.kill()
+
+
+def case_example_config():
+    code, out, err = run(SERVER, "--config", EXAMPLE, "--check-config")
+    assert code == 0 and "configuration OK" in out, (code, out, err)
+    # Every key it shows, uncommented, is a known key with a valid value.
+    # (Files that must exist, and TLS-only settings, are left out.)
+    needs_files = {"motd-file", "password-file", "tls-cert", "tls-key", "seed-tls-port"}
+    shown = 0
+    lines = []
+    with open(EXAMPLE) as f:
+        for line in f:
+            m = re.match(r"^# ?([a-z][a-z0-9-]*) = (.+)$", line.rstrip("\n"))
+            if m and m.group(1) not in needs_files:
+                lines.append(f"{m.group(1)} = {m.group(2)}\n")
+                shown += 1
+            else:
+                lines.append(line)
+    assert shown >= 25, shown
+    with tempfile.TemporaryDirectory() as d:
+        every = os.path.join(d, "every.toml")
+        with open(every, "w") as f:
+            f.writelines(lines)
+        code, out, err = run(SERVER, "--config", every, "--check-config")
+        assert code == 0 and "configuration OK" in out, (code, out, err, "".join(lines))
+
+
+def case_hashed_oper():
+    code, out, err = run(SERVER, "--hash-password", stdin="s3cret\n")
+    assert code == 0, (code, err)
+    digest = out.strip()
+    assert digest.startswith("$argon2id$v=19$m=19456,t=2,p=1$"), digest
+    code, _, err = run(SERVER, "--hash-password", stdin="")
+    assert code == EXIT_USAGE and "no password" in err, (code, err)
+
+    server = ServerProcess(SERVER, "--oper", f"admin:{digest}", "--oper", "legacy:plainpw")
+    try:
+        assert server.saw("operator legacy has a plain password"), "".join(server.log)
+        assert not any("operator admin has a plain" in line for line in server.log)
+        c = Irc(server.irc_port, "o")
+        c.expect(" 001 ")
+        c.send("OPER admin wrong")
+        c.expect(" 464 ")
+        c.send("OPER admin s3cret")
+        c.expect(" 381 ")
+        d = Irc(server.irc_port, "l")
+        d.expect(" 001 ")
+        d.send("OPER legacy plainpw")
+        d.expect(" 381 ")
+        # The hash itself is never a password.
+        e = Irc(server.irc_port, "x")
+        e.expect(" 001 ")
+        e.send(f"OPER admin {digest}")
+        e.expect(" 464 ")
+    finally:
+        server.kill()
+
+
+def case_log_format():
+    offset = r"[+-]\d\d:\d\d"
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}" + offset
+    # Text: the time with its UTC offset, then the level.
+    server = ServerProcess(SERVER)
+    try:
+        c = Irc(server.irc_port, "first")
+        c.expect(" 001 ")
+        c.send("NICK second")
+        c.expect("NICK")
+        c.send("JOIN #room")
+        c.expect("366")
+        c.send("PRIVMSG #room :body-that-must-not-be-logged")
+        c.send("PING :done")
+        c.expect("PONG")
+        assert server.saw("first is now known as second"), "".join(server.log)
+    finally:
+        server.kill()
+    assert re.match(r"^" + stamp + r" info chat-server \d+\.\d+\.\d+", server.log[0]), server.log[0]
+    for line in server.log:
+        assert re.match(r"^" + stamp + r" ", line), line
+        assert "body-that-must-not-be-logged" not in line, line
+
+    # JSON: one object a line.
+    server = ServerProcess(SERVER, "--log-format", "json", "--oper", "admin:pw")
+    try:
+        c = Irc(server.irc_port, "j")
+        c.expect(" 001 ")
+        c.send("OPER admin pw")
+        c.expect(" 381 ")
+        c.send('PRIVMSG j :quote " and \\ and a tab\t')
+        c.send("PING :done")
+        c.expect("PONG")
+        assert server.saw("j is now an operator"), "".join(server.log)
+    finally:
+        server.kill()
+    records = [json.loads(line) for line in server.log]
+    assert records, server.log
+    for r in records:
+        assert set(r) == {"time", "level", "message"}, r
+        assert re.match(r"^" + stamp + r"$", r["time"]), r
+    assert records[0]["message"].startswith("chat-server "), records[0]
+    assert any(r["level"] == "warning" and "plain password" in r["message"] for r in records), records
+
+
+CASES = {name[5:]: f for name, f in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    CASES[CASE]()
+    print(f"{CASE}: OK")
