@@ -72,7 +72,8 @@ void define_options(CLI::App& app, options& o) {
       ->check(CLI::ExistingFile);
   app.add_option(
       "--oper", o.opers,
-      "An IRC operator as NAME:PASSWORD, for OPER NAME PASSWORD; repeat for more (reloaded by SIGHUP)");
+      "An IRC operator as NAME:HASH (from --hash-password) or NAME:PASSWORD, for OPER NAME PASSWORD; repeat "
+      "for more (reloaded by SIGHUP)");
   app.add_option("--tls-cert", cfg.tls.cert_file,
                  "Certificate chain (PEM) for the TLS listeners; with --tls-key, opens IRC over TLS "
                  "(reloaded by SIGHUP)")
@@ -166,7 +167,9 @@ std::optional<std::string> complete(options& o) {
   std::error_code ec;
   (void)asio::ip::make_address(cfg.host, ec);
   if (ec) return "--host " + cfg.host + ": not an IP address";
-  if (!cfg.seed_enabled && !cfg.irc_enabled) return "--no-seed and --no-irc leave nothing to listen on";
+  if (!cfg.seed_enabled && !cfg.irc_enabled && !cfg.tls.enabled()) {
+    return "--no-seed and --no-irc leave nothing to listen on";
+  }
   if (cfg.seed_enabled && cfg.irc_enabled && cfg.seed_port != 0 && cfg.seed_port == cfg.irc_port) {
     return "the seed and IRC listeners cannot share port " + std::to_string(cfg.seed_port);
   }

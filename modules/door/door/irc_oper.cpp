@@ -93,6 +93,7 @@ void irc_door::killed(const std::string& by, const std::string& reason) {
 
 void irc_door::cmd_wallops(const message& m) {
   if (m.params[0].empty()) return reply(numeric::err_needmoreparams, {"WALLOPS", "Not enough parameters"});
+  spdlog::info("irc {}: {} sent WALLOPS", link_.remote_label(), nick_);  // not its text
   auto ev = chat::new_event(chat::event_kind::wallops, {}, nick_, this);
   ev->source = source();
   ev->text = m.params[0];

@@ -91,8 +91,9 @@ void seed_door::on_bytes(std::string_view bytes) {
     return link_.open() && link_.spend_token();
   });
   if (!ok.has_value()) {
-    spdlog::info("seed {}: {} (read {})", link_.remote_label(), protocol::describe(ok.error()),
-                 sample(bytes));
+    // The size of what came, not its text: it may be someone's message.
+    spdlog::info("seed {}: {} (read {} bytes)", link_.remote_label(), protocol::describe(ok.error()),
+                 bytes.size());
     refuse(seed::error_text(ok.error()));
   }
 }
