@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev
   libreadline-dev libssl-dev openssl
   libtomlplusplus-dev libargon2-dev
-  scdoc dpkg-dev lintian systemd
+  scdoc dpkg-dev lintian systemd man-db adduser
   clang-format python3 python3-irc python3-pyte ngircd irssi tmux
   clang libclang-rt-14-dev
 )
