@@ -17,6 +17,7 @@
 #include "core/irc_machine.hpp"
 #include "core/seed_machine.hpp"
 #include "protocol/irc.hpp"
+#include "version/version.hpp"
 
 namespace client {
 namespace {
@@ -278,6 +279,7 @@ awaitable<int> app::run() {
     o.nick = nick;
     o.room = options_.room;
     o.password = options_.password;
+    o.version = "chat-client " + std::string(chat::version());
     machine_ = std::make_unique<irc_adapter>(std::move(o), look_);
   }
   term_->set_prompt(machine_->prompt());

@@ -27,10 +27,21 @@ constexpr std::array kCommands{
     known{"me", verb::me, "!me <action>"},
     known{"nick", verb::nick, "!nick <new nick>"},
     known{"help", verb::help, ""},
+    known{"whois", verb::whois, "!whois <nick>"},
+    known{"topic", verb::topic, ""},
+    known{"away", verb::away, ""},
+    known{"kick", verb::kick, "!kick <nick> [reason]"},
+    known{"mode", verb::mode, "!mode [#room] <modes> [arguments]"},
+    known{"invite", verb::invite, "!invite <nick> [#room]"},
+    known{"ban", verb::ban, "!ban <nick or mask>"},
+    known{"query", verb::query, "!query <nick> [text]"},
+    known{"notice", verb::notice, "!notice <target> <text>"},
+    known{"quote", verb::quote, "!quote <raw IRC line>"},
+    known{"ignore", verb::ignore, ""},
+    known{"unignore", verb::unignore, "!unignore <nick>"},
     // IRC habits
     known{"quit", verb::logout, ""},
     known{"exit", verb::logout, ""},
-    known{"query", verb::msg, "/query <user> <text>"},
     known{"list", verb::rooms, ""},
     known{"names", verb::who, ""},
     known{"leave", verb::part, ""},
@@ -103,7 +114,10 @@ command parse_input(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (trim(line).empty()) return {};
   const char sigil = line.front();
-  if (sigil == '/' && line.size() > 1 && line[1] == '/') return {verb::say, {}, std::string(line.substr(1))};
+  // The escape: a doubled sigil sends the line from the second one on.
+  if ((sigil == '/' || sigil == '!') && line.size() > 1 && line[1] == sigil) {
+    return {verb::say, {}, std::string(line.substr(1))};
+  }
   if (sigil != '!' && sigil != '/') return {verb::say, {}, std::string(line)};
 
   std::string_view rest = line.substr(1);
@@ -154,6 +168,48 @@ command parse_input(std::string_view line) {
     }
     case verb::logout:
       return {verb::logout, {}, std::string(trim(rest))};
+    case verb::away:
+      return {verb::away, {}, std::string(trim(rest))};
+    case verb::quote:
+      if (trim(rest).empty()) return usage();
+      return {verb::quote, {}, std::string(trim(rest))};
+    case verb::mode:
+      if (trim(rest).empty()) return usage();
+      return {verb::mode, {}, std::string(trim(rest))};
+    case verb::topic: {
+      auto copy = rest;
+      const auto first = next_word(copy);
+      if (!first.empty() && (first.front() == '#' || first.front() == '&')) {
+        return {verb::topic, std::string(first), std::string(trim(copy))};
+      }
+      return {verb::topic, {}, std::string(trim(rest))};
+    }
+    case verb::whois:
+    case verb::ban:
+    case verb::unignore: {
+      const auto who = next_word(rest);
+      if (who.empty()) return usage();
+      return {it->what, std::string(who), {}};
+    }
+    case verb::ignore:
+      return {verb::ignore, std::string(next_word(rest)), {}};
+    case verb::kick:
+    case verb::query: {
+      const auto who = next_word(rest);
+      if (who.empty()) return usage();
+      return {it->what, std::string(who), std::string(trim(rest))};
+    }
+    case verb::invite: {
+      const auto who = next_word(rest);
+      const auto room = next_word(rest);
+      if (who.empty()) return usage();
+      return {verb::invite, std::string(who), room.empty() ? std::string() : room_name(room)};
+    }
+    case verb::notice: {
+      const auto to = next_word(rest);
+      if (to.empty() || trim(rest).empty()) return usage();
+      return {verb::notice, std::string(to), std::string(rest)};
+    }
     default:
       return {it->what, {}, {}};
   }
@@ -169,8 +225,19 @@ std::string_view help_text() {
          "  !part [#room]       leave a room (the current one by default)\n"
          "  !rooms              list the rooms\n"
          "  !nick <new nick>    change your nick\n"
+         "  !query <nick> [text] talk privately with nick from now on (!join a room to go back)\n"
+         "  !notice <to> <text> a notice to a nick or room\n"
+         "  !whois <nick>       who someone is\n"
+         "  !away [text]        mark yourself away (no text: back)\n"
+         "  !topic [#room] [t]  show the topic, or set it to t\n"
+         "  !kick <nick> [why]  remove someone from the current room (operators)\n"
+         "  !ban <nick|mask>    ban from the current room (operators)\n"
+         "  !invite <nick> [#r] invite someone to a room\n"
+         "  !mode [#room] <m>   show or change modes (e.g. !mode +m, !mode +o bob)\n"
+         "  !ignore [nick]      stop showing nick's messages (no nick: the list); !unignore <nick>\n"
+         "  !quote <line>       send a raw IRC line\n"
          "  !logout             leave (also /quit, Ctrl-D, Ctrl-C)\n"
-         "  //text              say text that starts with /";
+         "  //text, !!text      say text that starts with / or !";
 }
 
 }  // namespace client

@@ -9,18 +9,30 @@
 namespace client {
 
 enum class verb {
-  none,     // an empty line: nothing to do
-  say,      // text for the current room
-  me,       // an action in the current room (`!me waves`)
-  who,      // the users of a room (arg: the room, or empty for the current one)
-  msg,      // a private message: arg is the user, text the message
-  join,     // arg: the room, always starting with '#'
-  part,     // arg: the room, or empty for the current one; text: a reason
-  rooms,    // the list of rooms
-  nick,     // arg: the new nick
-  help,     // the list of commands
-  logout,   // leave (text: a reason)
-  invalid,  // a known command used wrongly or an unknown one: `text` is a one-line hint
+  none,      // an empty line: nothing to do
+  say,       // text for the current room
+  me,        // an action in the current room (`!me waves`)
+  who,       // the users of a room (arg: the room, or empty for the current one)
+  msg,       // a private message: arg is the user, text the message
+  join,      // arg: the room, always starting with '#'
+  part,      // arg: the room, or empty for the current one; text: a reason
+  rooms,     // the list of rooms
+  nick,      // arg: the new nick
+  help,      // the list of commands
+  whois,     // arg: the nick
+  topic,     // arg: the room (or empty: the current one); text: the new topic (empty: show it)
+  away,      // text: the away message (empty: back)
+  kick,      // arg: the nick; text: a reason
+  mode,      // text: the MODE parameters as typed (a room first, or the current room is used)
+  invite,    // arg: the nick; text: the room (empty: the current one)
+  ban,       // arg: a nick or mask (nick!user@host; a nick alone becomes nick!*@*)
+  query,     // arg: the nick to talk to privately from now on; text: a first message, if any
+  notice,    // arg: the target; text: the notice
+  quote,     // text: a raw IRC line, sent as typed
+  ignore,    // arg: a nick whose messages are no longer shown (empty: the list)
+  unignore,  // arg: a nick shown again
+  logout,    // leave (text: a reason)
+  invalid,   // a known command used wrongly or an unknown one: `text` is a one-line hint
 };
 
 struct command {
@@ -30,7 +42,8 @@ struct command {
 };
 
 // Parses one input line (without its newline). A line starting with '!' or
-// '/' is a command; `//text` sends "/text" as plain text. Leading and
+// '/' is a command; a doubled first character sends the rest as plain text:
+// `//text` says "/text" and `!!wow` says "!wow". Leading and
 // trailing spaces of arguments are dropped; the text of a message is kept as
 // typed.
 command parse_input(std::string_view line);

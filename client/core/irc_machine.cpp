@@ -193,89 +193,6 @@ void irc_machine::say(effects& out, std::string_view target, std::string_view te
   }
 }
 
-effects irc_machine::command(const struct command& c) {
-  effects out;
-  auto need_room = [&] {
-    if (!current_.empty()) return true;
-    out.show.push_back(look_.dim("You are in no room. Type !join <#room>."));
-    return false;
-  };
-  switch (c.what) {
-    case verb::none:
-      break;
-    case verb::say:
-      if (need_room()) say(out, current_, c.text, false);
-      break;
-    case verb::me:
-      if (need_room()) say(out, current_, c.text, true);
-      break;
-    case verb::msg:
-      say(out, c.arg, c.text, false);
-      break;
-    case verb::who: {
-      const auto room = c.arg.empty() ? current_ : c.arg;
-      if (room.empty()) {
-        need_room();
-        break;
-      }
-      ++who_asked_[protocol::fold_nick(room)];
-      send(out, "NAMES " + room);
-      break;
-    }
-    case verb::join: {
-      const auto known =
-          std::find_if(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, c.arg); });
-      if (known != rooms_.end()) {
-        current_ = *known;
-        out.show.push_back(look_.dim("Now talking in " + sanitize(current_) + "."));
-        out.prompt = prompt();
-        break;
-      }
-      send(out, "JOIN " + c.arg);
-      // Typed lines go to the new room from now on, as the user expects; a
-      // refused JOIN (403, 471, 473-475) puts the previous room back.
-      previous_ = current_;
-      current_ = c.arg;
-      out.prompt = prompt();
-      break;
-    }
-    case verb::part: {
-      const auto room = c.arg.empty() ? current_ : c.arg;
-      if (room.empty()) {
-        need_room();
-        break;
-      }
-      send(out, c.text.empty() ? "PART " + room : "PART " + room + " :" + c.text);
-      break;
-    }
-    case verb::rooms:
-      listing_.clear();
-      send(out, "LIST");
-      break;
-    case verb::nick:
-      send(out, "NICK " + c.arg);
-      break;
-    case verb::help: {
-      std::string_view text = help_text();
-      while (!text.empty()) {
-        const auto nl = text.find('\n');
-        out.show.emplace_back(text.substr(0, nl));
-        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-      }
-      break;
-    }
-    case verb::logout:
-      quitting_ = true;
-      out.quit = true;
-      send(out, "QUIT :" + (c.text.empty() ? std::string("Leaving") : c.text));
-      break;
-    case verb::invalid:
-      out.show.push_back(look_.dim(c.text));
-      break;
-  }
-  return out;
-}
-
 effects irc_machine::on_line(std::string_view line) {
   effects out;
   auto parsed = protocol::irc::parse_message(line);
@@ -373,8 +290,12 @@ effects irc_machine::on_line(std::string_view line) {
     const bool server = m.source.empty() || m.source.find('!') == std::string::npos;
     std::string_view action;
     const bool is_action = cmd == "PRIVMSG" && split_action(text, action);
-    if (!is_action && cmd == "PRIVMSG" && text.starts_with('\x01')) {
-      // Other CTCP requests (VERSION, PING, ...): not shown.
+    if (!server && !is_me(from) && ignored_.contains(protocol::fold_nick(from))) {
+      // !ignore: not shown.
+    } else if (!is_action && cmd == "PRIVMSG" && text.starts_with('\x01')) {
+      if (!is_room(target)) ctcp(out, from, text);
+    } else if (cmd == "NOTICE" && text.starts_with('\x01')) {
+      // CTCP replies: never shown raw.
     } else if (cmd == "NOTICE" && (server || !registered_)) {
       out.show.push_back(look_.dim("-" + sanitize(from.empty() ? "server" : from) + "- ") + sanitize(text));
     } else if (is_room(target)) {
@@ -385,6 +306,9 @@ effects irc_machine::on_line(std::string_view line) {
       } else {
         out.show.push_back(where(target) + look_.nick(from) + " > " + sanitize(text));
       }
+    } else if (is_me(from) && !is_me(target) && cmd == "NOTICE") {
+      // Our own notice, echoed.
+      out.show.push_back(look_.dim("-notice to ") + look_.nick(target) + look_.dim("- ") + sanitize(text));
     } else if (is_me(from) && !is_me(target)) {
       // Our own private message, echoed.
       out.show.push_back(look_.strong("privately to ") + look_.nick(target) + " > " +
@@ -444,8 +368,8 @@ effects irc_machine::on_line(std::string_view line) {
     if (listing_.empty()) out.show.emplace_back("No rooms.");
     for (auto& entry : listing_) out.show.push_back(std::move(entry));
     listing_.clear();
-  } else if (cmd == "301" && p.size() >= 3) {
-    out.show.push_back(look_.nick(p[1]) + look_.dim(" is away: ") + sanitize(p[2]));
+  } else if (reply(m, out)) {
+    // shown by irc_replies.cpp
   } else if (cmd == "372") {
     out.show.push_back(look_.dim(sanitize(last_param(m))));
   } else if (cmd == "422") {

@@ -4,6 +4,8 @@
 // into display lines. Works with any RFC 1459/2812 server.
 #pragma once
 
+#include <ctime>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +15,7 @@
 #include "core/effects.hpp"
 #include "core/input.hpp"
 #include "core/text.hpp"
+#include "protocol/irc.hpp"
 
 namespace client {
 
@@ -20,12 +23,19 @@ namespace client {
 // PRIVMSG: long text is split so that the relayed lines fit in 512 bytes.
 inline constexpr std::size_t kRelayPrefixBudget = 100;
 
+// CTCP VERSION, PING and TIME are answered at most this many times in each
+// window: a CTCP flood must not make us flood the server (and be dropped).
+inline constexpr int kMaxCtcpReplies = 3;
+inline constexpr std::time_t kCtcpWindowSeconds = 10;
+
 struct irc_options {
   std::string nick;
   std::string room = "#lobby";  // joined after registration
   std::string user = "chat";    // the USER name
   std::string realname = "chat-client";
-  std::string password;  // sent as PASS when not empty
+  std::string password;                                                    // sent as PASS when not empty
+  std::string version = "chat-client";                                     // the CTCP VERSION answer
+  std::function<std::time_t()> clock = [] { return std::time(nullptr); };  // CTCP TIME, and its rate
 };
 
 class irc_machine {
@@ -54,6 +64,12 @@ class irc_machine {
 
  private:
   effects command(const struct command& c);
+  // Server replies shown as people read them (WHOIS, AWAY, TOPIC, modes,
+  // bans, invitations: irc_replies.cpp); false if `m` is none of them.
+  bool reply(const protocol::irc::message& m, effects& out);
+  // A CTCP request (VERSION, PING, TIME) from `from`: answered within the
+  // rate; anything else is dropped, never shown raw.
+  void ctcp(effects& out, std::string_view from, std::string_view request);
   effects registration_refused(std::string_view reason);
   effects welcome(const std::vector<std::string>& params);
   void say(effects& out, std::string_view target, std::string_view text, bool action);
@@ -78,6 +94,9 @@ class irc_machine {
   std::map<std::string, std::vector<std::string>> names_;  // folded room -> names so far (353)
   std::map<std::string, int> who_asked_;                   // folded room -> !who requests pending
   std::vector<std::string> listing_;                       // 322 lines of a !rooms request
+  std::set<std::string> ignored_;                          // folded nicks whose messages are not shown
+  std::time_t ctcp_window_ = 0;                            // when the current CTCP window began
+  int ctcp_replies_ = 0;                                   // replies sent in it
 };
 
 }  // namespace client

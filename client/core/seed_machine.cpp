@@ -120,6 +120,14 @@ effects seed_machine::on_input(std::string_view line) {
                                        c.text + "\x01");
       out.show.push_back("* " + look_.nick(name_) + " " + sanitize(c.text));
       break;
+    case verb::query:
+      // One room only: a query with a message is a private message; one
+      // without cannot change where lines go.
+      if (c.text.empty()) {
+        out.show.push_back(look_.dim("Not available with --seed: use !msg <user> <text>."));
+        break;
+      }
+      [[fallthrough]];
     case verb::msg:
       protocol::seed::append_frame(out.send, "!msg " + c.arg + " " + c.text);
       out.show.push_back(look_.strong("privately to ") + look_.nick(c.arg) + " > " + sanitize(c.text));

@@ -100,6 +100,80 @@ def test_more_commands(server):
     assert alice.wait() == 0
 
 
+def test_moderation_commands(server):
+    """A channel operator moderates from the client: /topic, /mode, /kick,
+    /ban, /invite, /whois, /away, /query, /notice, /quote, /ignore, the !!
+    escape and CTCP VERSION; each effect seen by a second client."""
+    alice = irc(server, "alice")
+    alice.expect("You have joined #lobby")
+    alice.send("/join #mod")
+    alice.expect("You have joined #mod")  # first in: operator
+    bob = irc(server, "bob")
+    bob.expect("You have joined #lobby")
+    bob.send("/join #mod")
+    bob.expect("You have joined #mod")
+
+    alice.send("/topic Rules: be kind")
+    bob.expect("alice set the topic of #mod to: Rules: be kind")
+    bob.send("/topic")
+    bob.expect("Topic of #mod: Rules: be kind")
+    alice.send("/mode +m")
+    bob.expect("alice sets mode +m")
+    bob.send("can I talk")
+    bob.expect("Cannot send to")
+    alice.send("/mode -m")
+    bob.expect("alice sets mode -m")
+    bob.send("!!wow that was fast")
+    alice.expect("bob > !wow that was fast")
+
+    alice.send("/whois bob")
+    alice.expect("bob is ~chat@127.0.0.1")
+    rooms = alice.expect("bob is in ")
+    assert "#mod" in rooms and "#lobby" in rooms, rooms
+    bob.send("/away lunch")
+    bob.expect("You are away.")
+    alice.send("/whois bob")
+    alice.expect("bob is away: lunch")
+    bob.send("/away")
+    bob.expect("You are no longer away.")
+
+    alice.send("/query bob")
+    alice.expect("Talking privately with bob")
+    alice.send("just between us")
+    bob.expect("privately alice > just between us")
+    alice.send("/notice bob heads up")
+    bob.expect("notice from alice > heads up")
+    alice.expect("-notice to bob- heads up")
+    alice.send("/join #mod")
+    alice.expect("Now talking in #mod")
+
+    bob.send("/quote PRIVMSG alice :\x01VERSION\x01")
+    alice.expect("CTCP VERSION from bob")  # answered with a NOTICE, which bob's client does not print raw
+    bob.send("/ignore alice")
+    bob.expect("Ignoring alice")
+    alice.send("you cannot hear me")
+    alice.expect("alice > you cannot hear me")
+    bob.send("/unignore alice")
+    bob.expect("No longer ignoring alice")
+    alice.send("now you can")
+    line = bob.expect("alice > ")
+    assert line.endswith("alice > now you can"), line
+
+    alice.send("/kick bob calm down")
+    bob.expect("You were kicked from #mod by alice (calm down)")
+    alice.send("/invite bob")
+    alice.expect("You invited bob to #mod.")
+    bob.expect("alice invites you to #mod")
+    alice.send("/ban bob")
+    alice.expect("alice sets mode +b bob!*@*")
+    bob.send("/join #mod")
+    bob.expect("#mod: ")  # 474: banned
+    alice.send("!logout")
+    assert alice.wait() == 0
+    bob.send("!logout")
+    assert bob.wait() == 0
+
+
 def test_asks_for_a_name(server):
     """No nick given: it asks like the original; a taken nick is explained and asked again."""
     first = irc(server, "carol")

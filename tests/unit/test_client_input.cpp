@@ -69,10 +69,42 @@ TEST_CASE("parse_input: a double slash says the text with one slash", "[client][
   check("///", verb::say, "", "//");
 }
 
-TEST_CASE("parse_input: a double bang is an unknown command", "[client][input][invalid]") {
-  // Only `//` escapes; "!!" is the command "!" which does not exist.
-  const auto hint = hint_of("!!who");
-  CHECK_THAT(hint, Catch::Contains("Unknown command !!who."));
+TEST_CASE("parse_input: a double bang says the text with one bang", "[client][input][say]") {
+  check("!!wow that was fast", verb::say, "", "!wow that was fast");
+  check("!!who", verb::say, "", "!who");
+  check("!!", verb::say, "", "!");
+  // A mistyped command still gets its hint.
+  CHECK_THAT(hint_of("!wow that was fast"), Catch::Contains("Unknown command !wow."));
+  CHECK_THAT(hint_of("/whoiss bob"), Catch::Contains("Did you mean /whois?"));
+}
+
+TEST_CASE("parse_input: the moderation and query commands", "[client][input]") {
+  check("/whois bob", verb::whois, "bob", "");
+  check("!topic", verb::topic, "", "");
+  check("/topic a new  topic", verb::topic, "", "a new  topic");
+  check("/topic #x the topic", verb::topic, "#x", "the topic");
+  check("/away", verb::away, "", "");
+  check("/away gone for lunch", verb::away, "", "gone for lunch");
+  check("/kick bob", verb::kick, "bob", "");
+  check("/kick bob be nice", verb::kick, "bob", "be nice");
+  check("/mode +m", verb::mode, "", "+m");
+  check("/mode #x +o bob", verb::mode, "", "#x +o bob");
+  check("/invite bob", verb::invite, "bob", "");
+  check("/invite bob x", verb::invite, "bob", "#x");
+  check("/ban bob", verb::ban, "bob", "");
+  check("/query bob", verb::query, "bob", "");
+  check("/query bob hi there", verb::query, "bob", "hi there");
+  check("/notice #x hello", verb::notice, "#x", "hello");
+  check("/quote PRIVMSG bob :raw", verb::quote, "", "PRIVMSG bob :raw");
+  check("/ignore", verb::ignore, "", "");
+  check("/ignore bob", verb::ignore, "bob", "");
+  check("/unignore bob", verb::unignore, "bob", "");
+  CHECK(hint_of("/whois") == "Usage: /whois <nick>");
+  CHECK(hint_of("!kick") == "Usage: !kick <nick> [reason]");
+  CHECK(hint_of("/quote") == "Usage: /quote <raw IRC line>");
+  CHECK(hint_of("/notice bob") == "Usage: /notice <target> <text>");
+  CHECK(hint_of("/unignore") == "Usage: /unignore <nick>");
+  CHECK(hint_of("/query") == "Usage: /query <nick> [text]");
 }
 
 TEST_CASE("parse_input: say via me", "[client][input][me]") {
@@ -108,7 +140,6 @@ TEST_CASE("parse_input: msg takes a user and the text as typed", "[client][input
   check("!msg bob hi  there", verb::msg, "bob", "hi  there");
   check("!msg bob a  b   c", verb::msg, "bob", "a  b   c");
   check("!msg   bob hi", verb::msg, "bob", "hi");
-  check("/query bob hi", verb::msg, "bob", "hi");
   check("!msg #room hello", verb::msg, "#room", "hello");
 }
 
@@ -119,8 +150,6 @@ TEST_CASE("parse_input: msg without a user or text gives its usage", "[client][i
   CHECK(hint_of("!msg bob    ") == "Usage: !msg <user> <text>");
   CHECK(hint_of("!msg    ") == "Usage: !msg <user> <text>");
   CHECK(hint_of("/msg bob") == "Usage: /msg <user> <text>");
-  CHECK(hint_of("/query") == "Usage: /query <user> <text>");
-  CHECK(hint_of("!query bob") == "Usage: !query <user> <text>");
 }
 
 TEST_CASE("parse_input: join adds a missing hash sign", "[client][input][join]") {
@@ -208,7 +237,7 @@ TEST_CASE("parse_input: command names are case-insensitive", "[client][input][ca
   check("!ME waves", verb::me, "", "waves");
   check("/HELP", verb::help, "", "");
   check("/Leave", verb::part, "", "");
-  check("/QUERY bob hi", verb::msg, "bob", "hi");
+  check("/QUERY bob hi", verb::query, "bob", "hi");
 }
 
 TEST_CASE("parse_input: arguments keep their case", "[client][input][case]") {
