@@ -116,6 +116,12 @@ void app::apply(effects&& e) {
   }
 }
 
+bool app::leave() {
+  if (!in_session_ || !machine_ || machine_->quitting()) return false;
+  apply(machine_->on_input("!logout Leaving"));
+  return machine_->quitting();
+}
+
 void app::interrupt() {
   term_->restore();
 }
@@ -240,7 +246,9 @@ awaitable<void> app::session(tcp::socket& socket) {
   lost_reason_.clear();
   outgoing_.clear();
   apply(machine_->connected());
+  in_session_ = true;
   co_await (read_loop(socket) || input_loop() || write_loop(socket));
+  in_session_ = false;
   std::error_code ignored;
   socket.close(ignored);
 }

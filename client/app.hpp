@@ -61,7 +61,11 @@ class app {
   // The exit status: 0 after a logout or end of input, 1 when the server
   // cannot be reached or no name was accepted.
   awaitable<int> run();
-  // Ctrl-C and SIGTERM: restore the terminal at once.
+  // Ctrl-C and SIGTERM, the first time: connected, leave as !logout does (a
+  // QUIT with a reason, then the server closes) and return true; otherwise
+  // false, and the caller stops at once.
+  bool leave();
+  // A second Ctrl-C, or a goodbye that takes too long: restore the terminal.
   void interrupt();
   void resized();
 
@@ -87,6 +91,7 @@ class app {
   std::string outgoing_;
   asio::steady_timer wake_writer_;
   bool registered_ = false;  // in the current connection
+  bool in_session_ = false;  // connected: a goodbye can be sent
   bool relogin_ = false;     // the server refused the name: reconnect at once with a new one
   std::string lost_reason_;
 };

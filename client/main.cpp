@@ -11,6 +11,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "client/app.hpp"
 #include "version/version.hpp"
@@ -85,12 +86,25 @@ int main(int argc, char** argv) {
     int status = 1;
     asio::signal_set stop(io, SIGINT, SIGTERM);
     asio::signal_set winch(io, SIGWINCH);
-    stop.async_wait([&](std::error_code ec, int) {
-      if (ec) return;
-      // Ctrl-C: leave at once, without a retry.
+    asio::steady_timer give_up(io);
+    auto stop_now = [&] {
       app.interrupt();
       status = 0;
       io.stop();
+    };
+    stop.async_wait([&](std::error_code ec, int) {
+      if (ec) return;
+      // Ctrl-C: say goodbye (QUIT with a reason) and leave once the server
+      // closes, without a retry. A second Ctrl-C, or a server that does not
+      // close in time, stops at once.
+      if (!app.leave()) return stop_now();
+      stop.async_wait([&](std::error_code again, int) {
+        if (!again) stop_now();
+      });
+      give_up.expires_after(client::kLogoutGrace + std::chrono::seconds(1));
+      give_up.async_wait([&](std::error_code timer) {
+        if (!timer) stop_now();
+      });
     });
     watch_resize(winch, app);
     asio::co_spawn(io, app.run(), [&](std::exception_ptr e, int result) {

@@ -174,6 +174,21 @@ def test_moderation_commands(server):
     assert bob.wait() == 0
 
 
+def test_interrupt_says_goodbye(server):
+    """Ctrl-C (SIGINT) sends QUIT with a reason: the others see it leave, not
+    a lost connection; the client exits 0."""
+    alice = irc(server, "alice")
+    alice.expect("You have joined #lobby")
+    bob = irc(server, "bob")
+    bob.expect("You have joined #lobby")
+    alice.expect("bob has joined #lobby")
+    alice.proc.send_signal(signal.SIGINT)
+    assert alice.wait() == 0
+    bob.expect("alice has quit (Quit: Leaving)")
+    bob.proc.send_signal(signal.SIGTERM)
+    assert bob.wait() == 0
+
+
 def test_asks_for_a_name(server):
     """No nick given: it asks like the original; a taken nick is explained and asked again."""
     first = irc(server, "carol")

@@ -34,8 +34,10 @@ class Client:
         self.lines = queue.Queue()
         self.seen = []  # lines consumed by expect, for error messages
         self.err = bytearray()
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
+        self._readers = [threading.Thread(target=self._read, daemon=True),
+                         threading.Thread(target=self._read_err, daemon=True)]
+        for t in self._readers:
+            t.start()
 
     def _read(self):
         pending = b""
@@ -102,7 +104,13 @@ class Client:
         return True
 
     def wait(self, timeout=DEADLINE):
-        return self.proc.wait(timeout=timeout)
+        """The exit status, once the process has exited and its output is all
+        read (the readers drain the pipes after the exit: without the join, a
+        loaded machine showed an empty `err`)."""
+        status = self.proc.wait(timeout=timeout)
+        for t in self._readers:
+            t.join(timeout)
+        return status
 
     def kill(self):
         if self.proc.poll() is None:
