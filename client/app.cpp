@@ -107,6 +107,11 @@ void app::show(std::string_view line) {
 
 void app::apply(effects&& e) {
   for (const auto& line : e.show) show(line);
+  if (e.mentioned && options_.bell_on_mention) {
+    // BEL moves no cursor: safe beside readline's input line.
+    std::fputs("\a", stdout);
+    std::fflush(stdout);
+  }
   if (e.prompt) term_->set_prompt(*e.prompt);
   if (e.relogin) relogin_ = true;
   if (e.registered) registered_ = true;

@@ -31,7 +31,8 @@ struct app_options {
   std::string host = "127.0.0.1";
   std::string port;  // empty: 6667, or 1234 with seed
   bool seed = false;
-  std::string nick;  // empty: asked for
+  bool bell_on_mention = false;  // ring the terminal's bell when a line names us
+  std::string nick;              // empty: asked for
   std::string room = "#lobby";
   std::string password;
   bool reconnect = true;

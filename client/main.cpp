@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   cli.add_flag("--seed", options.seed, "Speak the original Python chatroom's protocol instead of IRC");
   cli.add_option("--password-file", password_file, "File holding the IRC server password (PASS)")
       ->check(CLI::ExistingFile);
+  cli.add_flag("--bell-on-mention", options.bell_on_mention,
+               "Ring the terminal's bell when a message names you or is sent to you privately");
   cli.add_flag("!--no-reconnect", options.reconnect, "Exit when the connection is lost instead of retrying");
   cli.add_flag(
       "--tls", options.tls,

@@ -16,6 +16,7 @@ struct effects {
   bool registered = false;            // the server accepted us (a reconnect's backoff starts over)
   bool quit = false;                  // the user is leaving: flush `send`, then wait for the close
   bool relogin = false;               // the login was refused: connect again once a new name is typed
+  bool mentioned = false;             // someone named us (the driver may ring the bell)
 
   void merge(effects&& other) {
     send += other.send;
@@ -24,6 +25,7 @@ struct effects {
     registered = registered || other.registered;
     quit = quit || other.quit;
     relogin = relogin || other.relogin;
+    mentioned = mentioned || other.mentioned;
   }
 };
 

@@ -299,12 +299,16 @@ effects irc_machine::on_line(std::string_view line) {
     } else if (cmd == "NOTICE" && (server || !registered_)) {
       out.show.push_back(look_.dim("-" + sanitize(from.empty() ? "server" : from) + "- ") + sanitize(text));
     } else if (is_room(target)) {
+      // A line that names us stands out (and may ring the bell).
+      const bool named = !is_me(from) && mentions(is_action ? action : text, nick_);
+      out.mentioned = out.mentioned || named;
+      const auto body = [&](std::string_view t) { return named ? look_.mention(sanitize(t)) : sanitize(t); };
       if (is_action) {
-        out.show.push_back(where(target) + "* " + look_.nick(from) + " " + sanitize(action));
+        out.show.push_back(where(target) + "* " + look_.nick(from) + " " + body(action));
       } else if (cmd == "NOTICE") {
-        out.show.push_back(where(target) + "-" + look_.nick(from) + "- " + sanitize(text));
+        out.show.push_back(where(target) + "-" + look_.nick(from) + "- " + body(text));
       } else {
-        out.show.push_back(where(target) + look_.nick(from) + " > " + sanitize(text));
+        out.show.push_back(where(target) + look_.nick(from) + " > " + body(text));
       }
     } else if (is_me(from) && !is_me(target) && cmd == "NOTICE") {
       // Our own notice, echoed.
@@ -314,6 +318,7 @@ effects irc_machine::on_line(std::string_view line) {
       out.show.push_back(look_.strong("privately to ") + look_.nick(target) + " > " +
                          sanitize(is_action ? action : text));
     } else {
+      out.mentioned = true;  // a private message is always for us
       const auto kind = cmd == "NOTICE" ? std::string("notice from ") : std::string("privately ");
       out.show.push_back(look_.strong(kind) + look_.nick(from) + (is_action ? " * " : " > ") +
                          sanitize(is_action ? action : text));

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "protocol/chars.hpp"
+#include "protocol/nick.hpp"
 #include "protocol/utf8.hpp"
 
 namespace client {
@@ -155,6 +156,29 @@ bool colour_wanted(bool stdout_is_tty, const char* no_color, const char* term) n
   if (!stdout_is_tty) return false;
   if (no_color != nullptr && no_color[0] != '\0') return false;
   return term == nullptr || std::string_view(term) != "dumb";
+}
+
+std::string style::mention(std::string_view text) const {
+  if (!colour_) return std::string(text);
+  return "\x1b[1;7m" + std::string(text) + "\x1b[0m";
+}
+
+bool mentions(std::string_view text, std::string_view nick) {
+  if (nick.empty() || text.size() < nick.size()) return false;
+  const auto folded = protocol::fold_nick(text);
+  const auto wanted = protocol::fold_nick(nick);
+  // Letters, digits and the special characters a nick may hold.
+  const auto nick_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::string_view("-[]\\`^{}|_").find(c) != std::string_view::npos;
+  };
+  for (auto at = folded.find(wanted); at != std::string::npos; at = folded.find(wanted, at + 1)) {
+    const bool starts = at == 0 || !nick_char(folded[at - 1]);
+    const auto end = at + wanted.size();
+    const bool ends = end == folded.size() || !nick_char(folded[end]);
+    if (starts && ends) return true;
+  }
+  return false;
 }
 
 }  // namespace client

@@ -30,6 +30,8 @@ class style {
   [[nodiscard]] std::string dim(std::string_view text) const;
   // Highlighted text for private messages and errors.
   [[nodiscard]] std::string strong(std::string_view text) const;
+  // A message that mentions you: bold and reverse video (plain without colour).
+  [[nodiscard]] std::string mention(std::string_view text) const;
 
  private:
   bool colour_;
@@ -38,5 +40,10 @@ class style {
 // Should output be coloured: stdout is a terminal, NO_COLOR is unset or
 // empty, and TERM is not "dumb".
 bool colour_wanted(bool stdout_is_tty, const char* no_color, const char* term) noexcept;
+
+// Does `text` name `nick` as a word (IRC case folding; the characters
+// around it are not nick characters)? "bob: hi" and "hi Bob!" mention bob;
+// "bobby" does not.
+bool mentions(std::string_view text, std::string_view nick);
 
 }  // namespace client

@@ -109,8 +109,8 @@ class PtyClient:
         os.close(self.slave)
 
 
-def start(server, nick, **kw):
-    c = PtyClient("--port", str(server.irc_port), "--nick", nick, **kw)
+def start(server, nick, *flags, **kw):
+    c = PtyClient("--port", str(server.irc_port), "--nick", nick, *flags, **kw)
     c.wait_text("You have joined #lobby")
     c.wait_for(lambda: c.input_line() == "#lobby>", "the prompt")
     return c
@@ -203,6 +203,36 @@ def test_colours_and_no_color(server):
         c.type("!logout\r")
         assert c.wait_exit() == 0
         c.close()
+    bob.kill()
+
+
+def test_mention_highlighted(server):
+    """A line that names us is bold and reversed on the screen and, with
+    --bell-on-mention, rings the bell; other lines are not."""
+    bob = Client(CLIENT, "--port", str(server.irc_port), "--nick", "bob")
+    bob.expect("You have joined #lobby")
+    alice = start(server, "alice", "--bell-on-mention")
+    bob.send("just chatting")
+    alice.wait_text("bob > just chatting")
+    assert b"\x07" not in alice.raw
+
+    def cells(text):
+        for y, line in enumerate(alice.lines()):
+            x = line.find(text)
+            if x >= 0:
+                return [alice.screen.buffer[y][x + i] for i in range(len(text))]
+        return None
+
+    plain = cells("just chatting")
+    assert plain and not any(c.reverse for c in plain), plain
+    bob.send("alice: are you there?")
+    alice.wait_text("bob > alice: are you there?")
+    marked = cells("alice: are you there?")
+    assert marked and all(c.reverse and c.bold for c in marked), marked
+    assert b"\x07" in alice.raw
+    alice.type("!logout\r")
+    assert alice.wait_exit() == 0
+    alice.close()
     bob.kill()
 
 

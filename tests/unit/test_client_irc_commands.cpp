@@ -153,3 +153,29 @@ TEST_CASE("irc commands: CTCP VERSION, PING and TIME are answered, within a rate
                   "ACTION waves\x01")
             .show == lines_t{"* bob waves"});
 }
+
+TEST_CASE("irc mentions: a line naming us is marked, others are not", "[client][irc][mention]") {
+  CHECK(client::mentions("alice: hi", "alice"));
+  CHECK(client::mentions("hi ALICE!", "alice"));
+  CHECK(client::mentions("ping (alice)", "alice"));
+  CHECK_FALSE(client::mentions("malice aforethought", "alice"));
+  CHECK_FALSE(client::mentions("alice_bot says hi", "alice"));
+  CHECK_FALSE(client::mentions("", "alice"));
+
+  irc_options o;
+  o.nick = "alice";
+  irc_machine coloured(std::move(o), client::style(true));
+  coloured.connected();
+  coloured.on_line(":irc.test 001 alice :Welcome");
+  coloured.on_line(":alice!chat@h JOIN #lobby");
+  auto e = coloured.on_line(":bob!b@h PRIVMSG #lobby :alice: look");
+  CHECK(e.mentioned);
+  REQUIRE(e.show.size() == 1);
+  CHECK(e.show[0].find("\x1b[1;7malice: look\x1b[0m") != std::string::npos);
+  e = coloured.on_line(":bob!b@h PRIVMSG #lobby :nothing for you");
+  CHECK_FALSE(e.mentioned);
+  CHECK(e.show[0].find("\x1b[1;7m") == std::string::npos);
+  CHECK(coloured.on_line(":bob!b@h PRIVMSG alice :private").mentioned);
+  // Our own lines never mention us.
+  CHECK_FALSE(coloured.on_line(":alice!chat@h PRIVMSG #lobby :alice talks to herself").mentioned);
+}
