@@ -45,6 +45,7 @@ class irc_adapter final : public protocol_machine {
   [[nodiscard]] bool awaiting_nick() const override { return m_.awaiting_nick(); }
   [[nodiscard]] bool failed() const override { return false; }
   [[nodiscard]] std::string prompt() const override { return m_.prompt(); }
+  [[nodiscard]] completion_sources completions() const override { return m_.completions(); }
 
  private:
   irc_machine m_;
@@ -296,6 +297,9 @@ awaitable<int> app::run() {
     machine_ = std::make_unique<irc_adapter>(std::move(o), look_);
   }
   term_->set_prompt(machine_->prompt());
+  term_->set_completer([this](std::string_view line, std::size_t start, std::string_view word) {
+    return complete(line, start, word, machine_->completions());
+  });
 
   auto delay = options_.first_retry;
   bool ever_connected = false;

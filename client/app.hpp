@@ -14,6 +14,7 @@
 
 #include "client/io.hpp"
 #include "client/terminal.hpp"
+#include "core/completion.hpp"
 #include "core/effects.hpp"
 #include "core/text.hpp"
 
@@ -54,6 +55,7 @@ class protocol_machine {
   [[nodiscard]] virtual bool awaiting_nick() const = 0;
   [[nodiscard]] virtual bool failed() const = 0;
   [[nodiscard]] virtual std::string prompt() const = 0;
+  [[nodiscard]] virtual completion_sources completions() const { return {}; }
 };
 
 class app {

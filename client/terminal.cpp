@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <clocale>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -143,6 +144,12 @@ class tty_terminal final : public terminal {
     // message as sent, formatted like everyone else's.
     rl_bind_key('\r', &tty_terminal::accept);
     rl_bind_key('\n', &tty_terminal::accept);
+    // Tab: our candidates (nicks, rooms, commands), each press the next one.
+    // Words are split at spaces only: '#', '!', '/' and '[' belong to them.
+    rl_attempted_completion_function = &tty_terminal::candidates;
+    rl_completer_word_break_characters = const_cast<char*>(" \t");
+    rl_variable_bind("completion-ignore-case", "on");
+    rl_bind_key('\t', rl_menu_complete);
     rl_callback_handler_install(prompt_.c_str(), &tty_terminal::on_eof);
     asio::co_spawn(ex, pump(), asio::detached);
   }
@@ -192,6 +199,8 @@ class tty_terminal final : public terminal {
     if (installed_) rl_resize_terminal();
   }
 
+  void set_completer(completer c) override { completer_ = std::move(c); }
+
  private:
   static int accept(int /*count*/, int /*key*/) {
     if (active == nullptr) return 0;
@@ -205,6 +214,23 @@ class tty_terminal final : public terminal {
     rl_redisplay();
     active->queue_.push(std::move(line));
     return 0;
+  }
+
+  // readline's completion entry: the matches for `text` (at [start, end) of
+  // the line), as malloc'd strings; never its file-name completion.
+  static char** candidates(const char* text, int start, int /*end*/) {
+    rl_attempted_completion_over = 1;
+    rl_completion_append_character = '\0';  // the candidates carry their own ": " or " "
+    if (active == nullptr || !active->completer_) return nullptr;
+    active->matches_ = active->completer_(std::string_view(rl_line_buffer, static_cast<std::size_t>(rl_end)),
+                                          static_cast<std::size_t>(start), text);
+    active->next_match_ = 0;
+    return rl_completion_matches(text, &tty_terminal::next_candidate);
+  }
+
+  static char* next_candidate(const char* /*text*/, int /*state*/) {
+    if (active == nullptr || active->next_match_ >= active->matches_.size()) return nullptr;
+    return ::strdup(active->matches_[active->next_match_++].c_str());
   }
 
   // Readline calls this with NULL for Ctrl-D on an empty line; every other
@@ -232,6 +258,9 @@ class tty_terminal final : public terminal {
   asio::posix::stream_descriptor input_;
   std::string prompt_ = "> ";
   bool installed_ = true;
+  completer completer_;
+  std::vector<std::string> matches_;  // of the completion in progress
+  std::size_t next_match_ = 0;
 };
 
 }  // namespace

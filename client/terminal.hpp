@@ -8,10 +8,12 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
@@ -51,6 +53,11 @@ class terminal {
   virtual void restore() {}
   // The terminal's size changed (SIGWINCH).
   virtual void resized() {}
+  // Where Tab finds its candidates: the line, where the word starts in it,
+  // and the word (a terminal without line editing never asks).
+  using completer = std::function<std::vector<std::string>(std::string_view line, std::size_t start,
+                                                           std::string_view word)>;
+  virtual void set_completer(completer /*c*/) {}
 
   // A tty_terminal when stdin and stdout are terminals, else a pipe_terminal.
   static std::unique_ptr<terminal> open(const asio::any_io_executor& ex);

@@ -215,6 +215,13 @@ command parse_input(std::string_view line) {
   }
 }
 
+std::vector<std::string_view> command_names() {
+  std::vector<std::string_view> names;
+  names.reserve(kCommands.size());
+  for (const auto& k : kCommands) names.push_back(k.name);
+  return names;
+}
+
 std::string_view help_text() {
   return "Commands (each also works with / instead of !):\n"
          "  <text>              say something in the current room\n"

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace client {
 
@@ -50,5 +51,8 @@ command parse_input(std::string_view line);
 
 // The help text: one line per command.
 std::string_view help_text();
+
+// Every command name (without its sigil), for completion.
+std::vector<std::string_view> command_names();
 
 }  // namespace client

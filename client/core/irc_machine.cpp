@@ -82,12 +82,39 @@ void irc_machine::forget_room(std::string_view room) {
   if (same(room, current_)) current_ = rooms_.empty() ? std::string() : rooms_.back();
 }
 
+void irc_machine::add_member(std::string_view room, std::string_view nick) {
+  auto& list = members_[protocol::fold_nick(room)];
+  if (list.size() >= kMaxNames) return;
+  if (std::none_of(list.begin(), list.end(), [&](const std::string& n) { return same(n, nick); })) {
+    list.emplace_back(nick);
+  }
+}
+
+void irc_machine::remove_member(std::string_view room, std::string_view nick) {
+  auto it = members_.find(protocol::fold_nick(room));
+  if (it != members_.end()) std::erase_if(it->second, [&](const std::string& n) { return same(n, nick); });
+}
+
+completion_sources irc_machine::completions() const {
+  completion_sources s;
+  s.rooms = rooms_;
+  if (auto it = members_.find(protocol::fold_nick(current_)); it != members_.end()) {
+    for (const auto& n : it->second) {
+      if (!is_me(n)) s.nicks.push_back(n);
+    }
+  } else if (!current_.empty() && !is_room(current_)) {
+    s.nicks.push_back(current_);  // a query: the one we talk with
+  }
+  return s;
+}
+
 effects irc_machine::connected() {
   registered_ = false;
   quitting_ = false;
   echo_ = false;
   offered_caps_.clear();
   names_.clear();
+  members_.clear();
   who_asked_.clear();
   listing_.clear();
   effects out;
@@ -247,9 +274,11 @@ effects irc_machine::on_line(std::string_view line) {
         rooms_.push_back(room);
       }
       current_ = room;
+      members_[protocol::fold_nick(room)].clear();  // NAMES follows
       out.show.push_back(look_.dim("You have joined " + sanitize(room) + "."));
       out.prompt = prompt();
     } else {
+      add_member(room, from);
       out.show.push_back(where(room) + look_.nick(from) + look_.dim(" has joined " + sanitize(room)));
     }
   } else if (cmd == "PART" && !p.empty()) {
@@ -257,19 +286,25 @@ effects irc_machine::on_line(std::string_view line) {
     const auto reason = p.size() > 1 ? p[1] : std::string();
     if (is_me(from)) {
       forget_room(room);
+      members_.erase(protocol::fold_nick(room));
       out.show.push_back(look_.dim("You have left " + sanitize(room) + "."));
       out.prompt = prompt();
     } else {
+      remove_member(room, from);
       out.show.push_back(where(room) + look_.nick(from) +
                          look_.dim(with_reason(" has left " + sanitize(room), reason)));
     }
   } else if (cmd == "QUIT") {
+    for (auto& [room, list] : members_)
+      std::erase_if(list, [&](const std::string& n) { return same(n, from); });
     out.show.push_back(look_.nick(from) + look_.dim(with_reason(" has quit", last_param(m))));
   } else if (cmd == "KICK" && p.size() >= 2) {
     const auto& room = p[0];
     const auto reason = p.size() > 2 ? p[2] : std::string();
+    remove_member(room, p[1]);
     if (is_me(p[1])) {
       forget_room(room);
+      members_.erase(protocol::fold_nick(room));
       out.show.push_back(look_.strong(
           with_reason("You were kicked from " + sanitize(room) + " by " + sanitize(from), reason)));
       out.prompt = prompt();
@@ -278,6 +313,11 @@ effects irc_machine::on_line(std::string_view line) {
                          look_.dim(with_reason(" was kicked by " + sanitize(from), reason)));
     }
   } else if (cmd == "NICK" && !p.empty()) {
+    for (auto& [room, list] : members_) {
+      for (auto& n : list) {
+        if (same(n, from)) n = p[0];
+      }
+    }
     if (is_me(from)) {
       nick_ = p[0];
       out.show.push_back(look_.dim("You are now known as ") + look_.nick(nick_));
@@ -348,6 +388,14 @@ effects irc_machine::on_line(std::string_view line) {
     const auto key = protocol::fold_nick(p[1]);
     auto names = std::move(names_[key]);
     names_.erase(key);
+    if (auto known = members_.find(key); known != members_.end()) {
+      // A room we are in: its members, without their prefixes.
+      known->second.clear();
+      for (const auto& name : names) {
+        const auto start = name.find_first_not_of("~&@%+");
+        if (start != std::string::npos) known->second.push_back(name.substr(start));
+      }
+    }
     auto& asked = who_asked_[key];
     if (asked > 0) {
       // The original's !who: the others, one per line.

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/completion.hpp"
 #include "core/effects.hpp"
 #include "core/input.hpp"
 #include "core/text.hpp"
@@ -61,6 +62,8 @@ class irc_machine {
   [[nodiscard]] const std::vector<std::string>& rooms() const noexcept { return rooms_; }
   // The input prompt for the current state ("#lobby> ", "Username: ").
   [[nodiscard]] std::string prompt() const;
+  // What Tab may complete: the others in the current room, the rooms joined.
+  [[nodiscard]] completion_sources completions() const;
 
  private:
   effects command(const struct command& c);
@@ -94,9 +97,14 @@ class irc_machine {
   std::map<std::string, std::vector<std::string>> names_;  // folded room -> names so far (353)
   std::map<std::string, int> who_asked_;                   // folded room -> !who requests pending
   std::vector<std::string> listing_;                       // 322 lines of a !rooms request
-  std::set<std::string> ignored_;                          // folded nicks whose messages are not shown
-  std::time_t ctcp_window_ = 0;                            // when the current CTCP window began
-  int ctcp_replies_ = 0;                                   // replies sent in it
+  // Who is in each room, as far as JOIN, PART, KICK, QUIT, NICK and NAMES
+  // tell: folded room -> nicks as shown (at most kMaxNames each).
+  std::map<std::string, std::vector<std::string>> members_;
+  void add_member(std::string_view room, std::string_view nick);
+  void remove_member(std::string_view room, std::string_view nick);
+  std::set<std::string> ignored_;  // folded nicks whose messages are not shown
+  std::time_t ctcp_window_ = 0;    // when the current CTCP window began
+  int ctcp_replies_ = 0;           // replies sent in it
 };
 
 }  // namespace client

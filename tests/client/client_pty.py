@@ -206,6 +206,35 @@ def test_colours_and_no_color(server):
     bob.kill()
 
 
+def test_tab_completion(server):
+    """Tab completes a nick of the room (as "bob: " at the start), a command
+    and a room; pressing it again cycles through the candidates."""
+    bob = Client(CLIENT, "--port", str(server.irc_port), "--nick", "bob")
+    bob.expect("You have joined #lobby")
+    alice = start(server, "alice")
+
+    def typed(keys, shown):
+        alice.type(keys)
+        alice.wait_for(lambda: alice.input_line() == shown, repr(shown))
+
+    typed("bo\t", "#lobby> bob:")
+    typed("hello\r", "#lobby>")
+    bob.expect("alice > bob: hello")
+    typed("/whoi\t", "#lobby> /whois")
+    typed("\x15", "#lobby>")  # Ctrl-U clears the line
+    typed("/wh\t", "#lobby> /who")
+    typed("\t", "#lobby> /whois")  # again: the next candidate
+    typed("\t", "#lobby> /who")  # and round
+    typed("\x15/join #side\r", "#side>")
+    alice.wait_text("You have joined #side")
+    typed("/join #l\t", "#side> /join #lobby")
+    typed("\r", "#lobby>")
+    alice.type("!logout\r")
+    assert alice.wait_exit() == 0
+    alice.close()
+    bob.kill()
+
+
 def test_mention_highlighted(server):
     """A line that names us is bold and reversed on the screen and, with
     --bell-on-mention, rings the bell; other lines are not."""
