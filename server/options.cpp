@@ -9,7 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "config_file.hpp"
+#include "config/cli.hpp"
 #include "door/secret.hpp"
 #include "protocol/limits.hpp"
 #include "version/version.hpp"
@@ -203,27 +203,12 @@ std::optional<std::string> complete(options& o) {
   return std::nullopt;
 }
 
-// The long names a configuration file may use.
-std::vector<std::string> file_keys(const CLI::App& app) {
-  std::vector<std::string> keys;
-  for (const auto* opt : app.get_options()) {
-    for (const auto& name : opt->get_lnames()) {
-      if (std::find(std::begin(kCommandLineOnly), std::end(kCommandLineOnly), name) ==
-          std::end(kCommandLineOnly)) {
-        keys.push_back(name);
-      }
-    }
-  }
-  return keys;
-}
-
 // Parses `words` (without the program name) into `o`; the stop if it fails.
 std::optional<stop> parse_words(const std::vector<std::string>& words, options& o) {
   CLI::App app{kDescription, "chat-server"};
   define_options(app, o);
-  std::vector<std::string> reversed(words.rbegin(), words.rend());  // CLI11 takes them last first
   try {
-    app.parse(reversed);
+    config::parse(app, words);
   } catch (const CLI::Success& e) {
     std::ostringstream out;
     std::ostringstream err;
@@ -235,23 +220,15 @@ std::optional<stop> parse_words(const std::vector<std::string>& words, options& 
   return std::nullopt;
 }
 
-// The command-line words a configuration file's setting stands for, or
-// what is wrong with it (with its place in the file).
-tl::expected<std::vector<std::string>, std::string> words_of(const setting& s, const CLI::App& app) {
-  const auto* opt = app.get_option("--" + s.key);
-  std::vector<std::string> words;
-  if (opt->get_expected_min() == 0) {  // a flag
-    if (!s.boolean) return tl::make_unexpected(s.where + ": '" + s.key + "' is a flag: true or false");
-    if (s.values.front() == "true") words.push_back("--" + s.key);
-  } else {
-    for (const auto& v : s.values) words.push_back("--" + s.key + "=" + v);
-  }
-  // Checked alone, so that a bad value is reported with its line.
-  options scratch;
-  if (auto problem = parse_words(words, scratch); problem && problem->code != 0) {
-    return tl::make_unexpected(s.where + ": " + problem->text);
-  }
-  return words;
+// A fresh app over scratch options, for config::file_words.
+std::shared_ptr<CLI::App> scratch_app() {
+  struct scratch {
+    options o;
+    CLI::App app{kDescription, "chat-server"};
+  };
+  auto held = std::make_shared<scratch>();
+  define_options(held->app, held->o);
+  return {held, &held->app};
 }
 
 }  // namespace
@@ -262,20 +239,9 @@ std::variant<options, stop> load(int argc, char** argv) {
   if (auto problem = parse_words(given, first)) return *problem;
   std::vector<std::string> words;
   if (!first.config_file.empty()) {
-    CLI::App app{kDescription, "chat-server"};
-    options scratch;
-    define_options(app, scratch);
-    std::vector<std::string> reversed(given.rbegin(), given.rend());
-    app.parse(reversed);  // parsed above already: cannot fail
-    const auto keys = file_keys(app);
-    auto settings = read_config_file(first.config_file, keys);
-    if (!settings) return stop{kExitUsage, settings.error()};
-    for (const auto& s : *settings) {
-      if (app.get_option("--" + s.key)->count() > 0) continue;  // the command line wins
-      auto more = words_of(s, app);
-      if (!more) return stop{kExitUsage, more.error()};
-      words.insert(words.end(), more->begin(), more->end());
-    }
+    auto from_file = config::file_words(first.config_file, given, scratch_app, kCommandLineOnly);
+    if (!from_file) return stop{kExitUsage, from_file.error()};
+    words = std::move(*from_file);
   }
   words.insert(words.end(), given.begin(), given.end());
   options o;

@@ -5,9 +5,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "config_file.hpp"
+#include "config/file.hpp"
 
-using startup::parse_config;
+using config::parse_config;
 
 namespace {
 
@@ -77,14 +77,14 @@ TEST_CASE("config file: values that are no option's are refused", "[config]") {
 }
 
 TEST_CASE("config file: the nearest key is only offered for a likely misspelling", "[config]") {
-  CHECK(startup::nearest_key("irc-prot", kKnown) == "irc-port");
-  CHECK(startup::nearest_key("seedport", kKnown) == "seed-port");
-  CHECK(startup::nearest_key("log-levl", kKnown) == "log-level");
-  CHECK(startup::nearest_key("xyz", kKnown).empty());
+  CHECK(config::nearest_key("irc-prot", kKnown) == "irc-port");
+  CHECK(config::nearest_key("seedport", kKnown) == "seed-port");
+  CHECK(config::nearest_key("log-levl", kKnown) == "log-level");
+  CHECK(config::nearest_key("xyz", kKnown).empty());
 }
 
 TEST_CASE("config file: a missing file is named", "[config]") {
-  const auto got = startup::read_config_file("/nonexistent/chat.toml", kKnown);
+  const auto got = config::read_config_file("/nonexistent/chat.toml", kKnown);
   REQUIRE_FALSE(got.has_value());
   CHECK(got.error() == "/nonexistent/chat.toml: cannot be read");
 }

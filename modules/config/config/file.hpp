@@ -12,7 +12,7 @@
 
 #include <tl/expected.hpp>
 
-namespace startup {
+namespace config {
 
 // One key of the file, as command-line words.
 struct setting {
@@ -37,4 +37,4 @@ tl::expected<std::vector<setting>, std::string> parse_config(std::string_view te
 // close enough to be a likely misspelling.
 std::string nearest_key(std::string_view key, std::span<const std::string> known);
 
-}  // namespace startup
+}  // namespace config

@@ -1,4 +1,4 @@
-#include "config_file.hpp"
+#include "config/file.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <tuple>
 
-namespace startup {
+namespace config {
 
 namespace {
 
@@ -165,4 +165,4 @@ tl::expected<std::vector<setting>, std::string> read_config_file(const std::stri
   return parse_config(text.str(), path, known);
 }
 
-}  // namespace startup
+}  // namespace config
