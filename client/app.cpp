@@ -88,7 +88,9 @@ std::string in_seconds(std::chrono::milliseconds d) {
 app::app(asio::io_context& io, app_options options)
     : io_(io),
       options_(std::move(options)),
-      look_(colour_wanted(::isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"), std::getenv("TERM"))),
+      look_(options_.colour == "always" ||
+            (options_.colour == "auto" &&
+             colour_wanted(::isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"), std::getenv("TERM")))),
       term_(terminal::open(io.get_executor())),
       wake_writer_(io, asio::steady_timer::time_point::max()) {
   if (options_.port.empty()) options_.port = options_.seed ? "1234" : (options_.tls ? "6697" : "6667");

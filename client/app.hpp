@@ -33,6 +33,7 @@ struct app_options {
   std::string port;  // empty: 6667, or 1234 with seed
   bool seed = false;
   bool bell_on_mention = false;  // ring the terminal's bell when a line names us
+  std::string colour = "auto";   // auto (colour_wanted), always or never
   std::string nick;              // empty: asked for
   std::string room = "#lobby";
   std::string password;

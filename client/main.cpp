@@ -4,8 +4,11 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <asio/co_spawn.hpp>
@@ -14,6 +17,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/app.hpp"
+#include "config/cli.hpp"
 #include "version/version.hpp"
 
 namespace {
@@ -26,27 +30,35 @@ void watch_resize(asio::signal_set& winch, client::app& app) {
   });
 }
 
-}  // namespace
-
-// Exit codes: 0, 1 when the connection fails, and this for a usage error.
-constexpr int kExitUsage = 2;
-
-int main(int argc, char** argv) {
-  client::app_options options;
+// Everything the command line and the configuration file say.
+struct cli_options {
+  client::app_options app;
   std::string password_file;
-  CLI::App cli{
-      "Console chat client. Type text to talk in the room; !who, !msg <user> <text> and !logout work as in "
-      "the "
-      "original chatroom; !help lists the rest."};
+  std::string config_file;  // empty: the default, if it exists
+  bool no_config = false;
+};
+
+constexpr const char* kDescription =
+    "Console chat client. Type text to talk in the room; !who, !msg <user> <text> and !logout work as in the "
+    "original chatroom; !help lists the rest.";
+// Options about this run only: a configuration file cannot set them.
+constexpr std::string_view kCommandLineOnly[] = {"help", "version", "config", "no-config"};
+
+void define_options(CLI::App& cli, cli_options& o) {
+  auto& options = o.app;
   cli.add_option("--host", options.host, "Server address")->capture_default_str();
-  cli.add_option("--port,-p", options.port, "Server port (default: 6667, or 1234 with --seed)");
+  cli.add_option("--port,-p", options.port, "Server port (default: 6667, 6697 with --tls, 1234 with --seed)");
   cli.add_option("--nick,-n,--user,-u", options.nick, "Nick (asked for if not given)");
   cli.add_option("--room,-r", options.room, "Room to join (IRC)")->capture_default_str();
   cli.add_flag("--seed", options.seed, "Speak the original Python chatroom's protocol instead of IRC");
-  cli.add_option("--password-file", password_file, "File holding the IRC server password (PASS)")
+  cli.add_option("--password-file", o.password_file, "File holding the IRC server password (PASS)")
       ->check(CLI::ExistingFile);
   cli.add_flag("--bell-on-mention", options.bell_on_mention,
                "Ring the terminal's bell when a message names you or is sent to you privately");
+  cli.add_option("--colour,--color", options.colour,
+                 "auto (on a terminal, unless NO_COLOR is set), always or never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   cli.add_flag("!--no-reconnect", options.reconnect, "Exit when the connection is lost instead of retrying");
   cli.add_flag(
       "--tls", options.tls,
@@ -56,13 +68,74 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   cli.add_flag("--insecure", options.insecure,
                "With --tls: do not verify the certificate (anyone in between can read and change the chat)");
+  cli.add_option("--config", o.config_file,
+                 "Read options from this TOML file (long option names as keys; flags given here win). "
+                 "Default: $XDG_CONFIG_HOME/chat-client/config.toml, or ~/.config/chat-client/config.toml, "
+                 "if it exists")
+      ->check(CLI::ExistingFile);
+  cli.add_flag("--no-config", o.no_config, "Read no configuration file");
   cli.set_version_flag("--version", "chat-client " + std::string(chat::version()));
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; a usage error 2, as in chat-server.
-    return cli.exit(e) == 0 ? EXIT_SUCCESS : kExitUsage;
+}
+
+// $XDG_CONFIG_HOME/chat-client/config.toml, else ~/.config/...; "" without
+// a home.
+std::string default_config_path() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/chat-client/config.toml";
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || home[0] == '\0') return {};
+  return std::string(home) + "/.config/chat-client/config.toml";
+}
+
+std::shared_ptr<CLI::App> scratch_app() {
+  struct scratch {
+    cli_options o;
+    CLI::App app{kDescription, "chat-client"};
+  };
+  auto held = std::make_shared<scratch>();
+  define_options(held->app, held->o);
+  return {held, &held->app};
+}
+
+}  // namespace
+
+// Exit codes: 0, 1 when the connection fails, and this for a usage error.
+constexpr int kExitUsage = 2;
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> given(argv + 1, argv + argc);
+  cli_options parsed;
+  std::vector<std::string> words;
+  for (int pass = 0; pass < 2; ++pass) {
+    // First the command line alone (it names the file), then the file's
+    // words with the command line after them.
+    parsed = cli_options{};
+    CLI::App cli{kDescription, "chat-client"};
+    define_options(cli, parsed);
+    auto all = words;
+    all.insert(all.end(), given.begin(), given.end());
+    try {
+      config::parse(cli, all);
+    } catch (const CLI::ParseError& e) {
+      // --help and --version exit 0; a usage error 2, as in chat-server.
+      return cli.exit(e) == 0 ? EXIT_SUCCESS : kExitUsage;
+    }
+    if (pass == 1 || parsed.no_config) break;
+    auto path = parsed.config_file;
+    if (path.empty()) {
+      path = default_config_path();
+      std::error_code ec;
+      if (path.empty() || !std::filesystem::is_regular_file(path, ec)) break;
+    }
+    auto from_file = config::file_words(path, given, scratch_app, kCommandLineOnly);
+    if (!from_file) {
+      std::fprintf(stderr, "chat-client: %s\n", from_file.error().c_str());
+      return kExitUsage;
+    }
+    words = std::move(*from_file);
   }
+  auto& options = parsed.app;
+  const auto& password_file = parsed.password_file;
 
   if (options.insecure && options.tls) {
     std::fprintf(

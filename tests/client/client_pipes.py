@@ -189,6 +189,42 @@ def test_interrupt_says_goodbye(server):
     assert bob.wait() == 0
 
 
+def test_configuration_file(server):
+    """~/.config/chat-client/config.toml (here under XDG_CONFIG_HOME) sets
+    the server, nick and room; flags win; a mistake is named with its line;
+    --no-config reads none."""
+    with tempfile.TemporaryDirectory() as home:
+        os.makedirs(os.path.join(home, "chat-client"))
+        conf = os.path.join(home, "chat-client", "config.toml")
+        with open(conf, "w") as f:
+            f.write(f'[server]\nhost = "127.0.0.1"\nport = "{server.irc_port}"\n\n'
+                    '[chat]\nnick = "fromfile"\nroom = "#configured"\ncolour = "never"\n')
+        env = {"XDG_CONFIG_HOME": home}
+        a = Client(CLIENT, env=env)
+        a.expect("Connected as fromfile")
+        a.expect("You have joined #configured")
+        b = Client(CLIENT, "--nick", "flagwins", env=env)
+        b.expect("Connected as flagwins")
+        b.expect("You have joined #configured")
+        a.expect("flagwins has joined #configured")
+        for c in (a, b):
+            c.send("!logout")
+            assert c.wait() == 0
+
+        with open(conf, "a") as f:
+            f.write("nik = \"typo\"\n")
+        c = Client(CLIENT, env=env)
+        assert c.wait() == 2
+        err = c.err.decode()
+        assert f"{conf}:9:1: unknown key 'nik' (did you mean 'nick'?)" in err, err
+        # --no-config: the defaults (port 6667, where nothing listens in tests,
+        # is not tried: --port given), and no error about the file.
+        c = Client(CLIENT, "--no-config", "--port", str(server.irc_port), "--nick", "plain", env=env)
+        c.expect("You have joined #lobby")
+        c.send("!logout")
+        assert c.wait() == 0
+
+
 def test_asks_for_a_name(server):
     """No nick given: it asks like the original; a taken nick is explained and asked again."""
     first = irc(server, "carol")
