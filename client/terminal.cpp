@@ -150,6 +150,11 @@ class tty_terminal final : public terminal {
     rl_completer_word_break_characters = const_cast<char*>(" \t");
     rl_variable_bind("completion-ignore-case", "on");
     rl_bind_key('\t', rl_menu_complete);
+    // Alt-1 .. Alt-9 (ESC then the digit): the conversation of that number.
+    for (char digit = '1'; digit <= '9'; ++digit) {
+      const char seq[] = {'\x1b', digit, '\0'};
+      rl_bind_keyseq(seq, &tty_terminal::alt_digit);
+    }
     rl_callback_handler_install(prompt_.c_str(), &tty_terminal::on_eof);
     asio::co_spawn(ex, pump(), asio::detached);
   }
@@ -200,6 +205,7 @@ class tty_terminal final : public terminal {
   }
 
   void set_completer(completer c) override { completer_ = std::move(c); }
+  void set_switcher(std::function<void(int)> f) override { switcher_ = std::move(f); }
 
  private:
   static int accept(int /*count*/, int /*key*/) {
@@ -213,6 +219,11 @@ class tty_terminal final : public terminal {
     rl_point = 0;
     rl_redisplay();
     active->queue_.push(std::move(line));
+    return 0;
+  }
+
+  static int alt_digit(int /*count*/, int key) {
+    if (active != nullptr && active->switcher_ && key >= '1' && key <= '9') active->switcher_(key - '0');
     return 0;
   }
 
@@ -259,6 +270,7 @@ class tty_terminal final : public terminal {
   std::string prompt_ = "> ";
   bool installed_ = true;
   completer completer_;
+  std::function<void(int)> switcher_;
   std::vector<std::string> matches_;  // of the completion in progress
   std::size_t next_match_ = 0;
 };

@@ -58,6 +58,8 @@ class terminal {
   using completer = std::function<std::vector<std::string>(std::string_view line, std::size_t start,
                                                            std::string_view word)>;
   virtual void set_completer(completer /*c*/) {}
+  // Alt-1 .. Alt-9: the number pressed (a terminal without keys never calls).
+  virtual void set_switcher(std::function<void(int)> /*f*/) {}
 
   // A tty_terminal when stdin and stdout are terminals, else a pipe_terminal.
   static std::unique_ptr<terminal> open(const asio::any_io_executor& ex);

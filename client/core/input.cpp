@@ -39,6 +39,7 @@ constexpr std::array kCommands{
     known{"quote", verb::quote, "!quote <raw IRC line>"},
     known{"ignore", verb::ignore, ""},
     known{"unignore", verb::unignore, "!unignore <nick>"},
+    known{"switch", verb::switch_, "!switch <#room, nick or number>"},
     // IRC habits
     known{"quit", verb::logout, ""},
     known{"exit", verb::logout, ""},
@@ -186,6 +187,7 @@ command parse_input(std::string_view line) {
     }
     case verb::whois:
     case verb::ban:
+    case verb::switch_:
     case verb::unignore: {
       const auto who = next_word(rest);
       if (who.empty()) return usage();
@@ -242,6 +244,7 @@ std::string_view help_text() {
          "  !invite <nick> [#r] invite someone to a room\n"
          "  !mode [#room] <m>   show or change modes (e.g. !mode +m, !mode +o bob)\n"
          "  !ignore [nick]      stop showing nick's messages (no nick: the list); !unignore <nick>\n"
+         "  !switch <where>     talk in another of your rooms or queries (a name or its number; Alt-1..9)\n"
          "  !quote <line>       send a raw IRC line\n"
          "  !logout             leave (also /quit, Ctrl-D, Ctrl-C)\n"
          "  //text, !!text      say text that starts with / or !";

@@ -32,6 +32,7 @@ enum class verb {
   quote,     // text: a raw IRC line, sent as typed
   ignore,    // arg: a nick whose messages are no longer shown (empty: the list)
   unignore,  // arg: a nick shown again
+  switch_,   // arg: a room or nick talked with, or its number in the status (1-9): make it current
   logout,    // leave (text: a reason)
   invalid,   // a known command used wrongly or an unknown one: `text` is a one-line hint
 };

@@ -55,9 +55,8 @@ effects irc_machine::command(const struct command& c) {
       const auto known =
           std::find_if(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, c.arg); });
       if (known != rooms_.end()) {
-        current_ = *known;
+        make_current(out, *known);
         out.show.push_back(look_.dim("Now talking in " + sanitize(current_) + "."));
-        out.prompt = prompt();
         break;
       }
       send(out, "JOIN " + c.arg);
@@ -136,10 +135,13 @@ effects irc_machine::command(const struct command& c) {
     }
     case verb::query:
       // Lines typed from now on go to the nick, until a !join or !query.
-      current_ = c.arg;
+      if (std::none_of(queries_.begin(), queries_.end(),
+                       [&](const std::string& q) { return same(q, c.arg); })) {
+        queries_.push_back(c.arg);
+      }
+      make_current(out, c.arg);
       out.show.push_back(look_.dim("Talking privately with ") + look_.nick(c.arg) +
                          look_.dim(". Type !join <#room> to talk in a room again."));
-      out.prompt = prompt();
       if (!c.text.empty()) say(out, c.arg, c.text, false);
       break;
     case verb::notice:
@@ -147,6 +149,28 @@ effects irc_machine::command(const struct command& c) {
       if (!echo_)
         out.show.push_back(look_.dim("-notice to ") + look_.nick(c.arg) + look_.dim("- ") + sanitize(c.text));
       break;
+    case verb::switch_: {
+      const auto places = conversations();
+      std::string to;
+      if (c.arg.size() == 1 && c.arg[0] >= '1' && c.arg[0] <= '9') {
+        const auto n = static_cast<std::size_t>(c.arg[0] - '1');
+        if (n < places.size()) to = places[n];
+      } else {
+        const auto it = std::find_if(places.begin(), places.end(), [&](const std::string& p) {
+          return same(p, c.arg) || (!is_room(c.arg) && same(p, "#" + c.arg));
+        });
+        if (it != places.end()) to = *it;
+      }
+      if (to.empty()) {
+        out.show.push_back(
+            look_.dim("No such room or conversation: " + sanitize(c.arg) + ". Type !join <#room>."));
+        break;
+      }
+      make_current(out, to);
+      out.show.push_back(
+          look_.dim("Now talking " + std::string(is_room(to) ? "in " : "with ") + sanitize(to) + "."));
+      break;
+    }
     case verb::quote:
       send(out, c.text);
       break;

@@ -55,8 +55,43 @@ irc_machine::irc_machine(irc_options options, style look)
 
 std::string irc_machine::prompt() const {
   if (awaiting_nick_) return "Username: ";
-  if (current_.empty()) return "> ";
-  return sanitize(current_) + "> ";
+  // The status, when there is something to say: away, and where unread
+  // lines wait ("#rust 3", "bob 1!" when one named us), by number for Alt-N.
+  std::string status;
+  if (away_) status += "away";
+  const auto places = conversations();
+  for (std::size_t i = 0; i < places.size(); ++i) {
+    auto it = unread_.find(protocol::fold_nick(places[i]));
+    if (it == unread_.end()) continue;
+    status += (status.empty() ? "" : " ") + std::to_string(i + 1) + ":" + sanitize(places[i]) + " " +
+              std::to_string(it->second.lines) + (it->second.mention ? "!" : "");
+  }
+  const auto place = current_.empty() ? std::string() : sanitize(current_);
+  return (status.empty() ? "" : "[" + status + "] ") + place + "> ";
+}
+
+std::vector<std::string> irc_machine::conversations() const {
+  auto all = rooms_;
+  all.insert(all.end(), queries_.begin(), queries_.end());
+  return all;
+}
+
+void irc_machine::note_unread(effects& out, std::string_view where, bool mention) {
+  if (same(where, current_)) return;
+  if (!is_room(where) &&
+      std::none_of(queries_.begin(), queries_.end(), [&](const std::string& q) { return same(q, where); })) {
+    queries_.emplace_back(where);
+  }
+  auto& u = unread_[protocol::fold_nick(where)];
+  ++u.lines;
+  u.mention = u.mention || mention;
+  out.prompt = prompt();
+}
+
+void irc_machine::make_current(effects& out, const std::string& where) {
+  current_ = where;
+  unread_.erase(protocol::fold_nick(where));
+  out.prompt = prompt();
 }
 
 void irc_machine::send(effects& out, std::string_view line) {
@@ -79,6 +114,7 @@ std::string irc_machine::where(std::string_view room) const {
 
 void irc_machine::forget_room(std::string_view room) {
   std::erase_if(rooms_, [&](const std::string& r) { return same(r, room); });
+  unread_.erase(protocol::fold_nick(room));
   if (same(room, current_)) current_ = rooms_.empty() ? std::string() : rooms_.back();
 }
 
@@ -115,6 +151,8 @@ effects irc_machine::connected() {
   offered_caps_.clear();
   names_.clear();
   members_.clear();
+  unread_.clear();
+  away_ = false;
   who_asked_.clear();
   listing_.clear();
   effects out;
@@ -274,6 +312,7 @@ effects irc_machine::on_line(std::string_view line) {
         rooms_.push_back(room);
       }
       current_ = room;
+      unread_.erase(protocol::fold_nick(room));
       members_[protocol::fold_nick(room)].clear();  // NAMES follows
       out.show.push_back(look_.dim("You have joined " + sanitize(room) + "."));
       out.prompt = prompt();
@@ -342,6 +381,7 @@ effects irc_machine::on_line(std::string_view line) {
       // A line that names us stands out (and may ring the bell).
       const bool named = !is_me(from) && mentions(is_action ? action : text, nick_);
       out.mentioned = out.mentioned || named;
+      if (!is_me(from)) note_unread(out, target, named);
       const auto body = [&](std::string_view t) { return named ? look_.mention(sanitize(t)) : sanitize(t); };
       if (is_action) {
         out.show.push_back(where(target) + "* " + look_.nick(from) + " " + body(action));
@@ -359,6 +399,7 @@ effects irc_machine::on_line(std::string_view line) {
                          sanitize(is_action ? action : text));
     } else {
       out.mentioned = true;  // a private message is always for us
+      if (cmd == "PRIVMSG") note_unread(out, from, true);
       const auto kind = cmd == "NOTICE" ? std::string("notice from ") : std::string("privately ");
       out.show.push_back(look_.strong(kind) + look_.nick(from) + (is_action ? " * " : " > ") +
                          sanitize(is_action ? action : text));

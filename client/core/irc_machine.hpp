@@ -102,6 +102,21 @@ class irc_machine {
   std::map<std::string, std::vector<std::string>> members_;
   void add_member(std::string_view room, std::string_view nick);
   void remove_member(std::string_view room, std::string_view nick);
+  // Where lines typed may go: the rooms joined, then the private
+  // conversations (queries, and whoever wrote to us), in order.
+  [[nodiscard]] std::vector<std::string> conversations() const;
+  // Lines that arrived elsewhere than the current conversation, shown in
+  // the prompt until it becomes current: folded name -> count, and whether
+  // one named us.
+  struct unread {
+    std::size_t lines = 0;
+    bool mention = false;
+  };
+  std::map<std::string, unread> unread_;
+  std::vector<std::string> queries_;
+  bool away_ = false;
+  void note_unread(effects& out, std::string_view where, bool mention);
+  void make_current(effects& out, const std::string& where);
   std::set<std::string> ignored_;  // folded nicks whose messages are not shown
   std::time_t ctcp_window_ = 0;    // when the current CTCP window began
   int ctcp_replies_ = 0;           // replies sent in it

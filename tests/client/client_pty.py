@@ -235,6 +235,28 @@ def test_tab_completion(server):
     bob.kill()
 
 
+def test_switch_rooms_with_unread(server):
+    """Lines in another room wait as an unread count in the status before
+    the prompt; Alt-1 switches to that room and clears it; /switch goes back."""
+    bob = Client(CLIENT, "--port", str(server.irc_port), "--nick", "bob")
+    bob.expect("You have joined #lobby")
+    alice = start(server, "alice")
+    alice.type("/join #side\r")
+    alice.wait_for(lambda: alice.input_line() == "#side>", "the #side prompt")
+    bob.send("one in the lobby")
+    bob.send("two in the lobby")
+    alice.wait_for(lambda: alice.input_line() == "[1:#lobby 2] #side>", "the unread count")
+    alice.type("\x1b1")  # Alt-1
+    alice.wait_for(lambda: alice.input_line() == "#lobby>", "the lobby after Alt-1")
+    alice.wait_text("Now talking in #lobby.")
+    alice.type("/switch side\r")
+    alice.wait_for(lambda: alice.input_line() == "#side>", "the #side prompt again")
+    alice.type("!logout\r")
+    assert alice.wait_exit() == 0
+    alice.close()
+    bob.kill()
+
+
 def test_mention_highlighted(server):
     """A line that names us is bold and reversed on the screen and, with
     --bell-on-mention, rings the bell; other lines are not."""

@@ -1,6 +1,7 @@
 // The client's moderation and conversation commands, their replies shown as
 // people read them, !ignore, and CTCP answers: the IRC machine sans I/O.
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -178,4 +179,37 @@ TEST_CASE("irc mentions: a line naming us is marked, others are not", "[client][
   CHECK(coloured.on_line(":bob!b@h PRIVMSG alice :private").mentioned);
   // Our own lines never mention us.
   CHECK_FALSE(coloured.on_line(":alice!chat@h PRIVMSG #lobby :alice talks to herself").mentioned);
+}
+
+TEST_CASE("irc conversations: unread lines wait in the prompt until switched to", "[client][irc][switch]") {
+  auto m = registered();
+  m.on_line(":alice!chat@127.0.0.1 JOIN #rust");  // now current: #rust
+  REQUIRE(m.prompt() == "#rust> ");
+  m.on_line(":bob!b@h PRIVMSG #lobby :one");
+  auto e = m.on_line(":bob!b@h PRIVMSG #lobby :two");
+  CHECK(e.prompt == std::optional<std::string>("[1:#lobby 2] #rust> "));
+  // The current room's lines are not unread.
+  m.on_line(":bob!b@h PRIVMSG #rust :here");
+  CHECK(m.prompt() == "[1:#lobby 2] #rust> ");
+  // A private message opens a conversation, marked as naming us.
+  m.on_line(":carol!c@h PRIVMSG alice :psst");
+  CHECK(m.prompt() == "[1:#lobby 2 3:carol 1!] #rust> ");
+  m.on_line(":bob!b@h PRIVMSG #lobby :alice: look");
+  CHECK(m.prompt() == "[1:#lobby 3! 3:carol 1!] #rust> ");
+  // By number (Alt-1 sends "/switch 1"), then by name.
+  e = m.on_input("/switch 1");
+  CHECK(m.current_room() == "#lobby");
+  CHECK(e.show == lines_t{"Now talking in #lobby."});
+  CHECK(m.prompt() == "[3:carol 1!] #lobby> ");
+  m.on_input("/switch carol");
+  CHECK(m.prompt() == "carol> ");
+  CHECK(m.on_input("hi carol").send == "PRIVMSG carol :hi carol\r\n");
+  m.on_input("/switch rust");  // the '#' is optional
+  CHECK(m.current_room() == "#rust");
+  CHECK(m.on_input("/switch 9").show == lines_t{"No such room or conversation: 9. Type !join <#room>."});
+  // Away shows in the status.
+  m.on_line(":irc.test 306 alice :You have been marked as being away");
+  CHECK(m.prompt() == "[away] #rust> ");
+  m.on_line(":irc.test 305 alice :You are no longer marked as being away");
+  CHECK(m.prompt() == "#rust> ");
 }
