@@ -2,6 +2,7 @@
 
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <clocale>
 #include <cstdio>
 #include <cstring>
+#include <cwchar>
 #include <string>
 #include <utility>
 
@@ -131,6 +133,33 @@ class pipe_terminal final : public terminal {
 class tty_terminal;
 tty_terminal* active = nullptr;  // readline's callbacks are plain functions
 
+// The terminal's width now, or 0.
+unsigned short initial_columns() {
+  winsize ws{};
+  return ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+}
+
+// Columns `text` takes on the terminal (the locale's wcwidth; a byte that is
+// not a character counts one).
+std::size_t display_width(std::string_view text) {
+  std::mbstate_t state{};
+  std::size_t columns = 0;
+  while (!text.empty()) {
+    wchar_t wc = 0;
+    const auto n = std::mbrtowc(&wc, text.data(), text.size(), &state);
+    if (n == 0 || n == static_cast<std::size_t>(-1) || n == static_cast<std::size_t>(-2)) {
+      state = {};
+      ++columns;
+      text.remove_prefix(1);
+      continue;
+    }
+    const int w = ::wcwidth(wc);
+    columns += w > 0 ? static_cast<std::size_t>(w) : 0;
+    text.remove_prefix(n);
+  }
+  return columns;
+}
+
 class tty_terminal final : public terminal {
  public:
   explicit tty_terminal(const asio::any_io_executor& ex) : queue_(ex), input_(ex, ::dup(STDIN_FILENO)) {
@@ -201,7 +230,32 @@ class tty_terminal final : public terminal {
   }
 
   void resized() override {
-    if (installed_) rl_resize_terminal();
+    if (!installed_) return;
+    // Narrower: terminals that rewrap on resize (tmux, VTE, kitty, ...) have
+    // already spread the input line over the new width; readline would
+    // redraw it as if it took the rows it took before, leaving the rows
+    // above as a cut-off copy. Go up to where the rewrapped prompt begins
+    // and clear from there.
+    // Wider, readline's own redraw is right: it goes up as many rows as the
+    // line took before, which the terminal has joined back.
+    winsize ws{};
+    const bool got = ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0;
+    const bool narrower = got && last_columns_ != 0 && ws.ws_col < last_columns_;
+    if (got) last_columns_ = ws.ws_col;
+    if (narrower) {
+      const std::size_t before_cursor =
+          display_width(prompt_) +
+          display_width(std::string_view(rl_line_buffer, static_cast<std::size_t>(rl_point)));
+      const std::size_t up = before_cursor / ws.ws_col;
+      if (up > 0) std::fprintf(stdout, "\x1b[%zuA", up);
+      std::fputs("\r\x1b[J", stdout);
+      std::fflush(stdout);
+      // Then readline learns the size and draws the line afresh from here.
+      rl_set_screen_size(ws.ws_row, ws.ws_col);
+      rl_forced_update_display();
+      return;
+    }
+    rl_resize_terminal();
   }
 
   void set_completer(completer c) override { completer_ = std::move(c); }
@@ -271,7 +325,8 @@ class tty_terminal final : public terminal {
   bool installed_ = true;
   completer completer_;
   std::function<void(int)> switcher_;
-  std::vector<std::string> matches_;  // of the completion in progress
+  unsigned short last_columns_ = initial_columns();  // the width the input line was last drawn for
+  std::vector<std::string> matches_;                 // of the completion in progress
   std::size_t next_match_ = 0;
 };
 

@@ -257,6 +257,24 @@ def test_switch_rooms_with_unread(server):
     bob.kill()
 
 
+def test_resize_leaves_no_stale_line(server):
+    """After SIGWINCH (narrower, then wider) the prompt and the half-typed
+    input are on the screen once: no cut-off copy stays behind."""
+    alice = start(server, "alice")
+    alice.type("half typed words")
+    alice.wait_for(lambda: alice.input_line() == "#lobby> half typed words", "the typed line")
+    for cols in (40, 80):
+        fcntl.ioctl(alice.slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, cols, 0, 0))
+        alice.screen.resize(ROWS, cols)
+        alice.proc.send_signal(signal.SIGWINCH)
+        alice.pump(0.5)
+        shown = [line for line in alice.lines() if "#lobby>" in line]
+        assert shown == ["#lobby> half typed words"], (cols, alice.lines())
+    alice.type("\x15!logout\r")
+    assert alice.wait_exit() == 0
+    alice.close()
+
+
 def test_mention_highlighted(server):
     """A line that names us is bold and reversed on the screen and, with
     --bell-on-mention, rings the bell; other lines are not."""
