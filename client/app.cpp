@@ -302,7 +302,10 @@ awaitable<int> app::run() {
   term_->set_completer([this](std::string_view line, std::size_t start, std::string_view word) {
     return complete(line, start, word, machine_->completions());
   });
-  term_->set_switcher([this](int n) { apply(machine_->on_input("/switch " + std::to_string(n))); });
+  term_->set_switcher([this](int n) {
+    // Only once there are places to switch to (not at a nick prompt).
+    if (registered_ && !machine_->awaiting_nick()) apply(machine_->on_input("/switch " + std::to_string(n)));
+  });
 
   auto delay = options_.first_retry;
   bool ever_connected = false;

@@ -73,8 +73,9 @@ if grep -v -e '^$' <<<"$out" | grep -q .; then fail "systemd-analyze verify: $ou
 echo "unit OK"
 
 say "cpack -G DEB"
+rm -f "$BUILD"/chat-server_*.deb  # an older version's would be picked up below
 (cd "$BUILD" && cpack -G DEB >/dev/null)
-DEB=$(ls "$BUILD"/chat-server_*.deb)
+DEB=$(realpath "$BUILD"/chat-server_*.deb)
 dpkg-deb --field "$DEB"
 say "lintian (findings are listed and explained in the README)"
 lintian --tag-display-limit 0 "$DEB" || true
@@ -82,7 +83,7 @@ lintian --tag-display-limit 0 "$DEB" || true
 [ "$INSTALL" = 1 ] || exit 0
 say "dpkg -i, run, dpkg -r, dpkg --purge"
 [ "$(id -u)" -eq 0 ] || fail "INSTALL=1 needs root"
-apt-get install -y -qq "$ROOT/$DEB" >/dev/null
+apt-get install -y -qq "$DEB" >/dev/null
 /usr/sbin/chat-server --version
 getent passwd chat >/dev/null || fail "no user chat"
 [ "$(stat -c %U:%G /etc/chat/chat-server.toml)" = root:chat ] || fail "configuration not root:chat"

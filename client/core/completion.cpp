@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/input.hpp"
+#include "core/text.hpp"
 #include "protocol/nick.hpp"
 
 namespace client {
@@ -29,11 +30,13 @@ std::vector<std::string> complete(std::string_view line, std::size_t start, std:
     }
   } else if (!word.empty() && (word.front() == '#' || word.front() == '&')) {
     for (const auto& r : from.rooms) {
-      if (starts_with_folded(r, word)) out.push_back(r + " ");
+      if (starts_with_folded(r, word) && sanitize(r) == r) out.push_back(r + " ");
     }
   } else {
     for (const auto& n : from.nicks) {
-      if (starts_with_folded(n, word)) out.push_back(n + (first ? ": " : " "));
+      // Readline would put the nick on the terminal as it is: only those
+      // that are safe to show (sanitize() leaves them unchanged).
+      if (starts_with_folded(n, word) && sanitize(n) == n) out.push_back(n + (first ? ": " : " "));
     }
   }
   std::sort(out.begin(), out.end());

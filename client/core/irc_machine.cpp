@@ -60,12 +60,18 @@ std::string irc_machine::prompt() const {
   std::string status;
   if (away_) status += "away";
   const auto places = conversations();
+  std::size_t more = 0;  // beyond Alt-9: counted, not listed
   for (std::size_t i = 0; i < places.size(); ++i) {
     auto it = unread_.find(protocol::fold_nick(places[i]));
     if (it == unread_.end()) continue;
+    if (i >= 9) {
+      ++more;
+      continue;
+    }
     status += (status.empty() ? "" : " ") + std::to_string(i + 1) + ":" + sanitize(places[i]) + " " +
               std::to_string(it->second.lines) + (it->second.mention ? "!" : "");
   }
+  if (more > 0) status += " +" + std::to_string(more);
   const auto place = current_.empty() ? std::string() : sanitize(current_);
   return (status.empty() ? "" : "[" + status + "] ") + place + "> ";
 }
@@ -78,8 +84,21 @@ std::vector<std::string> irc_machine::conversations() const {
 
 void irc_machine::note_unread(effects& out, std::string_view where, bool mention) {
   if (same(where, current_)) return;
-  if (!is_room(where) &&
-      std::none_of(queries_.begin(), queries_.end(), [&](const std::string& q) { return same(q, where); })) {
+  if (is_room(where)) {
+    // Only rooms we are in: a server's line "to" another is not a place.
+    if (std::none_of(rooms_.begin(), rooms_.end(), [&](const std::string& r) { return same(r, where); }))
+      return;
+  } else if (std::none_of(queries_.begin(), queries_.end(),
+                          [&](const std::string& q) { return same(q, where); })) {
+    if (queries_.size() >= kMaxQueries) {
+      // Full: the oldest conversation with nothing unread makes room; if
+      // every one has unread lines, this one is not kept as a place.
+      const auto old = std::find_if(queries_.begin(), queries_.end(), [&](const std::string& q) {
+        return !unread_.contains(protocol::fold_nick(q)) && !same(q, current_);
+      });
+      if (old == queries_.end()) return;
+      queries_.erase(old);
+    }
     queries_.emplace_back(where);
   }
   auto& u = unread_[protocol::fold_nick(where)];
@@ -361,6 +380,19 @@ effects irc_machine::on_line(std::string_view line) {
       nick_ = p[0];
       out.show.push_back(look_.dim("You are now known as ") + look_.nick(nick_));
     } else {
+      // A private conversation follows the person, not the old nick (which
+      // someone else may take next).
+      for (auto& q : queries_) {
+        if (same(q, from)) q = p[0];
+      }
+      if (same(current_, from)) current_ = p[0];
+      if (same(previous_, from)) previous_ = p[0];
+      if (auto it = unread_.find(protocol::fold_nick(from)); it != unread_.end()) {
+        const auto count = it->second;
+        unread_.erase(it);
+        unread_[protocol::fold_nick(p[0])] = count;
+      }
+      out.prompt = prompt();
       out.show.push_back(look_.nick(from) + look_.dim(" is now known as ") + look_.nick(p[0]));
     }
   } else if ((cmd == "PRIVMSG" || cmd == "NOTICE") && p.size() >= 2) {
@@ -372,7 +404,8 @@ effects irc_machine::on_line(std::string_view line) {
     if (!server && !is_me(from) && ignored_.contains(protocol::fold_nick(from))) {
       // !ignore: not shown.
     } else if (!is_action && cmd == "PRIVMSG" && text.starts_with('\x01')) {
-      if (!is_room(target)) ctcp(out, from, text);
+      // Answered to people only (a source nick!user@host), never to servers.
+      if (!is_room(target) && !server && !from.empty()) ctcp(out, from, text);
     } else if (cmd == "NOTICE" && text.starts_with('\x01')) {
       // CTCP replies: never shown raw.
     } else if (cmd == "NOTICE" && (server || !registered_)) {

@@ -29,6 +29,11 @@ inline constexpr std::size_t kRelayPrefixBudget = 100;
 inline constexpr int kMaxCtcpReplies = 3;
 inline constexpr std::time_t kCtcpWindowSeconds = 10;
 
+// Private conversations kept as places to switch to: past this, the oldest
+// with nothing unread makes room, so that a stream of strangers (or of nick
+// changes) cannot grow the client or its prompt without bound.
+inline constexpr std::size_t kMaxQueries = 32;
+
 struct irc_options {
   std::string nick;
   std::string room = "#lobby";  // joined after registration

@@ -213,3 +213,27 @@ TEST_CASE("irc conversations: unread lines wait in the prompt until switched to"
   m.on_line(":irc.test 305 alice :You are no longer marked as being away");
   CHECK(m.prompt() == "#rust> ");
 }
+
+TEST_CASE("irc conversations: a query follows a nick change, and strangers are bounded",
+          "[client][irc][switch]") {
+  auto m = registered();
+  m.on_input("/query bob");
+  m.on_line(":bob!b@h NICK :bob2");
+  CHECK(m.current_room() == "bob2");
+  CHECK(m.on_input("still you?").send == "PRIVMSG bob2 :still you?\r\n");
+  m.on_input("/join #lobby");
+  m.on_line(":bob2!b@h PRIVMSG alice :yes");
+  m.on_line(":bob2!b@h NICK :bob3");
+  CHECK(m.prompt() == "[2:bob3 1!] #lobby> ");
+  // Many strangers: at most kMaxQueries conversations, and the prompt lists
+  // the first nine with a count of the rest.
+  for (int i = 0; i < 100; ++i) m.on_line(":s" + std::to_string(i) + "!u@h PRIVMSG alice :hi");
+  const auto prompt = m.prompt();
+  CHECK(prompt.find(" +") != std::string::npos);
+  CHECK(prompt.size() < 200);
+  // A line "to" a room we are not in is no place of ours.
+  m.on_line(":x!u@h PRIVMSG #elsewhere :noise");
+  CHECK(m.prompt().find("#elsewhere") == std::string::npos);
+  // CTCP from a server (no nick!user@host) is not answered.
+  CHECK(m.on_line(":irc.test PRIVMSG alice :\x01VERSION\x01").send.empty());
+}

@@ -109,11 +109,11 @@ void irc_door::on_start() {
 void irc_door::on_bytes(std::string_view bytes) {
   last_input_ = link_.now();
   ping_sent_ = false;
-  // A long reply on its way, or a labeled command still waiting for its
-  // answers: what the client sends meanwhile waits (and the link reads no
+  // A long reply on its way, a labeled command still waiting for its
+  // answers, or an OPER's hash being checked: what the client sends meanwhile waits (and the link reads no
   // more of it until then). A long reply's next chunk comes when the queue
   // has drained (on_bytes("")).
-  if (labeling() || (!streams_.empty() && (!bytes.empty() || !pump_streams()))) {
+  if (labeling() || password_check_ || (!streams_.empty() && (!bytes.empty() || !pump_streams()))) {
     decoder_.hold(bytes);
     return;
   }

@@ -37,6 +37,9 @@ namespace door {
 inline constexpr std::size_t kMaxMonitor = 100;
 // Longest channel key (+k, ISUPPORT KEYLEN); longer, or with spaces: 525.
 inline constexpr std::size_t kMaxKeyLength = 32;
+// Flood tokens a failed OPER costs beyond its own line: password guessing is
+// slowed to the flood rate over this many.
+inline constexpr std::size_t kOperFailureTokens = 10;
 
 class irc_door final : public door {
  public:

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "door/irc_door.hpp"
 #include "door/log.hpp"
 #include "door/secret.hpp"
@@ -15,34 +17,34 @@ using irc::numeric;
 
 void irc_door::cmd_oper(const message& m) {
   const auto live = settings_.live->get();
-  // Every name is compared, so the answer's timing says nothing of names;
-  // then one password is checked: the entry's, or (no such name) a stand-in
-  // of the same kind, so that a wrong name costs what a wrong password does.
+  // Every name is compared, so the answer's timing says nothing of names.
   const oper_credential* entry = nullptr;
   for (const auto& o : live->opers) {
     if (same_secret(m.params[0], o.name) && entry == nullptr) entry = &o;
   }
-  const bool hashed = entry != nullptr
-                          ? is_password_hash(entry->password)
-                          : !live->opers.empty() && is_password_hash(live->opers.front().password);
-  std::string stored;
-  if (entry != nullptr) {
-    stored = entry->password;
-  } else if (hashed) {
-    static const std::string stand_in = hash_password("no such operator");
-    stored = stand_in;
-  }
-  auto check = [self = self_irc(), stored = std::move(stored), given = m.params[1], found = entry != nullptr,
-                name = m.params[0]] {
-    const bool ok = found && password_matches(stored, given);
-    self->link_.post([self, ok, name] { self->oper_checked(ok, name); });
-  };
-  if (!hashed || !settings_.slow_work) {
+  const bool any_hashed = std::any_of(live->opers.begin(), live->opers.end(),
+                                      [](const oper_credential& o) { return is_password_hash(o.password); });
+  if (!any_hashed || !settings_.slow_work) {
     const bool ok = entry != nullptr && password_matches(entry->password, m.params[1]);
     return oper_answer(ok, m.params[0]);
   }
-  // A hash takes tens of milliseconds: checked off the event loop, while
-  // this client's input waits (its next commands keep their order).
+  // With any hashed entry, every OPER costs one argon2 check, whatever the
+  // name and the kind of its entry: a stand-in hash for a name that does
+  // not exist or a plain entry, so that the time tells nothing. It takes
+  // tens of milliseconds: off the event loop, while this client's input
+  // waits (its next commands keep their order).
+  auto check = [self = self_irc(), stored = entry != nullptr ? entry->password : std::string(),
+                given = m.params[1], found = entry != nullptr, name = m.params[0]] {
+    static const std::string stand_in = hash_password("no such operator");  // made on the slow thread
+    bool ok = false;
+    if (found && is_password_hash(stored)) {
+      ok = password_matches(stored, given);
+    } else {
+      (void)password_matches(stand_in, given);
+      ok = found && password_matches(stored, given);
+    }
+    self->link_.post([self, ok, name] { self->oper_checked(ok, name); });
+  };
   password_check_ = true;
   link_.hold_input(true);
   settings_.slow_work(std::move(check));
@@ -64,6 +66,9 @@ void irc_door::oper_checked(bool ok, const std::string& name) {
 void irc_door::oper_answer(bool ok, std::string_view name) {
   if (!ok) {
     spdlog::warn("irc {}: {} failed OPER as {}", link_.remote_label(), nick_, sample(name));
+    // A guess costs its sender flood tokens (and the hash thread's time):
+    // guessing fast means waiting.
+    for (std::size_t i = 0; i < kOperFailureTokens; ++i) link_.spend_token();
     return reply(numeric::err_passwdmismatch, {"Password incorrect"});
   }
   spdlog::info("irc {}: {} is now an operator ({})", link_.remote_label(), nick_, sample(name));

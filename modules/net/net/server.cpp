@@ -15,6 +15,7 @@
 
 #include <asio/bind_executor.hpp>
 #include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 
 #include "door/irc_door.hpp"
@@ -89,7 +90,11 @@ server::session_factory server::connections_with(door_factory make_door, bool se
 
 void server::start() {
   cfg_.irc.connections = [this] { return registry_.size(); };
-  cfg_.irc.slow_work = [this](std::function<void()> work) { asio::post(slow_work_, std::move(work)); };
+  // A check in the pool counts as work for io_: run() does not return (and
+  // the hub is not destroyed) while its answer has yet to be posted back.
+  cfg_.irc.slow_work = [this](std::function<void()> work) {
+    asio::post(slow_work_, [guard = asio::make_work_guard(io_), work = std::move(work)] { work(); });
+  };
   if (cfg_.irc.created.empty()) {
     cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
   }

@@ -114,3 +114,26 @@ TEST_CASE("irc oper: plain entries still work, compared in constant time", "[doo
   CHECK(queued.empty());  // nothing slow to do
   CHECK(a.lines() == lines_t{":chat.server 381 a :You are now an IRC operator", ":a MODE a :+ow"});
 }
+
+TEST_CASE("irc oper: with any hashed entry every OPER costs one check, and a failure costs tokens",
+          "[door][irc][oper]") {
+  door_harness h;
+  std::vector<std::function<void()>> queued;
+  h.irc_settings().slow_work = [&queued](std::function<void()> work) { queued.push_back(std::move(work)); };
+  h.irc_settings().live->set(
+      {.motd = {}, .password = {}, .opers = {{"hashed", door::hash_password("pw")}, {"legacy", "plainpw"}}});
+  auto& a = h.irc_user("a");
+  // A plain entry beside a hashed one: checked off the loop too, so that
+  // the time does not tell which names exist.
+  a.send("OPER legacy plainpw");
+  REQUIRE(queued.size() == 1);
+  queued.front()();
+  CHECK(a.lines() == lines_t{":chat.server 381 a :You are now an IRC operator", ":a MODE a :+ow"});
+  auto& b = h.irc_user("b");
+  const auto spent = b.link->tokens_spent();
+  b.send("OPER legacy wrong");
+  REQUIRE(queued.size() == 2);
+  queued.back()();
+  CHECK(b.lines() == lines_t{":chat.server 464 b :Password incorrect"});
+  CHECK(b.link->tokens_spent() >= spent + 1 + door::kOperFailureTokens);
+}
