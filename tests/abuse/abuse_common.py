@@ -75,7 +75,13 @@ def printable(text):
 
 
 def log_tail(server, lines=60):
-    return printable("".join(server.log[-lines:]))
+    """The last lines of the server's log, and before them every warning or
+    error it logged (a drop for SendQ or flood, say), which a tail of
+    departures at the end would hide."""
+    notable = [line for line in server.log[:-lines] if " warning " in line or " error " in line
+               or " critical " in line][-40:]
+    head = ("(warnings and errors before the tail)\n" + "".join(notable) + "(tail)\n") if notable else ""
+    return printable(head + "".join(server.log[-lines:]))
 
 
 def sanitizer_reports(server):
