@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/spelling.hpp"
+
 namespace client {
 namespace {
 
@@ -69,21 +71,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 command invalid(std::string text) {
   return {verb::invalid, {}, std::move(text)};
 }
@@ -92,7 +79,7 @@ command unknown(char sigil, std::string_view name) {
   const known* best = nullptr;
   std::size_t best_distance = 3;  // suggest only close matches
   for (const auto& k : kCommands) {
-    const auto d = edit_distance(name, k.name);
+    const auto d = protocol::edit_distance(name, k.name);
     if (d < best_distance) {
       best_distance = d;
       best = &k;

@@ -8,14 +8,6 @@
 
 namespace client {
 
-namespace {
-
-bool is_room(std::string_view target) {
-  return !target.empty() && (target.front() == '#' || target.front() == '&');
-}
-
-}  // namespace
-
 effects irc_machine::command(const struct command& c) {
   effects out;
   auto need_room = [&] {

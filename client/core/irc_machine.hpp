@@ -34,6 +34,16 @@ inline constexpr std::time_t kCtcpWindowSeconds = 10;
 // changes) cannot grow the client or its prompt without bound.
 inline constexpr std::size_t kMaxQueries = 32;
 
+// Names kept for one room (its NAMES reply, its members for Tab), and rooms
+// kept from one LIST: a server that never ends a list cannot grow the
+// client without bound.
+inline constexpr std::size_t kMaxNames = 100'000;
+
+// A room's name ('#' or '&' first), as opposed to a nick.
+inline bool is_room(std::string_view target) {
+  return !target.empty() && (target.front() == '#' || target.front() == '&');
+}
+
 struct irc_options {
   std::string nick;
   std::string room = "#lobby";  // joined after registration

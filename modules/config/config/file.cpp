@@ -9,6 +9,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "protocol/spelling.hpp"
+
 namespace config {
 
 namespace {
@@ -112,21 +114,6 @@ class reader {
   std::map<std::string, std::string> seen_;  // key -> where it was set
 };
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 std::string nearest_key(std::string_view key, std::span<const std::string> known) {
@@ -136,7 +123,7 @@ std::string nearest_key(std::string_view key, std::span<const std::string> known
   std::string best;
   std::size_t best_distance = limit + 1;
   for (const auto& k : known) {
-    const auto d = edit_distance(key, k);
+    const auto d = protocol::edit_distance(key, k);
     if (d < best_distance) {
       best = k;
       best_distance = d;
