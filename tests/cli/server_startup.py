@@ -16,6 +16,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from irc_line_client import Irc  # noqa: E402
 from server_process import DEADLINE, ServerProcess  # noqa: E402
 
 CASE, SERVER, CLIENT, BENCH, EXAMPLE = sys.argv[1:6]
@@ -40,32 +41,6 @@ def refused(port):
         return False
     except ConnectionRefusedError:
         return True
-
-
-class Irc:
-    def __init__(self, port, nick):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
-        self.buf = b""
-        self.send(f"NICK {nick}")
-        self.send(f"USER {nick} 0 * :{nick}")
-
-    def send(self, line):
-        self.sock.sendall(line.encode() + b"\r\n")
-
-    def expect(self, text):
-        seen = []
-        while True:
-            while b"\r\n" not in self.buf:
-                chunk = self.sock.recv(4096)
-                if not chunk:
-                    raise AssertionError(f"closed before {text!r}; saw {seen}")
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\r\n", 1)
-            seen.append(line.decode())
-            if text in seen[-1]:
-                return seen[-1]
-            if len(seen) > 300:
-                raise AssertionError(f"no {text!r} in {seen}")
 
 
 def case_versions():
