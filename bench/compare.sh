@@ -225,8 +225,11 @@ start_server() {
   PORT=$(free_port)
   case $name in
     ours-t*)
+      # Only the IRC listener: builds with a web listener would bind 8080.
+      WEB_FLAGS=""
+      if "$CHAT_SERVER" --help | grep -q -- --no-http; then WEB_FLAGS="--no-http --no-metrics"; fi
       # Flood control and per-address limits off, as far as the peers allow theirs.
-      "$CHAT_SERVER" --host 127.0.0.1 --irc-port "$PORT" --no-seed --threads "${name#ours-t}" --flood-rate 0 \
+      "$CHAT_SERVER" --host 127.0.0.1 --irc-port "$PORT" --no-seed $WEB_FLAGS --threads "${name#ours-t}" --flood-rate 0 \
         --max-connections-per-ip 0 --connect-rate 0 \
         --log-level warn >"$dir/server.log" 2>&1 &
       ;;

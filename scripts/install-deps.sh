@@ -12,6 +12,7 @@ packages=(
   scdoc dpkg-dev lintian systemd man-db adduser
   clang-format python3 python3-irc python3-pyte ngircd irssi tmux
   clang libclang-rt-14-dev
+  chromium chromium-driver python3-selenium python3-prometheus-client
 )
 
 missing=()

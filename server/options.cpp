@@ -84,6 +84,29 @@ void define_options(CLI::App& app, options& o) {
       ->capture_default_str();
   app.add_option("--seed-tls-port", cfg.seed_tls_port,
                  "Port of a seed-compatible listener over TLS (none unless given; 0: any free port)");
+  app.add_option(
+         "--http-port", cfg.http_port,
+         "Port of the web listener: the browser client, IRC over WebSocket, /healthz (0: any free port)")
+      ->capture_default_str();
+  app.add_flag("--no-http", o.no_http, "Do not open the web listener");
+  app.add_option("--https-port", cfg.https_port,
+                 "Port of the web listener over TLS, with --tls-cert (0: any free port)")
+      ->capture_default_str();
+  app.add_option(
+      "--http-origin", cfg.web.origins,
+      "An origin (scheme://host[:port]) whose pages may open IRC over WebSocket, besides the server's own "
+      "page; repeat for more, * for any");
+  app.add_option("--web-root", cfg.web.web_root,
+                 "Serve the browser client from this directory instead of the copy built into the server")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--metrics-address", cfg.metrics_address,
+                 "Address of the metrics listener (GET /metrics, Prometheus text format)")
+      ->capture_default_str();
+  app.add_option("--metrics-port", cfg.metrics_port,
+                 "Port of the metrics listener (0: any free port; the address and port of the web listener: "
+                 "served there)")
+      ->capture_default_str();
+  app.add_flag("--no-metrics", o.no_metrics, "Do not serve /metrics");
   app.add_option("--threads", cfg.threads, "Event-loop threads (0: one per core)")->capture_default_str();
   app.add_option("--max-outbox", cfg.lim.outbox_bytes,
                  "Bytes queued for one slow client before it is disconnected")
@@ -148,6 +171,8 @@ std::optional<std::string> complete(options& o) {
   cfg.irc.ping_timeout = std::chrono::milliseconds(o.ping_timeout_ms);
   cfg.seed_enabled = !o.no_seed;
   cfg.irc_enabled = !o.no_irc;
+  cfg.http_enabled = !o.no_http;
+  cfg.metrics_enabled = !o.no_metrics;
   // Both appear in IRC lines: the server name as every reply's source, the
   // network in 001 and ISUPPORT. Nothing that would end or split a prefix.
   const auto name_ok = [](const std::string& v, std::size_t max, std::string_view extra) {
@@ -167,8 +192,11 @@ std::optional<std::string> complete(options& o) {
   std::error_code ec;
   (void)asio::ip::make_address(cfg.host, ec);
   if (ec) return "--host " + cfg.host + ": not an IP address";
-  if (!cfg.seed_enabled && !cfg.irc_enabled && !cfg.tls.enabled()) {
-    return "--no-seed and --no-irc leave nothing to listen on";
+  if (!cfg.seed_enabled && !cfg.irc_enabled && !cfg.http_enabled && !cfg.tls.enabled()) {
+    return "--no-seed, --no-irc and --no-http leave nothing to listen on";
+  }
+  if (ec = {}, (void)asio::ip::make_address(cfg.metrics_address, ec); ec) {
+    return "--metrics-address " + cfg.metrics_address + ": not an IP address";
   }
   if (cfg.seed_enabled && cfg.irc_enabled && cfg.seed_port != 0 && cfg.seed_port == cfg.irc_port) {
     return "the seed and IRC listeners cannot share port " + std::to_string(cfg.seed_port);

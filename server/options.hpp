@@ -29,6 +29,8 @@ struct options {
   long long ping_timeout_ms = door::kDefaultPingTimeout.count();
   bool no_seed = false;
   bool no_irc = false;
+  bool no_http = false;
+  bool no_metrics = false;
   std::string motd_file;
   std::string password_file;
   std::vector<std::string> opers;  // "name:password" or "name:$argon2id$..."

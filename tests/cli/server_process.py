@@ -16,7 +16,8 @@ class ServerProcess:
 
     def __init__(self, binary, *extra, preexec_fn=None):
         self.proc = subprocess.Popen(
-            [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--threads", "2", *extra],
+            [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--http-port", "0",
+             "--metrics-port", "0", "--threads", "2", *extra],
             preexec_fn=preexec_fn,  # e.g. a lower open-file limit for the server alone
             stderr=subprocess.PIPE,
             text=True,
@@ -29,17 +30,19 @@ class ServerProcess:
         if not self._ready.wait(DEADLINE):
             self.kill()
             raise AssertionError("no listening lines in the log:\n" + "".join(self.log))
-        self.seed_port = self.ports["seed-compatible"]
-        self.irc_port = self.ports["IRC"]
+        self.seed_port = self.ports.get("seed-compatible")
+        self.irc_port = self.ports.get("IRC")
+        self.http_port = self.ports.get("HTTP")
+        self.metrics_port = self.ports.get("metrics")
 
     def _read(self):
         for line in self.proc.stderr:
             self.log.append(line)
-            m = re.search(r"(seed-compatible|IRC) listener on 127\.0\.0\.1:(\d+)", line)
+            m = re.search(r"(seed-compatible|IRC|HTTP|metrics) listener on 127\.0\.0\.1:(\d+)", line)
             if m:
                 self.ports[m.group(1)] = int(m.group(2))
-                if len(self.ports) == 2:
-                    self._ready.set()
+            if "running on" in line:  # every listener is open
+                self._ready.set()
 
     def stop(self, sig):
         """Sends `sig` and returns the exit code; a server that does not exit

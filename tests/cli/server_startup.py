@@ -65,15 +65,17 @@ def case_usage_errors():
     assert code == EXIT_USAGE and "NAME:PASSWORD" in err, (code, err)
     code, _, err = run(SERVER, "--oper", "admin:$argon2i$broken", "--check-config")
     assert code == EXIT_USAGE and "not an argon2id hash" in err, (code, err)
-    code, _, err = run(SERVER, "--no-seed", "--no-irc", "--check-config")
+    code, _, err = run(SERVER, "--no-seed", "--no-irc", "--no-http", "--check-config")
     assert code == EXIT_USAGE and "leave nothing to listen on" in err, (code, err)
+    code, _, err = run(SERVER, "--metrics-address", "localhost", "--check-config")
+    assert code == EXIT_USAGE and "--metrics-address localhost: not an IP address" in err, (code, err)
     # With TLS there is still IRC over TLS to listen on.
     with tempfile.TemporaryDirectory() as d:
         cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                         "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=localhost", "-days", "1"],
                        check=True, capture_output=True, timeout=DEADLINE)
-        code, out, err = run(SERVER, "--no-seed", "--no-irc", "--tls-cert", cert, "--tls-key", key, "--check-config")
+        code, out, err = run(SERVER, "--no-seed", "--no-irc", "--no-http", "--tls-cert", cert, "--tls-key", key, "--check-config")
         assert code == 0 and "configuration OK" in out, (code, out, err)
     code, out, _ = run(SERVER, "--help")
     assert code == 0 and "--log-format" in out and "--hash-password" in out, code
@@ -86,7 +88,8 @@ def case_port_in_use():
     irc_port = taken.getsockname()[1]
     seed_port = free_port()
     start = time.monotonic()
-    code, _, err = run(SERVER, "--host", "127.0.0.1", "--port", str(seed_port), "--irc-port", str(irc_port))
+    code, _, err = run(SERVER, "--host", "127.0.0.1", "--port", str(seed_port), "--irc-port", str(irc_port),
+                       "--no-http", "--no-metrics")
     assert code == EXIT_FAILURE, (code, err)
     assert f"cannot listen on 127.0.0.1:{irc_port} (IRC): address already in use" in err, err
     # Nothing was accepting: no listener was announced, and the seed port,

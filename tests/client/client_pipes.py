@@ -307,7 +307,8 @@ def wait_listening(port):
 def test_reconnects_and_rejoins(_server):
     """Connection loss is reported, retried with backoff, and every room is rejoined."""
     port, seed_port = free_port(), free_port()
-    args = [SERVER, "--host", "127.0.0.1", "--irc-port", str(port), "--port", str(seed_port), "--threads", "1"]
+    args = [SERVER, "--host", "127.0.0.1", "--irc-port", str(port), "--port", str(seed_port), "--threads", "1",
+            "--no-http", "--no-metrics"]
     first = subprocess.Popen(args, stderr=subprocess.DEVNULL)
     second = None
     try:

@@ -43,7 +43,8 @@ class Server:
 
     def __init__(self, binary, *extra):
         self.proc = subprocess.Popen(
-            [binary, "--host", HOST, "--port", "0", "--irc-port", "0", "--threads", "2", *extra],
+            [binary, "--host", HOST, "--port", "0", "--irc-port", "0", "--no-http", "--no-metrics", "--threads", "2",
+             *extra],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -9,6 +9,8 @@ net::server_config test_config(std::size_t threads) {
   cfg.host = "127.0.0.1";
   cfg.seed_port = 0;
   cfg.irc_port = 0;
+  cfg.http_port = 0;
+  cfg.metrics_port = 0;
   cfg.threads = threads;
   cfg.shutdown_grace = std::chrono::milliseconds(1000);
   // Load tests send as fast as they can; the flood tests turn it back on.

@@ -17,6 +17,7 @@
 #include <asio/bind_executor.hpp>
 
 #include "net/connection.hpp"
+#include "net/stream_errc.hpp"
 #include "net/task.hpp"
 
 namespace net {
@@ -45,7 +46,12 @@ class basic_connection final : public connection {
     return std::static_pointer_cast<basic_connection>(shared_from_this());
   }
 
-  void start_reading() override { read_loop(self()); }
+  void start_reading() override {
+    // A stream that writes on its own (WebSocket pongs) keeps the
+    // connection alive while it does.
+    if constexpr (requires { stream_.set_owner(std::weak_ptr<void>()); }) stream_.set_owner(self());
+    read_loop(self());
+  }
 
   // The reader, on the strand: the stream's handshake, then input to the
   // door, waiting out flood control (fake lag, see spend_token) before
@@ -64,6 +70,12 @@ class basic_connection final : public connection {
         std::string_view bytes;
         std::tie(ec, bytes) = co_await c.stream_.read(c.executor());
         if (!bytes.empty()) c.on_input(bytes);
+        if (ec == stream_errc::goodbye) {
+          // Its goodbye goes out after what is queued; the reader drains
+          // until the client closes or the close deadline passes.
+          ec.clear();
+          c.close_after_flush();
+        }
         while (c.hold_input()) co_await c.input_wait();
       }
     } catch (const std::exception& e) {

@@ -131,28 +131,31 @@ void server::start() {
   // with nothing open, rather than after half the doors have let clients in.
   std::vector<listener> wanted;
   if (cfg_.seed_enabled) {
-    wanted.push_back({&seed_acceptor_, cfg_.seed_port, "seed-compatible", seed_factory(false), seed_refusal});
+    wanted.push_back(
+        {&seed_acceptor_, cfg_.host, cfg_.seed_port, "seed-compatible", seed_factory(false), seed_refusal});
   }
   if (cfg_.irc_enabled) {
-    wanted.push_back({&irc_acceptor_, cfg_.irc_port, "IRC", irc_factory(false), irc_refusal});
+    wanted.push_back({&irc_acceptor_, cfg_.host, cfg_.irc_port, "IRC", irc_factory(false), irc_refusal});
   }
   if (cfg_.tls.enabled()) {
     auto context = make_server_context(cfg_.tls);
     if (!context) throw start_error("TLS: " + context.error());
     tls_.set(std::move(*context));
     auto silent = [](verdict, const tcp::endpoint&) { return std::string(); };
-    wanted.push_back({&irc_tls_acceptor_, cfg_.irc_tls_port, "IRC over TLS", irc_factory(true), silent});
+    wanted.push_back(
+        {&irc_tls_acceptor_, cfg_.host, cfg_.irc_tls_port, "IRC over TLS", irc_factory(true), silent});
     if (cfg_.seed_tls_port) {
-      wanted.push_back(
-          {&seed_tls_acceptor_, *cfg_.seed_tls_port, "seed-compatible over TLS", seed_factory(true), silent});
+      wanted.push_back({&seed_tls_acceptor_, cfg_.host, *cfg_.seed_tls_port, "seed-compatible over TLS",
+                        seed_factory(true), silent});
     }
   }
+  add_web_listeners(wanted, irc_door);
   for (auto& l : wanted) {
-    auto bound = bind_acceptor(io_, cfg_.host, l.port);
+    auto bound = bind_acceptor(io_, std::string(l.host), l.port);
     if (!bound) {
       for (auto& done : wanted) done.acceptor->reset();
       throw start_error(
-          fmt::format("cannot listen on {}:{} ({}): {}", cfg_.host, l.port, l.what, bound.error()));
+          fmt::format("cannot listen on {}:{} ({}): {}", l.host, l.port, l.what, bound.error()));
     }
     *l.acceptor = std::move(*bound);
   }
@@ -293,9 +296,11 @@ void server::shutdown() {
     trim_timer_.cancel();
     std::error_code ignored;
     for (auto* acceptor :
-         {seed_acceptor_.get(), irc_acceptor_.get(), irc_tls_acceptor_.get(), seed_tls_acceptor_.get()}) {
+         {seed_acceptor_.get(), irc_acceptor_.get(), irc_tls_acceptor_.get(), seed_tls_acceptor_.get(),
+          http_acceptor_.get(), https_acceptor_.get(), metrics_acceptor_.get()}) {
       if (acceptor != nullptr) acceptor->close(ignored);
     }
+    http_sessions_.close_all();
     registry_.for_each(
         [this](const std::shared_ptr<connection>& c) { c->request_shutdown(cfg_.shutdown_grace); });
     asio::co_spawn(io_, drain(), asio::detached);

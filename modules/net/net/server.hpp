@@ -23,9 +23,12 @@
 #include "net/admission.hpp"
 #include "net/asio.hpp"
 #include "net/flood.hpp"
+#include "net/http_session.hpp"
+#include "net/http_sessions.hpp"
 #include "net/limits.hpp"
 #include "net/registry.hpp"
 #include "net/tls.hpp"
+#include "net/web_site.hpp"
 
 namespace net {
 
@@ -64,6 +67,19 @@ struct server_config {
   std::uint16_t irc_tls_port = kDefaultIrcTlsPort;
   std::optional<std::uint16_t> seed_tls_port;
   std::chrono::milliseconds shutdown_grace = kDefaultShutdownGrace;
+  // The web listener: the browser client, WebSocket upgrades, /healthz;
+  // over TLS on https_port when a certificate is given.
+  bool http_enabled = true;
+  std::uint16_t http_port = kDefaultHttpPort;
+  std::uint16_t https_port = kDefaultHttpsPort;
+  web_settings web;
+  // /metrics, for operators: on its own listener, on loopback unless told
+  // otherwise; or on the web listener itself when given its address and
+  // port.
+  bool metrics_enabled = true;
+  std::string metrics_address = "127.0.0.1";
+  std::uint16_t metrics_port = kDefaultMetricsPort;
+  std::function<std::string()> render_metrics;
 };
 
 // Why the server could not start: a listener that cannot bind, TLS files
@@ -93,6 +109,9 @@ class server {
   tcp::endpoint irc_endpoint() const;
   tcp::endpoint irc_tls_endpoint() const;
   tcp::endpoint seed_tls_endpoint() const;
+  tcp::endpoint http_endpoint() const;
+  tcp::endpoint https_endpoint() const;
+  tcp::endpoint metrics_endpoint() const;
 
   // Loads the certificate and key again for new TLS connections; connected
   // clients keep theirs. What went wrong (the old ones stay), or "".
@@ -130,12 +149,17 @@ class server {
   // A listener start() opens: where it goes, and what it makes of clients.
   struct listener {
     std::unique_ptr<tcp_acceptor>* acceptor;
+    std::string_view host;
     std::uint16_t port;
     std::string_view what;  // "IRC", for logs and errors
     session_factory make_session;
     refusal refuse;
   };
   void accept_on(tcp_acceptor& acceptor, session_factory make_session, refusal refuse);
+  // The web and metrics listeners start() opens (server_web.cpp).
+  void add_web_listeners(std::vector<listener>& wanted, const door_factory& irc_door);
+  // Makes accepted sockets HTTP sessions of `ctx`, over TLS if it says so.
+  session_factory http_sessions_with(const http_context& ctx);
   awaitable<void> drain();
   // Every kMemoryTrimInterval, on accept_strand_, until shutdown.
   void schedule_memory_trim();
@@ -149,6 +173,17 @@ class server {
   std::unique_ptr<tcp_acceptor> irc_acceptor_;
   std::unique_ptr<tcp_acceptor> irc_tls_acceptor_;
   std::unique_ptr<tcp_acceptor> seed_tls_acceptor_;
+  std::unique_ptr<tcp_acceptor> http_acceptor_;
+  std::unique_ptr<tcp_acceptor> https_acceptor_;
+  std::unique_ptr<tcp_acceptor> metrics_acceptor_;
+  // What the web listeners serve, and what their sessions share: fixed
+  // once start() has run.
+  std::unique_ptr<web_site> site_;
+  std::unique_ptr<web_site> metrics_site_;
+  http_context http_ctx_;
+  http_context https_ctx_;
+  http_context metrics_ctx_;
+  http_sessions http_sessions_;
   tls_holder tls_;
   std::shared_ptr<admission> admission_;
   // Refusals are logged at most 10 a second: a connection flood must not
