@@ -99,6 +99,10 @@ void define_options(CLI::App& app, options& o) {
   app.add_option("--web-root", cfg.web.web_root,
                  "Serve the browser client from this directory instead of the copy built into the server")
       ->check(CLI::ExistingDirectory);
+  app.add_option("--http-request-timeout-ms", o.http_request_timeout_ms,
+                 "Time a web client has to send a whole request head (408 after)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
   app.add_option("--metrics-address", cfg.metrics_address,
                  "Address of the metrics listener (GET /metrics, Prometheus text format)")
       ->capture_default_str();
@@ -172,6 +176,7 @@ std::optional<std::string> complete(options& o) {
   cfg.seed_enabled = !o.no_seed;
   cfg.irc_enabled = !o.no_irc;
   cfg.http_enabled = !o.no_http;
+  cfg.web.request_timeout = std::chrono::milliseconds(o.http_request_timeout_ms);
   cfg.metrics_enabled = !o.no_metrics;
   // Both appear in IRC lines: the server name as every reply's source, the
   // network in 001 and ISUPPORT. Nothing that would end or split a prefix.

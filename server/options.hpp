@@ -30,6 +30,7 @@ struct options {
   bool no_seed = false;
   bool no_irc = false;
   bool no_http = false;
+  long long http_request_timeout_ms = net::kHttpRequestTimeout.count();
   bool no_metrics = false;
   std::string motd_file;
   std::string password_file;

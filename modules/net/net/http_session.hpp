@@ -129,7 +129,7 @@ class http_session final : public http_session_base,
     std::string buffer;
     std::string reply;
     std::size_t served = 0;
-    s.arm(kHttpRequestTimeout);
+    s.arm(s.ctx_.site->settings().request_timeout);
     std::tie(ec) = co_await s.stream_->handshake(s.strand_);
     while (!ec && s.stream_) {
       auto parsed = protocol::http::parse_request(buffer);
@@ -179,7 +179,7 @@ class http_session final : public http_session_base,
       reply = s.ctx_.site->respond(req, keep);
       std::tie(ec, std::ignore) = co_await s.write(reply);
       if (!keep) break;
-      s.arm(kHttpRequestTimeout);
+      s.arm(s.ctx_.site->settings().request_timeout);
     }
     if (s.stream_) {
       // Half-closed, the client reads the last response whole; what it

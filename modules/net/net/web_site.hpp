@@ -51,6 +51,8 @@ struct web_settings {
   // Serve the browser client from this directory instead of the copy in
   // the binary (--web-root): for working on the page without a rebuild.
   std::string web_root;
+  // kHttpRequestTimeout unless told otherwise (--http-request-timeout-ms).
+  std::chrono::milliseconds request_timeout = kHttpRequestTimeout;
 };
 
 class web_site {
