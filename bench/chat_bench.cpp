@@ -41,6 +41,7 @@
 #include "io.hpp"
 #include "protocol/irc.hpp"
 #include "protocol/seed.hpp"
+#include "protocol/websocket.hpp"
 #include "version/version.hpp"
 
 namespace {
@@ -77,6 +78,8 @@ struct options {
 
 // With --tls, every client's context (one, shared).
 asio::ssl::context* tls_context = nullptr;
+// With --ws: IRC over WebSocket (text.ircv3.net), to the web listener.
+bool over_websocket = false;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
@@ -141,6 +144,20 @@ class client : public std::enable_shared_from_this<client> {
     if (tls_context != nullptr) {
       tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context);
       co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+    }
+    if (over_websocket) {
+      write_raw(
+          fmt::format("GET / HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Protocol: text.ircv3.net\r\n\r\n",
+                      ep.address().to_string()));
+      bool switched = false;
+      co_await read_until([](std::string_view line) { return line.empty(); },
+                          [&](std::string_view line) {
+                            if (line.starts_with("HTTP/1.1 101 ")) switched = true;
+                          });
+      if (!switched) throw std::runtime_error(nick_ + ": the WebSocket upgrade was refused");
+      ws_ = true;
     }
     if (proto_ == proto::irc) {
       // JOIN only once registered (the end of the MOTD, 376 or 422): some
@@ -251,7 +268,12 @@ class client : public std::enable_shared_from_this<client> {
       for (;;) {
         const std::string_view pending(in_.get() + begin_, end_ - begin_);
         std::optional<std::string_view> unit;
-        if (proto_ == proto::irc) {
+        if (ws_) {
+          if (auto size = frame_size(pending)) {
+            unit = pending.substr(size->first, size->second);
+            begin_ += size->first + size->second;
+          }
+        } else if (proto_ == proto::irc) {
           const auto eol = pending.find("\r\n");
           if (eol != std::string_view::npos) {
             unit = pending.substr(0, eol);
@@ -306,8 +328,38 @@ class client : public std::enable_shared_from_this<client> {
     capacity_ = grown;
   }
 
+  // A whole unmasked frame from the server at the front of `b`: the size of
+  // its header and of its payload.
+  static std::optional<std::pair<std::size_t, std::size_t>> frame_size(std::string_view b) {
+    if (b.size() < 2) return std::nullopt;
+    std::size_t header = 2;
+    std::size_t n = static_cast<unsigned char>(b[1]) & 0x7FU;
+    if (n == 126) {
+      if (b.size() < 4) return std::nullopt;
+      n = (std::size_t{static_cast<unsigned char>(b[2])} << 8U) | static_cast<unsigned char>(b[3]);
+      header = 4;
+    } else if (n == 127) {
+      if (b.size() < 10) return std::nullopt;
+      n = 0;
+      for (std::size_t i = 2; i < 10; ++i) n = (n << 8U) | static_cast<unsigned char>(b[i]);
+      header = 10;
+    }
+    if (b.size() - header < n) return std::nullopt;
+    return std::pair{header, n};
+  }
+
   void write_raw(std::string_view bytes) {
-    out_.append(bytes);
+    if (ws_) {
+      // One masked frame per line, as a browser sends them.
+      static constexpr std::array<unsigned char, 4> kMask = {0x5a, 0x17, 0xc3, 0x9e};
+      while (!bytes.empty()) {
+        const auto eol = bytes.find("\r\n");
+        protocol::ws::encode_frame(out_, protocol::ws::opcode::text, bytes.substr(0, eol), kMask);
+        bytes.remove_prefix(eol == std::string_view::npos ? bytes.size() : eol + 2);
+      }
+    } else {
+      out_.append(bytes);
+    }
     if (!writing_) {
       writing_ = true;
       // Later: everything this round of the event loop queues for this
@@ -343,6 +395,7 @@ class client : public std::enable_shared_from_this<client> {
 
   tcp::socket socket_;
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // with --tls
+  bool ws_ = false;                                       // upgraded (--ws)
   proto proto_;
   std::string nick_;
   std::unique_ptr<char[]> in_;  // [begin_, end_) is unread
@@ -858,6 +911,8 @@ int main(int argc, char** argv) {
   app.add_option("--server-pid", opt.server_pid,
                  "The server's PID: report its CPU time per delivery (capacity: its memory per connection)");
   app.add_flag("--quiet", opt.quiet, "No progress line");
+  app.add_flag("--ws", over_websocket,
+               "IRC over WebSocket (text.ircv3.net): --port is the server's web listener (--http-port)");
   app.add_flag("--tls", opt.tls,
                "Connect over TLS (certificates are not verified: for loopback measurements)");
   app.set_version_flag("--version", "chat-bench " + std::string(chat::version()));

@@ -24,6 +24,7 @@ def main():
             ["fanout", "--port", str(server.irc_port), "--clients", "50", "--senders", "5", "--duration", "1"],
             ["latency", "--port", str(server.irc_port), "--clients", "50", "--rate", "200", "--duration", "1"],
             ["private", "--port", str(server.irc_port), "--clients", "40", "--duration", "1"],
+            ["fanout", "--ws", "--port", str(server.http_port), "--clients", "30", "--senders", "3", "--duration", "1"],
             ["fanout", "--protocol", "seed", "--port", str(server.seed_port), "--clients", "30", "--duration", "1"],
             ["seed", "--protocol", "seed", "--port", str(server.seed_port), "--clients", "10", "--messages", "5",
              "--stagger", "0"],

@@ -16,7 +16,7 @@ class ServerProcess:
 
     def __init__(self, binary, *extra, preexec_fn=None):
         self.proc = subprocess.Popen(
-            [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--http-port", "0",
+            [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--http-port", "0", "--https-port", "0",
              "--metrics-port", "0", "--threads", "2", *extra],
             preexec_fn=preexec_fn,  # e.g. a lower open-file limit for the server alone
             stderr=subprocess.PIPE,

@@ -134,7 +134,7 @@ def case_example_config():
     assert code == 0 and "configuration OK" in out, (code, out, err)
     # Every key it shows, uncommented, is a known key with a valid value.
     # (Files that must exist, and TLS-only settings, are left out.)
-    needs_files = {"motd-file", "password-file", "tls-cert", "tls-key", "seed-tls-port"}
+    needs_files = {"motd-file", "password-file", "tls-cert", "tls-key", "seed-tls-port", "web-root"}
     shown = 0
     lines = []
     with open(EXAMPLE) as f:

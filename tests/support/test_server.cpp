@@ -10,6 +10,7 @@ net::server_config test_config(std::size_t threads) {
   cfg.seed_port = 0;
   cfg.irc_port = 0;
   cfg.http_port = 0;
+  cfg.https_port = 0;
   cfg.metrics_port = 0;
   cfg.threads = threads;
   cfg.shutdown_grace = std::chrono::milliseconds(1000);

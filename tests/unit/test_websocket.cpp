@@ -213,7 +213,7 @@ const std::string kUpgrade =
 
 }  // namespace
 
-TEST_CASE("request heads parse, and wait for their end", "[http]") {
+TEST_CASE("request heads parse and wait for their end", "[http]") {
   auto partial = http::parse_request("GET / HTTP/1.1\r\nHost: x\r\n");
   REQUIRE(partial.has_value());
   CHECK_FALSE(partial->has_value());
@@ -265,7 +265,7 @@ TEST_CASE("upgrades are checked and choose the client's first IRC subprotocol", 
   CHECK(http::check_upgrade(head_of(bad_key + "\r\n"), kOurs).error().status == 400);
 }
 
-TEST_CASE("origins: programs and the server's own page; others only when listed", "[http]") {
+TEST_CASE("origins: programs and the own page pass and others only when listed", "[http]") {
   const std::vector<std::string> none;
   const std::vector<std::string> listed = {"https://app.example"};
   CHECK(http::origin_allowed(head_of(kUpgrade + "\r\n"), false, none));
