@@ -58,7 +58,7 @@ class WebServer:
         end = time.monotonic() + DEADLINE
         while True:
             self._start(binary, web_dir, http_port, irc_port)
-            if self._ready.wait(max(0.1, end - time.monotonic())):
+            if self._ready.wait(max(0.1, end - time.monotonic())) and len(self.ports) == 2:
                 break
             code = self.proc.poll()
             self.kill()
@@ -75,7 +75,7 @@ class WebServer:
         self.proc = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--http-port", str(http_port), "--irc-port", str(irc_port),
              "--port", "0", "--web-root", web_dir, "--flood-rate", "0", "--threads", "2",
-             "--metrics-port", "0"],  # its default is a fixed port, which parallel tests would share
+             "--metrics-port", "0", "--https-port", "0"],  # their defaults are fixed ports parallel tests would share
             stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
         self.log = []
         self.ports = {}
@@ -466,7 +466,11 @@ class Context:
         self.clients = []
         self.driver = None
         self.server = WebServer(binary, web_dir)
-        self.driver = start_browser()
+        try:
+            self.driver = start_browser()
+        except BaseException:
+            self.server.kill()
+            raise
         self.page = Page(self.driver, self.server.http_port)
 
     def irc(self, nick):
@@ -504,8 +508,9 @@ def run(case, binary, web_dir):
         assert not errors, "errors in the browser's console:\n  " + "\n  ".join(errors)
         print(f"PASS {case} ({time.monotonic() - started:.1f} s)")
         return True
-    except AssertionError as e:
-        print(f"FAIL {case}: {e}")
+    except (AssertionError, OSError, WebDriverException) as e:
+        kind = "" if isinstance(e, AssertionError) else f"{type(e).__name__}: "
+        print(f"FAIL {case}: {kind}{e}")
         if ctx:
             ctx.report()
         return False
