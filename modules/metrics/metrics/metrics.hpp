@@ -39,8 +39,8 @@ inline constexpr std::size_t kTransports = 4;
 // Why a connection ended: label reason=... (the names below, as written).
 enum class disconnect : std::uint8_t {
   quit,           // the client said goodbye (IRC QUIT, seed logout)
-  closed,         // the client closed its side, or the stream ended cleanly
-  error,          // a socket or TLS error (reset, failed handshake, failed write)
+  closed,         // the client went away: it closed, or reset the connection
+  error,          // any other socket or TLS error (a failed handshake, say)
   sendq,          // its outbox passed its limit ("SendQ exceeded")
   flood,          // throttled input passed the RecvQ limit ("Excess Flood")
   ping_timeout,   // an IRC client that did not answer PING
