@@ -128,6 +128,16 @@ std::optional<std::chrono::milliseconds> fake_link::deadline() const {
   return deadline_;
 }
 
+void fake_link::note_close_reason(metrics::disconnect why) {
+  const std::lock_guard lock(mutex_);
+  if (!close_reason_) close_reason_ = why;
+}
+
+std::optional<metrics::disconnect> fake_link::close_reason() const {
+  const std::lock_guard lock(mutex_);
+  return close_reason_;
+}
+
 bool fake_link::closing() const {
   const std::lock_guard lock(mutex_);
   return closing_;

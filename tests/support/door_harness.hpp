@@ -39,6 +39,7 @@ class fake_link final : public door::link {
   [[nodiscard]] bool congested() const override;
   void post(std::function<void()> f) override;
   void close_after_flush() override;
+  void note_close_reason(metrics::disconnect why) override;
   void arm_deadline(std::chrono::milliseconds after) override;
   void disarm_deadline() override;
   bool spend_token() override;
@@ -63,6 +64,8 @@ class fake_link final : public door::link {
   // The deadline the door asked for, if armed.
   std::optional<std::chrono::milliseconds> deadline() const;
   bool closing() const;
+  // The first close reason the door noted, if any.
+  std::optional<metrics::disconnect> close_reason() const;
   // Tokens spend_token() grants before it says "stop" (default: unlimited).
   void set_tokens(std::size_t n);
   std::size_t tokens_spent() const;
@@ -85,6 +88,7 @@ class fake_link final : public door::link {
   std::size_t deferred_ = 0;
   std::optional<std::chrono::milliseconds> deadline_;
   bool closing_ = false;
+  std::optional<metrics::disconnect> close_reason_;
   std::optional<std::size_t> tokens_;
   std::size_t spent_ = 0;
   std::optional<door::clock::time_point> now_;

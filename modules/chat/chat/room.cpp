@@ -2,10 +2,13 @@
 #include "chat/room.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
+#include "metrics/metrics.hpp"
 #include "protocol/nick.hpp"
 
 namespace chat {
@@ -179,12 +182,20 @@ void room::say(actor who, std::shared_ptr<event> said) {
     const event_ptr out = said;
     const char status = out->status;
     std::vector<std::weak_ptr<member>> backlogged;
+    // Metrics: one pair of clock readings per message, not per member.
+    const auto started = std::chrono::steady_clock::now();
+    std::uint64_t reached = 0;
     for (const auto& e : self->members_) {
       // STATUSMSG: to operators (@), or operators and voiced members (+).
       if (status == '@' && !e.op) continue;
       if (status == '+' && !e.op && !e.voice) continue;
-      if (e.m->deliver(out) == delivery::backlogged && e.m != who.m) backlogged.emplace_back(e.m);
+      const delivery d = e.m->deliver(out);
+      if (e.m == who.m || d == delivery::dropped) continue;
+      ++reached;
+      if (d == delivery::backlogged) backlogged.emplace_back(e.m);
     }
+    metrics::fanout_time(std::chrono::steady_clock::now() - started);
+    metrics::delivered(reached);
     if (!backlogged.empty()) who.m->wait_for(std::move(backlogged));
   });
 }

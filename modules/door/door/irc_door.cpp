@@ -236,6 +236,7 @@ void irc_door::on_deadline() {
     // The nick is free at once, not when the client finally closes.
     if (!nick_.empty()) hub_.directory().release(nick_, this);
     send_bytes(irc::closing_link(link_.remote_address(), "Registration timed out"));
+    link_.note_close_reason(metrics::disconnect::login_timeout);
     link_.close_after_flush();
     return;
   }
@@ -244,7 +245,7 @@ void irc_door::on_deadline() {
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(idle).count();
     const auto reason = fmt::format("Ping timeout: {} seconds", secs);
     spdlog::info("irc {}: {} {}", link_.remote_label(), nick_, reason);
-    close_link(reason);
+    close_link(reason, metrics::disconnect::ping_timeout);
     return;
   }
   if (!ping_sent_ && idle >= settings_.ping_interval) {
@@ -260,7 +261,7 @@ void irc_door::on_deadline() {
 }
 
 void irc_door::on_excess_flood() {
-  close_link("Excess Flood");
+  close_link("Excess Flood", metrics::disconnect::flood);
 }
 
 void irc_door::on_shutdown() {
@@ -285,7 +286,8 @@ void irc_door::on_stop() {
   }
 }
 
-void irc_door::close_link(std::string_view reason) {
+void irc_door::close_link(std::string_view reason, metrics::disconnect why) {
+  link_.note_close_reason(why);
   send_bytes(irc::closing_link(link_.remote_address(), reason));
   leave_everything(reason);
   quitting_ = true;

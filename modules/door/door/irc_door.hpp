@@ -56,6 +56,7 @@ class irc_door final : public door {
   void on_excess_flood() override;
   void on_stop() override;
   [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
+  [[nodiscard]] metrics::door_kind kind() const noexcept override { return metrics::door_kind::irc; }
 
   // chat::member
   chat::delivery deliver(const chat::event_ptr& ev) override;
@@ -239,8 +240,9 @@ class irc_door final : public door {
   // Work beyond one command's worth (each extra target of a list): `n` more
   // flood tokens. Flood control then holds the next command back.
   void spend_extra(std::size_t n);
-  // Says ERROR :Closing Link, leaves every room with `reason`, and closes.
-  void close_link(std::string_view reason);
+  // Says ERROR :Closing Link, leaves every room with `reason`, and closes,
+  // counting the disconnect as `why`.
+  void close_link(std::string_view reason, metrics::disconnect why);
   // Parts every room (JOIN 0), or quits them all and frees the nick.
   void leave_everything(std::string_view reason);
   // Remembers the current nick for WHOWAS (it is going away).

@@ -104,6 +104,7 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
         if (!notice) reply(numeric::err_nosuchchannel, {channel, "No such channel"});
         continue;
       }
+      metrics::message_in(metrics::door_kind::irc);
       touch(r)->say(as_actor(), std::move(ev));  // the room fills in its name
       continue;
     }
@@ -117,8 +118,11 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
     if (const auto away = notice || tagmsg ? std::string() : peer->away(); !away.empty()) {
       reply(numeric::rpl_away, {ev->target, away});
     }
+    metrics::message_in(metrics::door_kind::irc);
     chat::event_ptr shared = std::move(ev);
-    if (peer->deliver(shared) == chat::delivery::backlogged && peer.get() != this) {
+    const auto sent = peer->deliver(shared);
+    if (sent != chat::delivery::dropped && peer.get() != this) metrics::delivered(1);
+    if (sent == chat::delivery::backlogged && peer.get() != this) {
       wait_for({std::weak_ptr<chat::member>(peer)});  // backpressure, as for a room
     }
     if (caps_.has(cap::echo_message) && peer.get() != this) deliver(shared);

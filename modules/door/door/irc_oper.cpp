@@ -92,7 +92,7 @@ void irc_door::cmd_kill(const message& m) {
 void irc_door::killed(const std::string& by, const std::string& reason) {
   link_.post([self = self_irc(), by, reason] {
     if (self->quitting_ || !self->link_.open()) return;
-    self->close_link(fmt::format("Killed ({} ({}))", by, reason));
+    self->close_link(fmt::format("Killed ({} ({}))", by, reason), metrics::disconnect::kill);
   });
 }
 

@@ -181,20 +181,21 @@ void irc_door::cmd_quit(const message& m) {
   const std::string reason =
       m.params.empty() ? std::string("Client quit")
                        : "Quit: " + std::string(protocol::utf8_clip(m.params[0], protocol::kMaxReasonLength));
-  close_link(reason);
+  close_link(reason, metrics::disconnect::quit);
 }
 
 void irc_door::try_finish_registration() {
   if (registered_ || cap_negotiating_ || nick_.empty() || user_.empty()) return;
   if (!pass_ok_) {
     reply(numeric::err_passwdmismatch, {"Password incorrect"});
-    close_link("Bad password");
+    close_link("Bad password", metrics::disconnect::refused);
     return;
   }
   registered_ = true;
   signon_ = std::time(nullptr);
   hub_.directory().publish(nick_, this);
   hub_.count_user();
+  metrics::registered(metrics::door_kind::irc);
   link_.arm_deadline(settings_.ping_interval);
   spdlog::info("irc {}: {} registered", link_.remote_label(), nick_);
   welcome();

@@ -14,6 +14,7 @@
 
 #include "chat/event.hpp"
 #include "chat/member.hpp"
+#include "metrics/metrics.hpp"
 
 namespace door {
 
@@ -60,6 +61,12 @@ class link {
   // Stops reading, writes what is queued, half-closes, then closes when the
   // client does or the close deadline passes.
   virtual void close_after_flush() = 0;
+
+  // Why the connection is going to close, for the disconnect counters
+  // (metrics.hpp): say it before closing. The first reason noted wins: a
+  // client that quits and then hangs up has quit. Without one, the
+  // connection counts `closed`, or `error` for a socket error.
+  virtual void note_close_reason(metrics::disconnect why) = 0;
 
   // Arms (or re-arms) the door's one deadline: on_deadline() runs when it
   // passes (up to the sweep interval late). disarm_deadline() cancels it.
@@ -115,6 +122,8 @@ class door : public chat::member {
   // Bytes received but not handled yet (a partial line or frame, or what
   // flood control holds back).
   [[nodiscard]] virtual std::size_t pending_input() const = 0;
+  // Which protocol this is, for the metrics' labels. Fixed for the door's life.
+  [[nodiscard]] virtual metrics::door_kind kind() const noexcept = 0;
 
   // chat::member: through the link.
   [[nodiscard]] bool congested() const override { return link_.congested(); }

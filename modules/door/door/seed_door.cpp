@@ -94,7 +94,7 @@ void seed_door::on_bytes(std::string_view bytes) {
     // The size of what came, not its text: it may be someone's message.
     spdlog::info("seed {}: {} (read {} bytes)", link_.remote_label(), protocol::describe(ok.error()),
                  bytes.size());
-    refuse(seed::error_text(ok.error()));
+    refuse(seed::error_text(ok.error()), metrics::disconnect::refused);
   }
 }
 
@@ -129,6 +129,7 @@ void seed_door::handle(std::string_view data) {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, seed::say>) {
           if (!lines_ok(chat::kLobby, c.text)) return;
+          metrics::message_in(metrics::door_kind::seed);
           auto ev = chat::new_event(chat::event_kind::said, std::string(chat::kLobby), nick_, this);
           ev->source = source();
           set_text(*ev, c.text);
@@ -138,11 +139,14 @@ void seed_door::handle(std::string_view data) {
         } else if constexpr (std::is_same_v<T, seed::private_message>) {
           if (auto target = hub_.directory().find(c.to)) {
             if (!lines_ok(c.to, c.text)) return;
+            metrics::message_in(metrics::door_kind::seed);
             auto ev = chat::new_event(chat::event_kind::private_message, {}, nick_, this);
             ev->source = source();
             ev->target = target->nick();
             set_text(*ev, c.text);
-            if (target->deliver(ev) == chat::delivery::backlogged && target.get() != this) {
+            const auto sent = target->deliver(ev);
+            if (sent != chat::delivery::dropped && target.get() != this) metrics::delivered(1);
+            if (sent == chat::delivery::backlogged && target.get() != this) {
               wait_for({std::weak_ptr<chat::member>(target)});  // backpressure, as for a room
             }
           } else {
@@ -151,6 +155,7 @@ void seed_door::handle(std::string_view data) {
         } else if constexpr (std::is_same_v<T, seed::logout>) {
           spdlog::info("seed {}: {} logged out", link_.remote_label(), nick_);
           leave_chat();
+          link_.note_close_reason(metrics::disconnect::quit);
           link_.close_after_flush();
         }
       },
@@ -162,12 +167,12 @@ void seed_door::login(std::string_view data) {
   if (!name.has_value()) {
     spdlog::info("seed {}: refused username {}: {}", link_.remote_label(), sample(data),
                  protocol::describe(name.error()));
-    refuse(seed::error_text(name.error()));
+    refuse(seed::error_text(name.error()), metrics::disconnect::refused);
     return;
   }
   if (!hub_.directory().claim(*name, self())) {
     spdlog::info("seed {}: refused username {}: taken", link_.remote_label(), *name);
-    refuse(seed::name_taken_text(*name));
+    refuse(seed::name_taken_text(*name), metrics::disconnect::refused);
     return;
   }
   link_.disarm_deadline();
@@ -177,6 +182,7 @@ void seed_door::login(std::string_view data) {
     public_nick_ = nick_;
   }
   spdlog::info("seed {}: {} joined", link_.remote_label(), nick_);
+  metrics::registered(metrics::door_kind::seed);
   hub_.lobby()->join(as_actor());
 }
 
@@ -246,7 +252,7 @@ chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
       deliver_error(*ev);
       break;
     case event_kind::killed:
-      kicked_out(seed::killed_text(ev->from, ev->text));
+      kicked_out(seed::killed_text(ev->from, ev->text), metrics::disconnect::kill);
       break;
     case event_kind::wallops:
     case event_kind::names_reply:
@@ -291,12 +297,12 @@ void seed_door::deliver_error(const chat::event& ev) {
   }
 }
 
-void seed_door::kicked_out(std::string text) {
+void seed_door::kicked_out(std::string text, metrics::disconnect why) {
   // Called from a room's strand: the door's state is touched on its own.
-  link_.post([self = std::static_pointer_cast<seed_door>(self()), text = std::move(text)] {
+  link_.post([self = std::static_pointer_cast<seed_door>(self()), text = std::move(text), why] {
     if (!self->nick_.empty()) {
       spdlog::info("seed {}: {} removed: {}", self->link_.remote_label(), self->nick_, sample(text, 100));
-      self->refuse(text);
+      self->refuse(text, why);
     }
   });
 }
@@ -305,20 +311,21 @@ void seed_door::send_text(std::string_view text) {
   link_.send(frame(text));
 }
 
-void seed_door::refuse(std::string_view text) {
+void seed_door::refuse(std::string_view text, metrics::disconnect why) {
+  link_.note_close_reason(why);
   send_text(text);
   leave_chat();
   link_.close_after_flush();
 }
 
 void seed_door::on_excess_flood() {
-  refuse(seed::kExcessFlood);
+  refuse(seed::kExcessFlood, metrics::disconnect::flood);
 }
 
 void seed_door::on_deadline() {
   if (nick_.empty()) {
     spdlog::info("seed {}: login timed out", link_.remote_label());
-    refuse(seed::kLoginTimeout);
+    refuse(seed::kLoginTimeout, metrics::disconnect::login_timeout);
   }
 }
 

@@ -36,6 +36,7 @@ class seed_door final : public door {
   void on_excess_flood() override;
   void on_stop() override;
   [[nodiscard]] std::size_t pending_input() const override { return decoder_.buffered(); }
+  [[nodiscard]] metrics::door_kind kind() const noexcept override { return metrics::door_kind::seed; }
 
   chat::delivery deliver(const chat::event_ptr& ev) override;
   chat::member_info info() const override;
@@ -46,12 +47,14 @@ class seed_door final : public door {
   void handle(std::string_view data);
   void login(std::string_view data);
   void send_text(std::string_view text);
-  // Sends `text` as the last frame, then closes.
-  void refuse(std::string_view text);
+  // Sends `text` as the last frame, then closes, counting the disconnect
+  // as `why`.
+  void refuse(std::string_view text, metrics::disconnect why);
   void leave_chat();
   void deliver_error(const chat::event& ev);
-  // Sends `text`, leaves the chat and closes; safe to call from any strand.
-  void kicked_out(std::string text);
+  // Sends `text`, leaves the chat and closes (as refuse()); safe to call
+  // from any strand.
+  void kicked_out(std::string text, metrics::disconnect why = metrics::disconnect::refused);
   // This door's nick as other threads may read it.
   std::string public_nick() const;
   chat::actor as_actor();

@@ -27,7 +27,7 @@ class basic_connection final : public connection {
  public:
   basic_connection(Stream stream, const limits& lim, connection_registry* registry)
       : connection(asio::make_strand(stream.lowest_layer().get_executor()), remote_of(stream.lowest_layer()),
-                   lim, registry),
+                   lim, registry, Stream::kTransport),
         stream_(std::move(stream)) {
     std::error_code ignored;
     // Synchronous reads and writes return would_block instead of waiting.
@@ -94,7 +94,7 @@ class basic_connection final : public connection {
     std::error_code ec;
     const std::size_t done = stream_.try_write(w.buffers, ec);
     if (ec) {
-      stop();
+      write_failed(ec);
       return false;
     }
     if (done == bytes) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include <asio/post.hpp>
+#include <asio/ssl/error.hpp>
 
 #include "net/registry.hpp"
 
@@ -22,22 +23,36 @@ chat::small_mutex& waiting_stripe(const connection* c) {
   return stripes[(reinterpret_cast<std::uintptr_t>(c) >> 6) % stripes.size()];
 }
 
+// The client went away (it closed, or reset a socket it stopped reading, or
+// left TLS without close_notify): counted as `closed`, not as an error.
+bool peer_went_away(std::error_code ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated;
+}
+
+// Why a stream's error ended the connection, for the metrics.
+metrics::disconnect reason_for(std::error_code ec) {
+  return peer_went_away(ec) ? metrics::disconnect::closed : metrics::disconnect::error;
+}
+
 }  // namespace
 
 connection::connection(strand s, const tcp::endpoint& remote, const limits& lim,
-                       connection_registry* registry)
+                       connection_registry* registry, metrics::transport carried)
     : limits_(lim),
       strand_(std::move(s)),
       address_(remote.address().to_string()),
       port_(remote.port()),
       registry_(registry),
       outbox_(lim.outbox_bytes),
-      bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()) {}
+      bucket_(lim.flood_burst, lim.flood_rate, std::chrono::steady_clock::now()),
+      transport_(carried) {}
 
 connection::~connection() = default;
 
 void connection::install(const std::function<std::unique_ptr<door::door>(door::link&)>& make) {
   door_ = make(*this);
+  kind_ = door_->kind();
 }
 
 std::shared_ptr<door::door> connection::handle() {
@@ -51,6 +66,8 @@ std::string connection::remote_label() const {
 }
 
 void connection::start() {
+  metrics::connection_opened(kind_, transport_);
+  counted_ = true;  // before the strand runs anything that could stop()
   if (registry_ != nullptr) {
     registry_->add(shared_from_this());
   }
@@ -65,7 +82,10 @@ chat::delivery connection::send(payload p, bool may_wait) {
   const auto queued = [this] {
     return outbox_.bytes() > limits_.outbox_bytes / 2 ? chat::delivery::backlogged : chat::delivery::queued;
   };
-  switch (outbox_.push(std::move(p), may_wait)) {
+  const auto pushed = outbox_.push(std::move(p), may_wait);
+  if (pushed != outbox::push_result::overflow && pushed != outbox::push_result::closed)
+    metrics::message_out();
+  switch (pushed) {
     case outbox::push_result::queued:
       return queued();
     case outbox::push_result::wake:
@@ -102,6 +122,7 @@ void connection::wake_writer() {
 void connection::on_overflow() {
   spdlog::warn("connection {}: SendQ exceeded ({} bytes), disconnecting", remote_label(),
                limits_.outbox_bytes);
+  note_close_reason(metrics::disconnect::sendq);
   stop();
 }
 
@@ -110,6 +131,7 @@ void connection::request_shutdown(std::chrono::milliseconds grace) {
     if (self->closing_ || self->stopped_) {
       return;
     }
+    self->note_close_reason(metrics::disconnect::shutdown);
     self->door_->on_shutdown();
     self->close_after_flush(grace);
   });
@@ -131,6 +153,8 @@ void connection::stop() {
     return;
   }
   stopped_ = true;
+  if (counted_)
+    metrics::connection_closed(kind_, transport_, close_reason_.value_or(metrics::disconnect::closed));
   outbox_.close();
   close_stream();
   disarm_deadline();
@@ -232,6 +256,7 @@ bool connection::hold_input() {
       if (waiting > limits_.recvq_bytes) {
         spdlog::warn("connection {}: Excess Flood ({} bytes waiting), disconnecting", remote_label(),
                      waiting);
+        note_close_reason(metrics::disconnect::flood);
         door_->on_excess_flood();
         if (!closing_) stop();
         return false;
@@ -303,6 +328,15 @@ void connection::drained(std::size_t bytes) {
 void connection::reader_done(std::error_code ec) {
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
     spdlog::debug("connection {}: {}", remote_label(), ec.message());
+    note_close_reason(reason_for(ec));
+  }
+  stop();
+}
+
+void connection::write_failed(std::error_code ec) {
+  if (ec != asio::error::operation_aborted) {
+    spdlog::debug("connection {}: write: {}", remote_label(), ec.message());
+    note_close_reason(reason_for(ec));
   }
   stop();
 }
@@ -336,7 +370,10 @@ void connection::flush() {
         if (closing_) {
           if (!half_closed_) half_close();
         } else {
-          stop();  // the outbox was closed under us (overflow)
+          // The outbox was closed under us (overflow): the same stop as
+          // on_overflow(), whichever runs first.
+          note_close_reason(metrics::disconnect::sendq);
+          stop();
         }
         return;
       case outbox::take_result::items:
@@ -357,7 +394,7 @@ void connection::written(std::size_t bytes, std::error_code ec) {
   outbox_.written(bytes);
   drained(bytes);
   if (ec) {
-    stop();
+    write_failed(ec);
   } else {
     flush();
   }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,7 @@
 #include <asio/bind_executor.hpp>
 
 #include "door/link.hpp"
+#include "metrics/metrics.hpp"
 #include "net/admission.hpp"
 #include "net/asio.hpp"
 #include "net/flood.hpp"
@@ -43,7 +45,8 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   ~connection() override;
 
   // Gives the connection its door, made by `make` with this connection as
-  // its link. Call once, before start().
+  // its link (the door's kind labels the connection's metrics). Call once,
+  // before start().
   void install(const std::function<std::unique_ptr<door::door>(door::link&)>& make);
 
   // Starts the reader (and the door) and the writer. Call once, from any
@@ -67,6 +70,9 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   [[nodiscard]] bool congested() const override;
   void post(std::function<void()> f) override;
   void close_after_flush() override { close_after_flush(limits_.close_timeout); }
+  void note_close_reason(metrics::disconnect why) override {
+    if (!close_reason_) close_reason_ = why;
+  }
   void arm_deadline(std::chrono::milliseconds after) override;
   void disarm_deadline() override;
   bool spend_token() override;
@@ -77,7 +83,9 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   [[nodiscard]] door::clock::time_point now() const override { return input_at_; }
 
  protected:
-  connection(strand s, const tcp::endpoint& remote, const limits& lim, connection_registry* registry);
+  // `carried` is the stream's transport (Stream::kTransport), for metrics.
+  connection(strand s, const tcp::endpoint& remote, const limits& lim, connection_registry* registry,
+             metrics::transport carried);
 
   // ---- For basic_connection<Stream>: the stream's side of the work.
   // Starts the read loop, on the strand.
@@ -110,6 +118,8 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   }
   // The reader ended (EOF, an error, or stop()): stops the connection.
   void reader_done(std::error_code ec);
+  // A write failed with `ec`: stops the connection, counted as an error.
+  void write_failed(std::error_code ec);
 
   // ---- Called by the writer.
   // The stream took `bytes` at once.
@@ -182,6 +192,13 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   bool held_ = false;        // hold_input() held input back
   bool closing_ = false;
   bool stopped_ = false;
+  // For the metrics: the labels, whether start() counted the connection
+  // open (so that stop() counts it closed), and why it is closing, as
+  // first noted (note_close_reason).
+  const metrics::transport transport_;
+  metrics::door_kind kind_ = metrics::door_kind::irc;
+  bool counted_ = false;
+  std::optional<metrics::disconnect> close_reason_;
 };
 
 }  // namespace net

@@ -8,6 +8,7 @@
 //   close_notify(handler)      a protocol goodbye before half-closing (TLS), or nothing
 //   lowest_layer()             the TCP socket: close, shutdown, available
 //   kSecure                    whether it is encrypted
+//   kTransport                 what it is, for the metrics' transport label
 // All of them run on the connection's strand.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <asio/bind_executor.hpp>
 #include <asio/write.hpp>
 
+#include "metrics/metrics.hpp"
 #include "net/asio.hpp"
 #include "net/limits.hpp"
 #include "net/task.hpp"
@@ -41,6 +43,7 @@ struct ready_awaiter {
 class plain_stream {
  public:
   static constexpr bool kSecure = false;
+  static constexpr metrics::transport kTransport = metrics::transport::tcp;
 
   explicit plain_stream(stream_socket socket) : socket_(std::move(socket)) {}
 

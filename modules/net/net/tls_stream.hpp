@@ -16,6 +16,7 @@
 #include <asio/ssl/stream.hpp>
 #include <asio/write.hpp>
 
+#include "metrics/metrics.hpp"
 #include "net/asio.hpp"
 #include "net/limits.hpp"
 #include "net/task.hpp"
@@ -26,6 +27,7 @@ namespace net {
 class tls_stream {
  public:
   static constexpr bool kSecure = true;
+  static constexpr metrics::transport kTransport = metrics::transport::tls;
   static constexpr bool kHasCloseNotify = true;
 
   // Keeps `context` alive: a reload may replace the server's while this
