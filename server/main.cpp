@@ -15,6 +15,7 @@
 #include <asio/strand.hpp>
 
 #include "logging.hpp"
+#include "metrics/metrics.hpp"
 #include "net/server.hpp"
 #include "options.hpp"
 #include "password_prompt.hpp"
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
     o.cfg.irc.rehash = [&rehash] { return rehash(); };
     o.cfg.irc.die = [&die] { die(); };
     o.cfg.irc.live->set(o.reloadable);
+    o.cfg.render_metrics = [] { return metrics::render(chat::version()); };
     net::server server(o.cfg);
     server.start();
 

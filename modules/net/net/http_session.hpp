@@ -26,6 +26,7 @@
 #include <asio/post.hpp>
 
 #include "door/link.hpp"
+#include "metrics/metrics.hpp"
 #include "net/admission.hpp"
 #include "net/asio.hpp"
 #include "net/basic_connection.hpp"
@@ -102,7 +103,10 @@ class http_session final : public http_session_base,
     }));
   }
 
+  // Writes a whole response (and counts it by its status).
   auto write(const std::string& bytes) {
+    if (bytes.size() > 12)
+      metrics::http_request((bytes[9] - '0') * 100 + (bytes[10] - '0') * 10 + (bytes[11] - '0'));
     return async_op<std::error_code, std::size_t>([this, &bytes](auto resume) {
       out_.buffers.assign(1, asio::buffer(bytes));
       out_.joined.clear();
@@ -113,6 +117,7 @@ class http_session final : public http_session_base,
   // Hands the stream over to an IRC connection over WebSocket.
   void upgrade(const protocol::http::upgrade& up, std::string early) {
     timer_.cancel();
+    metrics::http_request(101);
     auto c = std::make_shared<basic_connection<ws_stream<Stream>>>(
         ws_stream<Stream>(std::move(*stream_), protocol::http::switching_protocols(up), std::move(early),
                           up.subprotocol == "binary.ircv3.net"),

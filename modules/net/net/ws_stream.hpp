@@ -32,6 +32,7 @@
 
 #include <asio/bind_executor.hpp>
 
+#include "metrics/metrics.hpp"
 #include "net/asio.hpp"
 #include "net/stream_errc.hpp"
 #include "net/task.hpp"
@@ -46,6 +47,8 @@ class ws_stream {
  public:
   static constexpr bool kSecure = Inner::kSecure;
   static constexpr bool kHasCloseNotify = true;
+  static constexpr metrics::transport kTransport =
+      Inner::kSecure ? metrics::transport::wss : metrics::transport::ws;
 
   // `reply` is the 101 response, written by handshake(); `early` what the
   // client sent after its request head; `binary` for binary.ircv3.net.
