@@ -29,6 +29,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
+from ws_client import TEXT, frame as ws_frame  # noqa: E402
+
 from abuse_common import (
     SOURCES,
     YOU_JOINED,
@@ -173,9 +176,12 @@ def garbage_sender(ports, rng, stop_at, stats, lock):
     for _ in range(10_000):
         if time.monotonic() > stop_at:
             return
-        kind = rng.choice(("irc", "seed"))
+        kind = rng.choice(("irc", "seed", "http", "ws"))
         try:
-            s = connect(ports[kind], SOURCES.next())
+            s = connect(ports["http" if kind == "ws" else kind], SOURCES.next())
+            if kind == "ws":
+                # A good upgrade, then frames that are garbage or break a rule.
+                s.sendall(WS_UPGRADE + (ws_frame(TEXT, "NICK x") if rng.random() < 0.5 else b""))
             s.sendall(bytes(rng.getrandbits(8) for _ in range(rng.randint(256, 4096))))
             s.settimeout(0.3)
             try:
@@ -190,6 +196,11 @@ def garbage_sender(ports, rng, stop_at, stats, lock):
             with lock:
                 stats["garbage refused or reset"] += 1
         time.sleep(rng.uniform(0.05, 0.2))
+
+
+WS_UPGRADE = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+              b"Sec-WebSocket-Protocol: text.ircv3.net\r\n\r\n")
 
 
 def socket_close(s):
@@ -277,7 +288,7 @@ def main():
     duration = float(os.environ.get("SOAK_SECONDS", "20"))
     master = random.Random(RANDOM_SEED)
     server = start_server(binary)  # ServerProcess starts it with --threads 2
-    ports = {"irc": server.irc_port, "seed": server.seed_port}
+    ports = {"irc": server.irc_port, "seed": server.seed_port, "http": server.http_port}
     pid = server.proc.pid
     try:
         monitor = irc_client(server.irc_port, "soak_mon", source=SOURCES.next())
@@ -301,6 +312,11 @@ def main():
             slow.append(s)
             s = connect(server.seed_port, SOURCES.next(), rcvbuf=4096)
             s.sendall(frame(f"slows{i}"))
+            slow.append(s)
+            # And over WebSocket: upgraded, registered, in the rooms, never reading.
+            s = connect(server.http_port, SOURCES.next(), rcvbuf=4096)
+            s.sendall(WS_UPGRADE + b"".join(ws_frame(TEXT, line) for line in (
+                f"NICK sloww{i}", "USER s 0 * :s", "JOIN #lobby,#slow")))
             slow.append(s)
 
         stats = collections.Counter()
