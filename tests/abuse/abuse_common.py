@@ -56,7 +56,7 @@ class Server(ServerProcess):
                 if any(ord(c) < 0x20 and c not in "\t\n" or 0x7f <= ord(c) < 0xa0 for c in line):
                     self.raw_log_lines.append(line)
             self.log.append(line)
-            m = re.search(r"(seed-compatible|IRC|HTTP|metrics) listener on 127\.0\.0\.1:(\d+)", line)
+            m = re.search(r"(seed-compatible|IRC|HTTPS|HTTP|metrics) listener on 127\.0\.0\.1:(\d+)", line)
             if m:
                 self.ports[m.group(1)] = int(m.group(2))
             if "running on" in line:  # every listener is open

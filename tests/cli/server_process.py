@@ -38,7 +38,7 @@ class ServerProcess:
     def _read(self):
         for line in self.proc.stderr:
             self.log.append(line)
-            m = re.search(r"(seed-compatible|IRC|HTTP|metrics) listener on 127\.0\.0\.1:(\d+)", line)
+            m = re.search(r"(seed-compatible|IRC|HTTPS|HTTP|metrics) listener on 127\.0\.0\.1:(\d+)", line)
             if m:
                 self.ports[m.group(1)] = int(m.group(2))
             if "running on" in line:  # every listener is open

@@ -35,12 +35,14 @@ class WebSocket:
     """An upgraded connection to the web listener on 127.0.0.1:`port`."""
 
     def __init__(self, port, subprotocol="text.ircv3.net", origin=None, headers=(), version="13",
-                 rcvbuf=None):
+                 rcvbuf=None, tls=None):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf is not None:  # before connecting, so that the window stays small
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(DEADLINE)
         self.sock.connect(("127.0.0.1", port))
+        if tls is not None:  # an ssl.SSLContext: wss://
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         key = base64.b64encode(os.urandom(16)).decode()
         lines = ["GET / HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
                  f"Sec-WebSocket-Key: {key}", f"Sec-WebSocket-Version: {version}"]

@@ -4,8 +4,12 @@ and requests the rules forbid, and the listener's HTTP limits.
 
 Usage: ws_e2e.py SERVER CASE"""
 import os
+import signal
 import socket
+import ssl
+import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -201,6 +205,56 @@ def case_slow_upgrade(server):
     assert time.monotonic() - started < 10, "the test server's request timeout is 1 s"
 
 
+def case_wss_and_https(server, pki):
+    # The same door over TLS, with the IRC listener's certificate; a reload
+    # (SIGHUP) keeps the connected user and serves the new certificate.
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    wss = WebSocket(server.ports["HTTPS"], tls=ctx)
+    assert wss.status == 101, wss.response
+    wss.register("secure")
+    wss.send("JOIN #lobby")
+    wss.expect(" 366 ")
+    tcp = irc_client(server.irc_port, "plain", join="#lobby")
+    tcp.send("WHOIS secure")
+    tcp.expect(lambda l: l is not None and b" 671 " in l, what="671 (a secure connection)")
+    wss.send("PRIVMSG #lobby :over wss")
+    tcp.expect(privmsg_to("#lobby", "over wss"), what="the line over wss")
+    page = ctx.wrap_socket(socket.create_connection(("127.0.0.1", server.ports["HTTPS"]), timeout=20),
+                           server_hostname="localhost")
+    page.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    data = b""
+    try:
+        while (chunk := page.recv(4096)):
+            data += chunk
+    except ssl.SSLError:
+        pass
+    assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b"ok\n"), data
+    # A reload: the connected user stays, new ones still get in.
+    server.proc.send_signal(signal.SIGHUP)
+    assert server.saw("reload"), "SIGHUP was not logged"
+    later = WebSocket(server.ports["HTTPS"], tls=ctx)
+    assert later.status == 101, later.response
+    later.register("later")
+    wss.send("PRIVMSG #lobby :after the reload")
+    tcp.expect(privmsg_to("#lobby", "after the reload"), what="the line after the reload")
+
+
+def make_pki(d):
+    """A CA and a certificate for localhost signed by it (openssl command)."""
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True, timeout=30)
+    ca_key, ca, key, csr, cert = (os.path.join(d, n) for n in ("ca.key", "ca.pem", "key.pem", "req.csr", "cert.pem"))
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca_key,
+        "-out", ca, "-subj", "/CN=test CA", "-days", "1")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr,
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost")
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost\n")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "1",
+        "-extfile", ext)
+    return {"ca": ca, "cert": cert, "key": key}
+
+
 CASES = {
     "talks_with_tcp_and_seed": (case_talks_with_tcp_and_seed, ()),
     "binary_and_ping": (case_binary_and_ping, ()),
@@ -212,6 +266,19 @@ CASES = {
 }
 
 if __name__ == "__main__":
+    if sys.argv[2] == "wss_and_https":
+        with tempfile.TemporaryDirectory() as d:
+            pki = make_pki(d)
+            server = start("--tls-cert", pki["cert"], "--tls-key", pki["key"], "--irc-tls-port", "0")
+            try:
+                case_wss_and_https(server, pki)
+            except BaseException:
+                sys.stderr.write("server log:\n" + "".join(server.log[-60:]))
+                raise
+            finally:
+                server.kill()
+        print("ok: wss_and_https")
+        sys.exit(0)
     run, flags = CASES[sys.argv[2]]
     server = start(*flags)
     try:
