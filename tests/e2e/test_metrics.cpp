@@ -22,16 +22,19 @@
 #include "support/seed_client.hpp"
 #include "support/test_server.hpp"
 
-using test::irc_client;
 using test::irc_login;
 using test::login;
-using test::seed_client;
 using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kIrcTcp = "{door=\"irc\",transport=\"tcp\"}";
-const std::string kSeedTcp = "{door=\"seed\",transport=\"tcp\"}";
+// The series `name` of IRC, or seed, clients over plain TCP.
+std::string irc_tcp(const char* name) {
+  return std::string(name) + "{door=\"irc\",transport=\"tcp\"}";
+}
+std::string seed_tcp(const char* name) {
+  return std::string(name) + "{door=\"seed\",transport=\"tcp\"}";
+}
 
 std::string reason(const char* r) {
   return std::string("chat_disconnects_total{reason=\"") + r + "\"}";
@@ -121,10 +124,10 @@ TEST_CASE("metrics: registrations, messages, deliveries and departures through b
   CHECK(ann.expect("QUIT") == ":bob!~bob@127.0.0.1 QUIT :Quit: bye");
 
   const auto after = expect_growth(before, {
-                                               {"chat_connections_opened_total" + kIrcTcp, 2},
-                                               {"chat_connections_opened_total" + kSeedTcp, 1},
-                                               {"chat_connections" + kIrcTcp, 1},
-                                               {"chat_connections" + kSeedTcp, 1},
+                                               {irc_tcp("chat_connections_opened_total"), 2},
+                                               {seed_tcp("chat_connections_opened_total"), 1},
+                                               {irc_tcp("chat_connections"), 1},
+                                               {seed_tcp("chat_connections"), 1},
                                                {"chat_registrations_total{door=\"irc\"}", 2},
                                                {"chat_registrations_total{door=\"seed\"}", 1},
                                                {"chat_messages_received_total{door=\"irc\"}", 2},
@@ -145,12 +148,12 @@ TEST_CASE("metrics: registrations, messages, deliveries and departures through b
   sam.close();
   const auto last = expect_growth(after, {
                                              {reason("closed"), 2},
-                                             {"chat_connections" + kIrcTcp, -1},
-                                             {"chat_connections" + kSeedTcp, -1},
+                                             {irc_tcp("chat_connections"), -1},
+                                             {seed_tcp("chat_connections"), -1},
                                          });
   no_other_reasons(after, last, {"closed"});
-  CHECK(read(last, "chat_connections" + kIrcTcp) == read(before, "chat_connections" + kIrcTcp));
-  CHECK(read(last, "chat_connections" + kSeedTcp) == read(before, "chat_connections" + kSeedTcp));
+  CHECK(read(last, irc_tcp("chat_connections")) == read(before, irc_tcp("chat_connections")));
+  CHECK(read(last, seed_tcp("chat_connections")) == read(before, seed_tcp("chat_connections")));
 }
 
 TEST_CASE("metrics: a server shutdown is the reason, for both doors", "[metrics][e2e]") {
@@ -173,8 +176,8 @@ TEST_CASE("metrics: a server shutdown is the reason, for both doors", "[metrics]
   // The server's threads are done: what it counted is final.
   const auto after = expect_growth(before, {
                                                {reason("shutdown"), 2},
-                                               {"chat_connections" + kIrcTcp, 0},
-                                               {"chat_connections" + kSeedTcp, 0},
+                                               {irc_tcp("chat_connections"), 0},
+                                               {seed_tcp("chat_connections"), 0},
                                            });
   no_other_reasons(before, after, {"shutdown"});
 }
@@ -201,12 +204,12 @@ TEST_CASE("metrics: Excess Flood and SendQ are counted as such", "[metrics][e2e]
     CHECK(error == "ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
     CHECK(flooder.closed_within());
     flooder.close();
-    const auto after = expect_growth(before, {{reason("flood"), 1}, {"chat_connections" + kIrcTcp, 0}});
+    const auto after = expect_growth(before, {{reason("flood"), 1}, {irc_tcp("chat_connections"), 0}});
     no_other_reasons(before, after, {"flood"});
   }
   SECTION("a client that does not read, past its outbox limit") {
     auto cfg = test::test_config();
-    cfg.lim.outbox_bytes = 64 * 1024;
+    cfg.lim.outbox_bytes = std::size_t{64} * 1024;
     test::test_server server(cfg);
     const auto before = scrape();
     auto alice = login(server.port(), "alice");
@@ -229,7 +232,7 @@ TEST_CASE("metrics: Excess Flood and SendQ are counted as such", "[metrics][e2e]
     const auto after = expect_growth(before, {
                                                  {reason("sendq"), 1},
                                                  {reason("closed"), 1},
-                                                 {"chat_connections" + kSeedTcp, 0},
+                                                 {seed_tcp("chat_connections"), 0},
                                              });
     no_other_reasons(before, after, {"sendq", "closed"});
   }

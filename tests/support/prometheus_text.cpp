@@ -146,7 +146,7 @@ std::string others(const labels& tags) {
   }
   std::sort(rest.begin(), rest.end());
   std::string k;
-  for (const auto& [n, v] : rest) k += n + "=" + v + ",";
+  for (const auto& [n, v] : rest) k.append(n).append("=").append(v).append(",");
   return k;
 }
 
@@ -261,7 +261,7 @@ exposition parse_exposition(std::string_view text) {
       auto sorted = s.tags;
       std::sort(sorted.begin(), sorted.end());
       std::string id = s.name;
-      for (const auto& [n, v] : sorted) id += "|" + n + "=" + v;
+      for (const auto& [n, v] : sorted) id.append("|").append(n).append("=").append(v);
       if (!series.insert(id).second) fail("series " + s.key + " twice");
     }
     if ((type->second == "counter" || histogram) && s.value < 0) fail(s.key + " is negative");
@@ -297,7 +297,7 @@ exposition parse_exposition(std::string_view text) {
   number = 0;
   for (const auto& [family, by_labels] : runs) {
     for (const auto& [rest, run] : by_labels) {
-      const auto where = family + "{" + rest + "}";
+      const auto where = family + "{" + rest + "}";  // NOLINT(performance-inefficient-string-concatenation)
       if (!run.saw_inf) fail(where + ": no +Inf bucket");
       if (!run.count) fail(where + ": no _count");
       if (!run.sum) fail(where + ": no _sum");

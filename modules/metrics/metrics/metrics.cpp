@@ -16,6 +16,12 @@ namespace metrics {
 
 namespace {
 
+// The header's counts must follow its enums: a value added there needs its
+// name here.
+static_assert(static_cast<std::size_t>(door_kind::seed) + 1 == kDoorKinds);
+static_assert(static_cast<std::size_t>(transport::wss) + 1 == kTransports);
+static_assert(static_cast<std::size_t>(disconnect::shutdown) + 1 == kDisconnects);
+
 constexpr std::array<std::string_view, kDoorKinds> kDoorNames{"irc", "seed"};
 constexpr std::array<std::string_view, kTransports> kTransportNames{"tcp", "tls", "ws", "wss"};
 constexpr std::array<std::string_view, kDisconnects> kReasonNames{
@@ -121,9 +127,12 @@ totals sum_shards() {
   return sum;
 }
 
+double seconds_since_epoch() noexcept {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // When the process started, taken during static initialisation.
-const double kProcessStart =
-    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+const double kProcessStart = seconds_since_epoch();
 
 // A label value as the format requires: backslash, double quote and line
 // feed escaped.
