@@ -283,6 +283,8 @@ if __name__ == "__main__":
     server = start(*flags)
     try:
         run(server)
+        reports = [line for line in server.log if "Sanitizer" in line or "runtime error" in line]
+        assert not reports, "sanitizer reports:\n" + "".join(reports[:20])
     except BaseException:
         sys.stderr.write("server log:\n" + "".join(server.log[-60:]))
         raise
