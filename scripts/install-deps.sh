@@ -8,7 +8,7 @@ packages=(
   libasio-dev libexpected-dev catch2 libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev
   libreadline-dev libssl-dev openssl
-  libtomlplusplus-dev libargon2-dev
+  libtomlplusplus-dev libargon2-dev libsqlite3-dev sqlite3
   scdoc dpkg-dev lintian systemd man-db adduser
   clang-format python3 python3-irc python3-pyte ngircd irssi tmux
   clang libclang-rt-14-dev
