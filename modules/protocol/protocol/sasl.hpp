@@ -50,6 +50,7 @@ class assembler {
 
  private:
   std::string base64_;
+  bool whole_ = false;  // base64_ is a whole, well-formed message
 };
 
 // Standard base64 (RFC 4648, with padding); nullopt if `text` is not.
@@ -106,17 +107,20 @@ class scram_server {
   // decoded: "=2C" is ',', "=3D" is '='), or why it is refused (channel
   // binding asked for, an authzid other than the user, a bad shape).
   tl::expected<std::string, std::string> client_first(std::string_view message);
-  // The server-first-message for the account's credential.
+  // The server-first-message for the account's credential (empty if not
+  // called right after a successful client_first: the exchange is over).
   std::string server_first(const scram_credential& c);
   // For an unknown account: a server-first-message from a made-up salt, so
   // that the exchange goes on and fails at the proof (no account probing).
+  // Pass the name as the account lookup saw it (e.g. case-folded), so that
+  // each spelling of one name gets the same salt, as a real account would.
   std::string server_first_unknown(std::string_view account);
   // The client-final-message: the server-final-message ("v=...") if the
   // proof is right, else why not.
   tl::expected<std::string, std::string> client_final(std::string_view message);
 
  private:
-  enum class state : std::uint8_t { start, first_sent, done };
+  enum class state : std::uint8_t { start, first_read, first_sent, done };
   state state_ = state::start;
   bool unknown_ = false;
   std::string server_nonce_;
