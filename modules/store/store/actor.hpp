@@ -16,7 +16,6 @@
 #include <string>
 #include <thread>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "store/accounts.hpp"
@@ -27,6 +26,13 @@
 namespace store {
 
 using steady = std::chrono::steady_clock;
+
+// The most lines one transaction takes when a backlog waits (the writer
+// fell behind a burst). Every group rewrites the index pages of each
+// target it touches, so larger groups amortise them: on the 1,000,000-line
+// benchmark 4096-line groups sustain about 140,000 lines/s, 16384-line
+// groups about 240,000 (bench/store_bench.cpp, docs/store.md).
+inline constexpr std::size_t kMaxGroupRows = 4 * kCommitRows;
 
 // A change to accounts, channels or read markers, queued in order with
 // history and answered once its transaction is over.
@@ -71,10 +77,18 @@ struct expire_request {
   callback<std::size_t> done;
 };
 
-// What the queue holds, each with its sequence number (the order of calls).
+// What the queue holds, each with its sequence number (the order of calls):
+// a line, or (when one of the pointers is set) a change or an expiry. Not a
+// std::variant: g++ 12 at -O2 warns falsely on moving one holding a
+// std::function, and a line with two null pointers costs 16 bytes more.
 struct item {
+  item(std::uint64_t s, line l_) : seq(s), l(std::move(l_)) {}
+  item(std::uint64_t s, std::unique_ptr<change> c_) : seq(s), c(std::move(c_)) {}
+  item(std::uint64_t s, std::unique_ptr<expire_request> e_) : seq(s), e(std::move(e_)) {}
   std::uint64_t seq = 0;
-  std::variant<line, std::unique_ptr<change>, expire_request> what;
+  line l;
+  std::unique_ptr<change> c;
+  std::unique_ptr<expire_request> e;
 };
 
 // A read waiting for the reader: it must see every item up to `seq`
@@ -179,7 +193,7 @@ void store::impl::submit(typename change_of<T>::body body, callback<T> done) {
     std::unique_lock lk(mu);
     if (!closed) {
       if (queue.empty()) first_at = steady::now();
-      queue.push_back(item{++seq, std::make_unique<change_of<T>>(std::move(body), std::move(done))});
+      queue.emplace_back(++seq, std::unique_ptr<change>(std::make_unique<change_of<T>>(std::move(body), std::move(done))));
       queue_urgent = true;
       lk.unlock();
       writer_cv.notify_one();

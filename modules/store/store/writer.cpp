@@ -78,23 +78,26 @@ void store::impl::wait_for_work(std::unique_lock<std::mutex>& lk) {
 
 void store::impl::take(std::vector<item>& batch) {
   for (auto& it : batch) {
-    if (auto* l = std::get_if<line>(&it.what)) {
-      held.emplace_back(it.seq, std::move(*l));
-    } else if (auto* c = std::get_if<std::unique_ptr<change>>(&it.what)) {
-      changes.emplace_back(it.seq, std::move(*c));
-    } else if (auto* e = std::get_if<expire_request>(&it.what)) {
-      expires.push_back(std::move(e->done));
+    if (it.c) {
+      changes.emplace_back(it.seq, std::move(it.c));
+    } else if (it.e) {
+      expires.push_back(std::move(it.e->done));
+    } else {
+      held.emplace_back(it.seq, std::move(it.l));
     }
   }
   batch.clear();
 }
 
-// Commits every line held, kCommitRows at a time; the changes go with the
-// first group (so a change never waits behind a backlog, even a failing
-// one). Stops at the first failure: the rest waits for the retry.
+// Commits every line held, in groups of up to kMaxGroupRows (kCommitRows
+// while failing, so that each retry costs little); the changes go with the
+// first group (a change never waits behind a backlog, even a failing one).
+// Stops at the first failure: the rest waits for the retry.
 void store::impl::commit_held() {
   bool ok = true;
-  while (ok && (!held.empty() || !changes.empty())) ok = attempt(std::min(held.size(), kCommitRows), changes);
+  while (ok && (!held.empty() || !changes.empty())) {
+    ok = attempt(std::min(held.size(), failing ? kCommitRows : kMaxGroupRows), changes);
+  }
   {
     std::lock_guard lk(mu);
     attempted = std::max(attempted, taken);
