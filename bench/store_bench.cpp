@@ -4,12 +4,15 @@
 //
 //   chat-store-bench                       # 1,000,000 lines in a fresh temp dir
 //   chat-store-bench --dir /var/tmp/sb --rows 200000 --keep
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -17,8 +20,6 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "chat/event.hpp"
 #include "store/store.hpp"
@@ -36,8 +37,8 @@ struct settings {
   std::size_t rows = 1'000'000;
   std::size_t producers = 2;
   std::size_t channels = 100;
-  std::size_t pairs = 50;        // private conversations
-  double private_share = 0.1;    // of all lines
+  std::size_t pairs = 50;      // private conversations
+  double private_share = 0.1;  // of all lines
   std::size_t queries = 1000;
   double paced_rate = 20'000;  // lines/s in the paced phase (a busy server)
   bool keep = false;
@@ -64,7 +65,8 @@ store::line make(std::mt19937_64& rng, const settings& s, std::size_t n) {
     l.to = l.target;
   }
   l.msgid = chat::next_message_id().to_string();
-  l.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  l.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
                 .count();
   l.text = fmt::format("{:08} ", n);
   l.text.resize(100, 'x');
@@ -88,16 +90,15 @@ double percentile(std::vector<double> v, double p) {
   return v[i];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   settings s;
   CLI::App app{"Store benchmark: group-commit throughput, LATEST latency, open time"};
   app.add_option("--dir", s.dir, "Data directory (default: a fresh one under $TMPDIR, removed after)");
   app.add_option("--rows", s.rows, "History lines to append")->capture_default_str();
   app.add_option("--producers", s.producers, "Threads appending")->capture_default_str();
   app.add_option("--queries", s.queries, "LATEST 100 queries to time")->capture_default_str();
-  app.add_option("--paced-rate", s.paced_rate, "Lines/s for the paced phase's lag (one second)")->capture_default_str();
+  app.add_option("--paced-rate", s.paced_rate, "Lines/s for the paced phase's lag (one second)")
+      ->capture_default_str();
   app.add_flag("--keep", s.keep, "Keep the directory afterwards");
   app.add_flag("!--no-backpressure", s.backpressure,
                "Append without pausing when the queue nears kMaxPendingRows (lines past it are dropped)");
@@ -158,13 +159,16 @@ int main(int argc, char** argv) {
   const auto after = st->snapshot();
 
   const double secs = ms_between(t0, t_committed) / 1000.0;
-  fmt::print("append {} lines from {} threads: {:.0f} lines/s committed ({:.2f} s), appended at {:.0f} lines/s\n",
-             s.rows, s.producers, static_cast<double>(after.committed) / secs, secs,
-             static_cast<double>(after.queued) / (ms_between(t0, t_appended) / 1000.0));
-  fmt::print("  commits {} ({:.0f} lines each), peak pending {}, dropped {}, failures {}\n", after.commits,
-             static_cast<double>(after.committed) / static_cast<double>(std::max<std::uint64_t>(after.commits, 1)),
-             peak.load(), after.dropped, after.failures);
-  fmt::print("  lag from the last append to committed: {:.1f} ms (the backlog the producers built)\n", flood_lag);
+  fmt::print(
+      "append {} lines from {} threads: {:.0f} lines/s committed ({:.2f} s), appended at {:.0f} lines/s\n",
+      s.rows, s.producers, static_cast<double>(after.committed) / secs, secs,
+      static_cast<double>(after.queued) / (ms_between(t0, t_appended) / 1000.0));
+  fmt::print(
+      "  commits {} ({:.0f} lines each), peak pending {}, dropped {}, failures {}\n", after.commits,
+      static_cast<double>(after.committed) / static_cast<double>(std::max<std::uint64_t>(after.commits, 1)),
+      peak.load(), after.dropped, after.failures);
+  fmt::print("  lag from the last append to committed: {:.1f} ms (the backlog the producers built)\n",
+             flood_lag);
 
   // Paced: a steady rate for a second, then the lag of the last line.
   {
@@ -172,12 +176,15 @@ int main(int argc, char** argv) {
     const auto start = clock_type::now();
     const auto n = static_cast<std::size_t>(s.paced_rate);
     for (std::size_t i = 0; i < n; ++i) {
-      std::this_thread::sleep_until(start + std::chrono::duration<double>(static_cast<double>(i) / s.paced_rate));
+      std::this_thread::sleep_until(start +
+                                    std::chrono::duration<double>(static_cast<double>(i) / s.paced_rate));
       st->append(make(rng, s, i));
     }
     const double lag = wait_committed(*st, clock_type::now());
-    fmt::print("paced {:.0f} lines/s for 1 s: lag from the last append to committed {:.1f} ms (commit interval {} ms)\n",
-               s.paced_rate, lag, store::kCommitInterval.count());
+    fmt::print(
+        "paced {:.0f} lines/s for 1 s: lag from the last append to committed {:.1f} ms (commit interval {} "
+        "ms)\n",
+        s.paced_rate, lag, store::kCommitInterval.count());
   }
 
   // LATEST 100 on random channels of the full file.
@@ -196,8 +203,9 @@ int main(int argc, char** argv) {
     lat.push_back(ms_between(a, clock_type::now()));
     if (r) lines_back += r->size();
   }
-  fmt::print("history(latest, 100) x{}: p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms ({} lines each)\n", s.queries,
-             percentile(lat, 0.5), percentile(lat, 0.99), percentile(lat, 1.0), lines_back / std::max<std::size_t>(s.queries, 1));
+  fmt::print("history(latest, 100) x{}: p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms ({} lines each)\n",
+             s.queries, percentile(lat, 0.5), percentile(lat, 0.99), percentile(lat, 1.0),
+             lines_back / std::max<std::size_t>(s.queries, 1));
 
   st->close();
   st.reset();
@@ -216,4 +224,15 @@ int main(int argc, char** argv) {
 
   if (made_dir && !s.keep) std::filesystem::remove_all(s.dir);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "chat-store-bench: {}\n", e.what());
+    return 1;
+  }
 }

@@ -54,7 +54,9 @@ account read_account(const sql::stmt& s) {
 
 }  // namespace
 
-std::string fold_fingerprint(std::string_view fp) { return fold_nick(fp); }
+std::string fold_fingerprint(std::string_view fp) {
+  return fold_nick(fp);
+}
 
 sql::expected<writer> writer::prepare(sql::db& db) {
   writer w;
@@ -67,7 +69,8 @@ sql::expected<writer> writer::prepare(sql::db& db) {
       p{&w.owner_, "SELECT account FROM certs WHERE fingerprint = ?1"},
       p{&w.insert_cert_, "INSERT INTO certs(fingerprint, account) VALUES(?1, ?2)"},
       p{&w.set_credential_,
-        "UPDATE accounts SET salt = ?2, iterations = ?3, stored_key = ?4, server_key = ?5 WHERE name_folded = ?1"},
+        "UPDATE accounts SET salt = ?2, iterations = ?3, stored_key = ?4, server_key = ?5 WHERE name_folded "
+        "= ?1"},
       p{&w.set_email_, "UPDATE accounts SET email = ?2 WHERE name_folded = ?1"},
       p{&w.del_cert_, "DELETE FROM certs WHERE fingerprint = ?1 AND account = ?2"},
       p{&w.drop_, "DELETE FROM accounts WHERE name_folded = ?1"},
@@ -220,7 +223,8 @@ sql::expected<reader> reader::prepare(sql::db& db) {
   const std::string all =
       std::string("SELECT ").append(kAccountColumns).append(" FROM accounts ORDER BY name_folded");
   auto ok = prepare_all(
-      db, p{&r.by_name_, by_name}, p{&r.certs_of_, "SELECT fingerprint FROM certs WHERE account = ?1 ORDER BY 1"},
+      db, p{&r.by_name_, by_name},
+      p{&r.certs_of_, "SELECT fingerprint FROM certs WHERE account = ?1 ORDER BY 1"},
       p{&r.owner_, "SELECT account FROM certs WHERE fingerprint = ?1"}, p{&r.all_, all},
       p{&r.all_certs_, "SELECT account, fingerprint FROM certs ORDER BY account, fingerprint"},
       p{&r.channels_,
@@ -308,7 +312,8 @@ sql::expected<std::vector<channel>> reader::channels() {
   return out;
 }
 
-sql::expected<std::optional<std::int64_t>> reader::marker(const std::string& account, const std::string& target) {
+sql::expected<std::optional<std::int64_t>> reader::marker(const std::string& account,
+                                                          const std::string& target) {
   sql::reset_guard g(marker_);
   auto row = marker_.bind(1, fold_nick(account)).bind(2, fold_nick(target)).step();
   if (!row) return tl::unexpected(row.error());

@@ -25,7 +25,8 @@ class writer {
   static sql::expected<writer> prepare(sql::db& db);
 
   sql::expected<result<void>> create(const account& a);
-  sql::expected<result<void>> set_credential(const std::string& name, const protocol::sasl::scram_credential& c);
+  sql::expected<result<void>> set_credential(const std::string& name,
+                                             const protocol::sasl::scram_credential& c);
   sql::expected<result<void>> set_email(const std::string& name, const std::string& email);
   sql::expected<result<void>> add_cert(const std::string& name, const std::string& fingerprint);
   sql::expected<result<void>> del_cert(const std::string& name, const std::string& fingerprint);
@@ -39,8 +40,8 @@ class writer {
   sql::expected<bool> exists(const std::string& folded);
   sql::expected<result<void>> one_row(sql::stmt& s);  // not_found unless it changed a row
 
-  sql::stmt exists_, insert_, owner_, insert_cert_, set_credential_, set_email_, del_cert_, drop_, save_channel_,
-      drop_channel_, set_marker_;
+  sql::stmt exists_, insert_, owner_, insert_cert_, set_credential_, set_email_, del_cert_, drop_,
+      save_channel_, drop_channel_, set_marker_;
 };
 
 // The reader connection's statements.

@@ -128,15 +128,15 @@ struct store::impl {
   std::condition_variable progress_cv;  // the writer moved on: flushes and reads waiting for it
   std::vector<item> queue;
   std::size_t queue_lines = 0;
-  bool queue_urgent = false;   // a change or an expire request: commit now
+  bool queue_urgent = false;    // a change or an expire request: commit now
   steady::time_point first_at;  // when the queue's first item came
   std::uint64_t seq = 0;        // the last sequence number given
   std::uint64_t settled = 0;    // every item up to it is committed or answered
   std::uint64_t attempted = 0;  // the writer has tried every item up to it
   std::uint64_t flush_target = 0;
   std::uint64_t hurry_target = 0;  // a read waits for items up to it: commit them now
-  std::size_t pending = 0;  // history lines queued or held by the writer
-  bool closed = false;      // new work is refused
+  std::size_t pending = 0;         // history lines queued or held by the writer
+  bool closed = false;             // new work is refused
   bool writer_stop = false;
   bool writer_gone = false;
   bool reader_stop = false;
@@ -170,8 +170,8 @@ struct store::impl {
   steady::time_point last_logged{};
   std::uint64_t failed_attempts = 0;
   steady::time_point next_retention{};
-  bool retention_first = true;      // the first pass looks at every target
-  std::set<std::string> touched;    // targets written since the last pass (max_per_target)
+  bool retention_first = true;    // the first pass looks at every target
+  std::set<std::string> touched;  // targets written since the last pass (max_per_target)
 
   // ---- The reader thread's own (store.cpp) ----
   void reader_main();
@@ -193,7 +193,8 @@ void store::impl::submit(typename change_of<T>::body body, callback<T> done) {
     std::unique_lock lk(mu);
     if (!closed) {
       if (queue.empty()) first_at = steady::now();
-      queue.emplace_back(++seq, std::unique_ptr<change>(std::make_unique<change_of<T>>(std::move(body), std::move(done))));
+      queue.emplace_back(
+          ++seq, std::unique_ptr<change>(std::make_unique<change_of<T>>(std::move(body), std::move(done))));
       queue_urgent = true;
       lk.unlock();
       writer_cv.notify_one();

@@ -38,7 +38,7 @@ line read_line(const sql::stmt& s) {
   l.at_ms = s.int64(2);
   const auto kind = s.int64(3);
   l.kind = kind >= 0 && kind <= static_cast<std::int64_t>(line_kind::tagmsg) ? static_cast<line_kind>(kind)
-                                                                            : line_kind::privmsg;
+                                                                             : line_kind::privmsg;
   l.source = s.text(4);
   l.account = s.text(5);
   l.to = s.text(6);
@@ -51,9 +51,13 @@ std::int64_t as_int(std::size_t n) {
   return static_cast<std::int64_t>(std::min<std::size_t>(n, static_cast<std::size_t>(kMax)));
 }
 
-std::size_t clamp_limit(std::size_t n) { return std::clamp<std::size_t>(n, 1, kMaxQueryLimit); }
+std::size_t clamp_limit(std::size_t n) {
+  return std::clamp<std::size_t>(n, 1, kMaxQueryLimit);
+}
 
-std::string_view nick_of(std::string_view source) { return source.substr(0, source.find('!')); }
+std::string_view nick_of(std::string_view source) {
+  return source.substr(0, source.find('!'));
+}
 
 }  // namespace
 
@@ -82,7 +86,8 @@ void conversations::note(const line& l) {
   if (halves->b != halves->a) side(halves->b, halves->a);
 }
 
-void conversations::put(std::string_view identity, std::string_view key, std::string_view peer, std::int64_t at) {
+void conversations::put(std::string_view identity, std::string_view key, std::string_view peer,
+                        std::int64_t at) {
   std::string k;
   k.reserve(identity.size() + 1 + key.size());
   k.append(identity).push_back('\0');
@@ -113,19 +118,22 @@ sql::expected<writer> writer::prepare(sql::db& db) {
         "INSERT INTO messages(target, msgid, at, kind, source, account, recipient, text, tags) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
           .and_then([&] {
-            return p(w.upsert_,
-                     "INSERT INTO conversations(identity, key, peer, latest) VALUES(?1, ?2, ?3, ?4) "
-                     "ON CONFLICT(identity, key) DO UPDATE SET peer = excluded.peer, latest = excluded.latest "
-                     "WHERE excluded.latest >= conversations.latest");
+            return p(
+                w.upsert_,
+                "INSERT INTO conversations(identity, key, peer, latest) VALUES(?1, ?2, ?3, ?4) "
+                "ON CONFLICT(identity, key) DO UPDATE SET peer = excluded.peer, latest = excluded.latest "
+                "WHERE excluded.latest >= conversations.latest");
           })
           .and_then([&] {
             return p(w.delete_older_,
-                     "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE at < ?1 ORDER BY at LIMIT ?2)");
+                     "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE at < ?1 ORDER BY at "
+                     "LIMIT ?2)");
           })
           .and_then([&] { return p(w.delete_conversations_, "DELETE FROM conversations WHERE latest < ?1"); })
           .and_then([&] {
-            return p(w.nth_newest_,
-                     "SELECT at, id FROM messages WHERE target = ?1 ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?2");
+            return p(
+                w.nth_newest_,
+                "SELECT at, id FROM messages WHERE target = ?1 ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?2");
           })
           .and_then([&] {
             return p(w.delete_upto_,
@@ -170,7 +178,8 @@ sql::expected<void> writer::delete_conversations_older(std::int64_t cutoff_ms) {
   return delete_conversations_.bind(1, cutoff_ms).run();
 }
 
-sql::expected<std::size_t> writer::delete_beyond(const std::string& target, std::size_t keep, std::size_t chunk) {
+sql::expected<std::size_t> writer::delete_beyond(const std::string& target, std::size_t keep,
+                                                 std::size_t chunk) {
   std::int64_t at = 0;
   std::int64_t id = 0;
   {
@@ -202,9 +211,8 @@ sql::expected<reader> reader::prepare(sql::db& db) {
     s = std::move(*st);
     return {};
   };
-  const std::string find = std::string("SELECT ")
-                               .append(kColumns)
-                               .append(" FROM messages WHERE msgid = ?1 AND target = ?2 ORDER BY id LIMIT 1");
+  const std::string find = std::string("SELECT ").append(kColumns).append(
+      " FROM messages WHERE msgid = ?1 AND target = ?2 ORDER BY id LIMIT 1");
   auto ok = p(r.locate_, "SELECT at, id FROM messages WHERE msgid = ?1 AND target = ?2 ORDER BY id LIMIT 1")
                 .and_then([&] { return p(r.asc_, select_range("at, id")); })
                 .and_then([&] { return p(r.desc_, select_range("at DESC, id DESC")); })
@@ -222,7 +230,8 @@ sql::expected<reader> reader::prepare(sql::db& db) {
   return r;
 }
 
-sql::expected<std::optional<reader::point>> reader::locate(const std::string& target, const std::string& msgid) {
+sql::expected<std::optional<reader::point>> reader::locate(const std::string& target,
+                                                           const std::string& msgid) {
   sql::reset_guard g(locate_);
   auto row = locate_.bind(1, msgid).bind(2, target).step();
   if (!row) return tl::unexpected(row.error());
@@ -230,8 +239,8 @@ sql::expected<std::optional<reader::point>> reader::locate(const std::string& ta
   return std::optional<point>(point{locate_.int64(0), locate_.int64(1)});
 }
 
-sql::expected<std::vector<line>> reader::range(const std::string& target, point lo, point hi, std::size_t limit,
-                                               bool newest) {
+sql::expected<std::vector<line>> reader::range(const std::string& target, point lo, point hi,
+                                               std::size_t limit, bool newest) {
   sql::stmt& s = newest ? desc_ : asc_;
   sql::reset_guard g(s);
   s.bind(1, target).bind(2, lo.at).bind(3, lo.id).bind(4, hi.at).bind(5, hi.id).bind(6, as_int(limit));
@@ -291,7 +300,8 @@ sql::expected<std::vector<line>> reader::run(const query& q) {
       // From a's side: forwards when a is the earlier bound ("*" as a is
       // the beginning, as b the end).
       bool forward = ra.none || rb.none || ra.p.at < rb.p.at;
-      if (!ra.none && !rb.none && ra.p.at == rb.p.at) forward = !(ra.by_msgid && rb.by_msgid) || ra.p.id < rb.p.id;
+      if (!ra.none && !rb.none && ra.p.at == rb.p.at)
+        forward = !(ra.by_msgid && rb.by_msgid) || ra.p.id < rb.p.id;
       if (forward) return range(q.target, ra.lower(), rb.none ? last : rb.upper(), limit, false);
       return range(q.target, rb.lower(), ra.upper(), limit, true);
     }

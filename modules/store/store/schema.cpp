@@ -3,11 +3,11 @@
 // leaves the old version intact. A file newer than this build is refused.
 #include "store/schema.hpp"
 
-#include <string_view>
-#include <system_error>
-
 #include <fmt/format.h>
 #include <sqlite3.h>
+
+#include <string_view>
+#include <system_error>
 
 #include "store/store.hpp"
 
@@ -106,7 +106,8 @@ tl::expected<void, std::string> migrate(sql::db& db, const std::filesystem::path
         file.string(), *version, kSchemaVersion));
   }
   if (*version < 0) {
-    return tl::unexpected(fmt::format("{}: schema version {} is not one chat-server writes", file.string(), *version));
+    return tl::unexpected(
+        fmt::format("{}: schema version {} is not one chat-server writes", file.string(), *version));
   }
   for (const auto& m : kMigrations) {
     if (m.version <= *version) continue;
@@ -119,8 +120,8 @@ tl::expected<void, std::string> migrate(sql::db& db, const std::filesystem::path
     if (!step) {
       const sql::error e = step.error();
       if (db.in_transaction()) (void)db.exec("ROLLBACK");
-      return tl::unexpected(fmt::format("{} (migrating the schema to version {})", describe_open_error(file, e),
-                                        m.version));
+      return tl::unexpected(
+          fmt::format("{} (migrating the schema to version {})", describe_open_error(file, e), m.version));
     }
   }
   return {};
@@ -136,11 +137,13 @@ std::string describe_open_error(const std::filesystem::path& file, const sql::er
     case SQLITE_CORRUPT:
       return fmt::format("{}: the database is corrupt: {}", f, e.message);
     case SQLITE_READONLY:
-      return fmt::format("{}: read-only: {}{}: the server must be able to write its database", f, e.message, os);
+      return fmt::format("{}: read-only: {}{}: the server must be able to write its database", f, e.message,
+                         os);
     case SQLITE_CANTOPEN:
-      return fmt::format("{}: cannot open: {}{}: check that the directory and the file (and its -wal and -shm) are "
-                         "readable and writable",
-                         f, e.message, os);
+      return fmt::format(
+          "{}: cannot open: {}{}: check that the directory and the file (and its -wal and -shm) are "
+          "readable and writable",
+          f, e.message, os);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return fmt::format("{}: locked by another process: {}", f, e.message);

@@ -14,11 +14,15 @@ error error_of(sqlite3* h, int rc) {
   return error{rc, sqlite3_errmsg(h), sqlite3_system_errno(h)};
 }
 
-int size_of(std::string_view s) { return static_cast<int>(s.size()); }
+int size_of(std::string_view s) {
+  return static_cast<int>(s.size());
+}
 
 }  // namespace
 
-db::~db() { close(); }
+db::~db() {
+  close();
+}
 
 db& db::operator=(db&& o) noexcept {
   if (this != &o) {
@@ -36,7 +40,8 @@ void db::close() noexcept {
 
 expected<db> db::open(const std::string& file, int flags) {
   sqlite3* h = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &h, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
+  const int rc =
+      sqlite3_open_v2(file.c_str(), &h, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
   db d(h);  // closed on every path, even a failed open leaves a handle
   if (rc != SQLITE_OK) return tl::unexpected(error_of(h, rc));
   sqlite3_extended_result_codes(h, 1);
@@ -74,13 +79,21 @@ expected<std::string> db::query_text(std::string_view sql) {
   return *row ? std::string(s->text(0)) : std::string();
 }
 
-error db::last_error() const { return error_of(h_, sqlite3_extended_errcode(h_)); }
+error db::last_error() const {
+  return error_of(h_, sqlite3_extended_errcode(h_));
+}
 
-bool db::read_only() const noexcept { return sqlite3_db_readonly(h_, "main") == 1; }
+bool db::read_only() const noexcept {
+  return sqlite3_db_readonly(h_, "main") == 1;
+}
 
-bool db::in_transaction() const noexcept { return h_ != nullptr && sqlite3_get_autocommit(h_) == 0; }
+bool db::in_transaction() const noexcept {
+  return h_ != nullptr && sqlite3_get_autocommit(h_) == 0;
+}
 
-std::int64_t db::changes() const noexcept { return sqlite3_changes64(h_); }
+std::int64_t db::changes() const noexcept {
+  return sqlite3_changes64(h_);
+}
 
 stmt::~stmt() {
   if (s_ != nullptr) sqlite3_finalize(s_);
@@ -135,7 +148,9 @@ void stmt::reset() noexcept {
   sqlite3_clear_bindings(s_);
 }
 
-std::int64_t stmt::int64(int col) const noexcept { return sqlite3_column_int64(s_, col); }
+std::int64_t stmt::int64(int col) const noexcept {
+  return sqlite3_column_int64(s_, col);
+}
 
 std::string_view stmt::text(int col) const noexcept {
   const auto* p = sqlite3_column_text(s_, col);
@@ -151,8 +166,12 @@ std::string_view stmt::blob(int col) const noexcept {
   return {static_cast<const char*>(p), static_cast<std::size_t>(n)};
 }
 
-bool stmt::is_null(int col) const noexcept { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+bool stmt::is_null(int col) const noexcept {
+  return sqlite3_column_type(s_, col) == SQLITE_NULL;
+}
 
-std::int64_t stmt::changes() const noexcept { return sqlite3_changes64(db_); }
+std::int64_t stmt::changes() const noexcept {
+  return sqlite3_changes64(db_);
+}
 
 }  // namespace store::sql

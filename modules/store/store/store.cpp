@@ -3,13 +3,13 @@
 // thread, flush and close. The writer thread is in writer.cpp.
 #include "store/store.hpp"
 
-#include <algorithm>
-#include <cassert>
-#include <utility>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
 
 #include "protocol/nick.hpp"
 #include "store/actor.hpp"
@@ -48,11 +48,15 @@ std::string private_key(std::string_view a, std::string_view b) {
 
 store::impl::impl(options o) : opts(std::move(o)), file(opts.dir / kDatabaseFile) {}
 
-store::impl::~impl() { close(); }
+store::impl::~impl() {
+  close();
+}
 
 tl::expected<void, std::string> store::impl::open_connections() {
   const std::string path = file.string();
-  const auto failed = [&](const sql::error& e) { return tl::unexpected(schema::describe_open_error(file, e)); };
+  const auto failed = [&](const sql::error& e) {
+    return tl::unexpected(schema::describe_open_error(file, e));
+  };
 
   // The writer's connection: it creates the file and owns the schema.
   auto w = sql::db::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -71,19 +75,20 @@ tl::expected<void, std::string> store::impl::open_connections() {
   auto mode = wdb.query_text("PRAGMA journal_mode = WAL");
   if (!mode) return failed(mode.error());
   if (*mode != "wal") {
-    return tl::unexpected(
-        fmt::format("{}: cannot use write-ahead logging (journal mode stays {}); is it on a network file system?",
-                    path, *mode));
+    return tl::unexpected(fmt::format(
+        "{}: cannot use write-ahead logging (journal mode stays {}); is it on a network file system?", path,
+        *mode));
   }
   // NORMAL in WAL mode: a commit survives the process being killed; only a
   // power loss can take the last commits back (docs/store.md). A larger
   // checkpoint interval (10,000 pages, about 40 MiB of WAL) copies each
   // often-rewritten index page to the main file once instead of many times:
   // on the benchmark it is a third faster than the default 1,000.
-  if (auto ok = wdb.exec(fmt::format("PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; "
-                                     "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
-                                     "PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 10000",
-                                     kBusyTimeout.count()));
+  if (auto ok =
+          wdb.exec(fmt::format("PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; "
+                               "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
+                               "PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 10000",
+                               kBusyTimeout.count()));
       !ok) {
     return failed(ok.error());
   }
@@ -91,8 +96,10 @@ tl::expected<void, std::string> store::impl::open_connections() {
   if (opts.max_bytes > 0) {
     auto page = wdb.query_int("PRAGMA page_size");
     if (!page) return failed(page.error());
-    const auto pages = std::max<std::uint64_t>(1, opts.max_bytes / static_cast<std::uint64_t>(std::max<std::int64_t>(*page, 512)));
-    if (auto ok = wdb.query_int(fmt::format("PRAGMA max_page_count = {}", pages)); !ok) return failed(ok.error());
+    const auto pages = std::max<std::uint64_t>(
+        1, opts.max_bytes / static_cast<std::uint64_t>(std::max<std::int64_t>(*page, 512)));
+    if (auto ok = wdb.query_int(fmt::format("PRAGMA max_page_count = {}", pages)); !ok)
+      return failed(ok.error());
   }
   auto hwr = history::writer::prepare(wdb);
   if (!hwr) return failed(hwr.error());
@@ -121,8 +128,9 @@ tl::expected<void, std::string> store::impl::open_connections() {
   auto r = sql::db::open(path, SQLITE_OPEN_READWRITE);
   if (!r) return failed(r.error());
   rdb = std::move(*r);
-  if (auto ok = rdb.exec(fmt::format("PRAGMA busy_timeout = {}; PRAGMA query_only = ON; PRAGMA cache_size = -8192",
-                                     kBusyTimeout.count()));
+  if (auto ok =
+          rdb.exec(fmt::format("PRAGMA busy_timeout = {}; PRAGMA query_only = ON; PRAGMA cache_size = -8192",
+                               kBusyTimeout.count()));
       !ok) {
     return failed(ok.error());
   }
@@ -205,29 +213,31 @@ void store::impl::read(std::function<sql::expected<result<T>>()> body, callback<
   // Read-your-writes: it waits for the writer to pass everything queued so
   // far, but never longer than about two group commits; and it asks the
   // writer to commit now rather than at the end of its interval.
-  const auto wait = std::max<std::chrono::milliseconds>(2 * opts.commit_interval, std::chrono::milliseconds(1));
+  const auto wait =
+      std::max<std::chrono::milliseconds>(2 * opts.commit_interval, std::chrono::milliseconds(1));
   bool hurry = false;
   if (seq > settled && seq > hurry_target) {
     hurry_target = seq;
     hurry = true;
   }
-  reads.push_back(read_task{seq, steady::now() + wait, [this, body = std::move(body), done = std::move(done)] {
-                              // One read transaction: a query of several
-                              // statements sees one snapshot.
-                              sql::expected<result<T>> r = rbegin_.run().and_then(body);
-                              if (rdb.in_transaction()) (void)rcommit_.run();
-                              if (!r) {
-                                const auto now = steady::now();
-                                if (now - reader_logged >= opts.retry_interval) {
-                                  spdlog::error("store {}: a read failed: {} (SQLite code {})", file.string(),
-                                                r.error().message, r.error().code);
-                                  reader_logged = now;
-                                }
-                                if (done) done(tl::unexpected(errc::failed));
-                                return;
-                              }
-                              if (done) done(std::move(*r));
-                            }});
+  reads.push_back(
+      read_task{seq, steady::now() + wait, [this, body = std::move(body), done = std::move(done)] {
+                  // One read transaction: a query of several
+                  // statements sees one snapshot.
+                  sql::expected<result<T>> r = rbegin_.run().and_then(body);
+                  if (rdb.in_transaction()) (void)rcommit_.run();
+                  if (!r) {
+                    const auto now = steady::now();
+                    if (now - reader_logged >= opts.retry_interval) {
+                      spdlog::error("store {}: a read failed: {} (SQLite code {})", file.string(),
+                                    r.error().message, r.error().code);
+                      reader_logged = now;
+                    }
+                    if (done) done(tl::unexpected(errc::failed));
+                    return;
+                  }
+                  if (done) done(std::move(*r));
+                }});
   lk.unlock();
   reader_cv.notify_one();
   if (hurry) writer_cv.notify_one();
@@ -252,7 +262,9 @@ void store::impl::reader_main() {
 tl::expected<std::unique_ptr<store>, std::string> store::open(const options& o) {
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
-  if (ec) return tl::unexpected(fmt::format("cannot create the data directory {}: {}", o.dir.string(), ec.message()));
+  if (ec)
+    return tl::unexpected(
+        fmt::format("cannot create the data directory {}: {}", o.dir.string(), ec.message()));
   auto m = std::make_unique<impl>(o);
   if (auto ok = m->open_connections(); !ok) return tl::unexpected(ok.error());
   m->start();
@@ -261,7 +273,9 @@ tl::expected<std::unique_ptr<store>, std::string> store::open(const options& o) 
 
 store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
-store::~store() { close(); }
+store::~store() {
+  close();
+}
 
 void store::append(line l) {
   impl& m = *impl_;
@@ -311,9 +325,11 @@ void store::targets(targets_query q, callback<std::vector<target_entry>> done) {
 }
 
 void store::find(std::string target, std::string msgid, callback<std::optional<line>> done) {
+  target = protocol::fold_nick(target);
   impl& m = *impl_;
   m.read<std::optional<line>>(
-      [&m, target = protocol::fold_nick(target), msgid = std::move(msgid)]() -> sql::expected<result<std::optional<line>>> {
+      [&m, target = std::move(target),
+       msgid = std::move(msgid)]() -> sql::expected<result<std::optional<line>>> {
         auto r = m.hr->find(target, msgid);
         if (!r) return tl::unexpected(r.error());
         return result<std::optional<line>>(std::move(*r));
@@ -336,28 +352,32 @@ void store::find_account_by_cert(std::string fingerprint, callback<account> done
 }
 
 void store::set_credential(std::string name, protocol::sasl::scram_credential c, callback<void> done) {
-  impl_->submit<void>([name = std::move(name), c = std::move(c)](accounts::writer& w) { return w.set_credential(name, c); },
-                      std::move(done));
-}
-
-void store::set_email(std::string name, std::string email, callback<void> done) {
   impl_->submit<void>(
-      [name = std::move(name), email = std::move(email)](accounts::writer& w) { return w.set_email(name, email); },
+      [name = std::move(name), c = std::move(c)](accounts::writer& w) { return w.set_credential(name, c); },
       std::move(done));
 }
 
+void store::set_email(std::string name, std::string email, callback<void> done) {
+  impl_->submit<void>([name = std::move(name),
+                       email = std::move(email)](accounts::writer& w) { return w.set_email(name, email); },
+                      std::move(done));
+}
+
 void store::add_cert(std::string name, std::string fingerprint, callback<void> done) {
-  impl_->submit<void>([name = std::move(name), fp = std::move(fingerprint)](accounts::writer& w) { return w.add_cert(name, fp); },
+  impl_->submit<void>([name = std::move(name),
+                       fp = std::move(fingerprint)](accounts::writer& w) { return w.add_cert(name, fp); },
                       std::move(done));
 }
 
 void store::del_cert(std::string name, std::string fingerprint, callback<void> done) {
-  impl_->submit<void>([name = std::move(name), fp = std::move(fingerprint)](accounts::writer& w) { return w.del_cert(name, fp); },
+  impl_->submit<void>([name = std::move(name),
+                       fp = std::move(fingerprint)](accounts::writer& w) { return w.del_cert(name, fp); },
                       std::move(done));
 }
 
 void store::drop_account(std::string name, callback<void> done) {
-  impl_->submit<void>([name = std::move(name)](accounts::writer& w) { return w.drop(name); }, std::move(done));
+  impl_->submit<void>([name = std::move(name)](accounts::writer& w) { return w.drop(name); },
+                      std::move(done));
 }
 
 void store::list_accounts(callback<std::vector<account>> done) {
@@ -376,7 +396,8 @@ void store::save_channel(channel c, callback<void> done) {
 }
 
 void store::drop_channel(std::string name, callback<void> done) {
-  impl_->submit<void>([name = std::move(name)](accounts::writer& w) { return w.drop_channel(name); }, std::move(done));
+  impl_->submit<void>([name = std::move(name)](accounts::writer& w) { return w.drop_channel(name); },
+                      std::move(done));
 }
 
 void store::list_channels(callback<std::vector<channel>> done) {
@@ -392,17 +413,16 @@ void store::list_channels(callback<std::vector<channel>> done) {
 
 void store::set_read_marker(std::string account, std::string target, std::int64_t at_ms,
                             callback<std::int64_t> done) {
-  impl_->submit<std::int64_t>(
-      [account = std::move(account), target = std::move(target), at_ms](accounts::writer& w) {
-        return w.set_marker(account, target, at_ms);
-      },
-      std::move(done));
+  impl_->submit<std::int64_t>([account = std::move(account), target = std::move(target),
+                               at_ms](accounts::writer& w) { return w.set_marker(account, target, at_ms); },
+                              std::move(done));
 }
 
 void store::read_marker(std::string account, std::string target, callback<std::optional<std::int64_t>> done) {
   impl& m = *impl_;
   m.read<std::optional<std::int64_t>>(
-      [&m, account = std::move(account), target = std::move(target)]() -> sql::expected<result<std::optional<std::int64_t>>> {
+      [&m, account = std::move(account),
+       target = std::move(target)]() -> sql::expected<result<std::optional<std::int64_t>>> {
         auto r = m.ar->marker(account, target);
         if (!r) return tl::unexpected(r.error());
         return result<std::optional<std::int64_t>>(*r);
@@ -426,9 +446,13 @@ void store::expire_now(callback<std::size_t> done) {
   if (done) done(tl::unexpected(errc::unavailable));
 }
 
-void store::flush() { impl_->flush(); }
+void store::flush() {
+  impl_->flush();
+}
 
-void store::close() { impl_->close(); }
+void store::close() {
+  impl_->close();
+}
 
 stats store::snapshot() const {
   std::lock_guard lk(impl_->mu);
@@ -437,6 +461,8 @@ stats store::snapshot() const {
   return s;
 }
 
-const std::filesystem::path& store::file() const noexcept { return impl_->file; }
+const std::filesystem::path& store::file() const noexcept {
+  return impl_->file;
+}
 
 }  // namespace store

@@ -2,10 +2,10 @@
 // transaction, one prepared INSERT stepped per line), answers changes after
 // their commit, runs retention in bounded chunks, and when the database
 // fails keeps the lines (within kMaxPendingRows) and tries again later.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
-
-#include <spdlog/spdlog.h>
 
 #include "store/actor.hpp"
 
@@ -14,7 +14,8 @@ namespace store {
 namespace {
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -105,7 +106,8 @@ void store::impl::commit_held() {
   progress_cv.notify_all();
 }
 
-bool store::impl::attempt(std::size_t lines, std::vector<std::pair<std::uint64_t, std::unique_ptr<change>>>& ch) {
+bool store::impl::attempt(std::size_t lines,
+                          std::vector<std::pair<std::uint64_t, std::unique_ptr<change>>>& ch) {
   const auto run = [&]() -> sql::expected<void> {
     if (auto ok = begin_.run(); !ok) return ok;
     // In call order, lines and changes merged by sequence number.
@@ -169,8 +171,9 @@ bool store::impl::attempt(std::size_t lines, std::vector<std::pair<std::uint64_t
   }
   progress_cv.notify_all();
   if (failing) {
-    spdlog::warn("store {}: the database works again after {} failed attempts; {} history lines still waiting",
-                 file.string(), failed_attempts, still_pending);
+    spdlog::warn(
+        "store {}: the database works again after {} failed attempts; {} history lines still waiting",
+        file.string(), failed_attempts, still_pending);
     failing = false;
     failed_attempts = 0;
   }
@@ -260,7 +263,8 @@ sql::expected<std::size_t> store::impl::expire() {
       }
     }
     for (auto it = targets.begin(); it != targets.end(); ++it) {
-      auto n = delete_in_chunks([&] { return hw->delete_beyond(*it, opts.max_per_target, history::kRetentionChunk); });
+      auto n = delete_in_chunks(
+          [&] { return hw->delete_beyond(*it, opts.max_per_target, history::kRetentionChunk); });
       if (!n) {
         touched.insert(it, targets.end());  // the next pass does the rest
         return n;
@@ -275,7 +279,8 @@ sql::expected<std::size_t> store::impl::expire() {
 // Runs `chunk` in its own transactions until it deletes fewer than a full
 // chunk; between chunks history that is due is committed, so a big expiry
 // neither holds the write lock nor keeps lines waiting for long.
-sql::expected<std::size_t> store::impl::delete_in_chunks(const std::function<sql::expected<std::size_t>()>& chunk) {
+sql::expected<std::size_t> store::impl::delete_in_chunks(
+    const std::function<sql::expected<std::size_t>()>& chunk) {
   std::size_t total = 0;
   for (;;) {
     auto n = begin_.run().and_then(chunk);
@@ -298,8 +303,9 @@ void store::impl::commit_due_between_chunks() {
   {
     std::lock_guard lk(mu);
     const auto now = steady::now();
-    const bool due = writer_stop || queue_urgent || flush_target > attempted || hurry_target > attempted ||
-                     (!queue.empty() && (queue_lines >= kCommitRows || now >= first_at + opts.commit_interval));
+    const bool due =
+        writer_stop || queue_urgent || flush_target > attempted || hurry_target > attempted ||
+        (!queue.empty() && (queue_lines >= kCommitRows || now >= first_at + opts.commit_interval));
     if (!due) return;
     batch.swap(queue);
     queue_lines = 0;
@@ -338,8 +344,8 @@ void store::impl::finish_writer() {
   }
   progress_cv.notify_all();
   if (lost > 0) {
-    spdlog::error("store {}: closed while the database was failing: {} history lines were not saved", file.string(),
-                  lost);
+    spdlog::error("store {}: closed while the database was failing: {} history lines were not saved",
+                  file.string(), lost);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -19,10 +20,11 @@ temp_dir::temp_dir() {
 temp_dir::~temp_dir() {
   std::error_code ec;
   // A test may have taken write permission away: give it back first.
-  std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add,
+                               ec);
   for (const auto& e : std::filesystem::directory_iterator(path_, ec)) {
-    std::filesystem::permissions(e.path(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add,
-                                 ec);
+    std::filesystem::permissions(e.path(), std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ec);
   }
   std::filesystem::remove_all(path_, ec);
 }
@@ -57,7 +59,8 @@ store::line make_line(const std::string& target, const std::string& msgid, std::
 }
 
 store::result<std::vector<store::line>> try_history(store::store& s, const store::query& q) {
-  return store::wait<std::vector<store::line>>([&](store::callback<std::vector<store::line>> cb) { s.history(q, cb); });
+  return store::wait<std::vector<store::line>>(
+      [&](store::callback<std::vector<store::line>> cb) { s.history(q, std::move(cb)); });
 }
 
 std::vector<store::line> history(store::store& s, const store::query& q) {
@@ -83,7 +86,8 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds lim
 }
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -94,9 +98,13 @@ log_capture::log_capture()
   spdlog::set_default_logger(logger);
 }
 
-log_capture::~log_capture() { spdlog::set_default_logger(old_); }
+log_capture::~log_capture() {
+  spdlog::set_default_logger(old_);
+}
 
-std::vector<std::string> log_capture::all() const { return sink_->last_formatted(); }
+std::vector<std::string> log_capture::all() const {
+  return sink_->last_formatted();
+}
 
 std::vector<std::string> log_capture::errors() const {
   std::vector<std::string> out;
@@ -110,13 +118,18 @@ raw_db::raw_db(const std::filesystem::path& file) {
   if (sqlite3_open(file.string().c_str(), &h_) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(h_));
 }
 
-raw_db::~raw_db() { sqlite3_close(h_); }
+raw_db::~raw_db() {
+  sqlite3_close(h_);
+}
 
-int raw_db::exec(const std::string& sql) { return sqlite3_exec(h_, sql.c_str(), nullptr, nullptr, nullptr); }
+int raw_db::exec(const std::string& sql) {
+  return sqlite3_exec(h_, sql.c_str(), nullptr, nullptr, nullptr);
+}
 
 std::int64_t raw_db::query_int(const std::string& sql) {
   sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(h_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(h_));
+  if (sqlite3_prepare_v2(h_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+    throw std::runtime_error(sqlite3_errmsg(h_));
   std::int64_t v = -1;
   if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
   sqlite3_finalize(s);

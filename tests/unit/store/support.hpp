@@ -3,6 +3,10 @@
 // blocking wrappers around the store's callbacks.
 #pragma once
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -10,10 +14,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include "store/store.hpp"
 
@@ -50,7 +50,8 @@ std::vector<std::string> msgids(const std::vector<store::line>& lines);
 
 // Polls `pred` every few milliseconds until it holds or `limit` passes:
 // the bound is generous, tests assert behaviour, never speed.
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(30));
+bool eventually(const std::function<bool()>& pred,
+                std::chrono::milliseconds limit = std::chrono::seconds(30));
 
 std::int64_t now_ms();
 

@@ -96,7 +96,8 @@ TEST_CASE("store: a locked database keeps taking lines and catches up once relea
     std::this_thread::sleep_for(300ms);  // a few more failed retries
     lock.release();
     const auto held_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - locked_at).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - locked_at)
+            .count();
     REQUIRE(eventually([&] {
       auto now = s->snapshot();
       return now.healthy && now.committed == 200;
@@ -151,7 +152,7 @@ TEST_CASE("store: past kMaxPendingRows new lines are dropped and counted exactly
 TEST_CASE("store: a full database keeps the chat running") {
   temp_dir d;
   auto o = options_for(d.path());
-  o.max_bytes = 64 * 1024;
+  o.max_bytes = std::uint64_t{64} * 1024;
   auto s = open_store(o);
   const std::string text(100, 't');
   const int n = 2000;  // about 400 KiB of history for 64 KiB of file
@@ -245,7 +246,8 @@ TEST_CASE("store: corruption while open is logged and neither crashes nor hangs"
   temp_dir d;
   {
     auto s = open_store(options_for(d.path()));
-    for (int i = 0; i < 20'000; ++i) s->append(make_line("#c" + std::to_string(i % 20), std::to_string(i), i));
+    for (int i = 0; i < 20'000; ++i)
+      s->append(make_line("#c" + std::to_string(i % 20), std::to_string(i), i));
   }
   log_capture logs;
   {

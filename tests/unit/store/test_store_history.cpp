@@ -24,9 +24,15 @@ query q_of(kind k, const std::string& target, store::bound a, std::size_t limit,
   q.limit = limit;
   return q;
 }
-store::bound id(const std::string& m) { return store::bound{m, 0, false}; }
-store::bound at(std::int64_t t) { return store::bound{"", t, false}; }
-store::bound star() { return store::bound{"", 0, true}; }
+store::bound id(const std::string& m) {
+  return store::bound{m, 0, false};
+}
+store::bound at(std::int64_t t) {
+  return store::bound{"", t, false};
+}
+store::bound star() {
+  return store::bound{"", 0, true};
+}
 
 // "#t": m01..m10 at 1000 * i, except m06 at 5000 like m05 (a tie that only
 // the insertion order breaks).
@@ -171,7 +177,8 @@ TEST_CASE("store: the limit is clamped to 1 and kMaxQueryLimit") {
     s->append(make_line("#big", "b" + std::to_string(i), static_cast<std::int64_t>(i)));
   }
   CHECK(history(*s, q_of(kind::latest, "#big", star(), 0)).size() == 1);
-  CHECK(history(*s, q_of(kind::latest, "#big", star(), store::kMaxQueryLimit)).size() == store::kMaxQueryLimit);
+  CHECK(history(*s, q_of(kind::latest, "#big", star(), store::kMaxQueryLimit)).size() ==
+        store::kMaxQueryLimit);
   const auto over = history(*s, q_of(kind::latest, "#big", star(), store::kMaxQueryLimit + 1));
   REQUIRE(over.size() == store::kMaxQueryLimit);
   // The newest, oldest first.
