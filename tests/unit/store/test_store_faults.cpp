@@ -2,7 +2,9 @@
 // full one, a read-only or corrupt file, a queue past its bound, and
 // close(). Real SQLite files and real failures, never a mock.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/fsuid.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -326,4 +328,31 @@ TEST_CASE("store: flush waits for everything queued before it") {
   CHECK(st.commits >= 1);
   raw_db raw(d.db());
   CHECK(raw.query_int("SELECT count(*) FROM messages") == 10);
+}
+
+TEST_CASE("store: a killed process keeps every committed line and loses only the uncommitted") {
+  temp_dir d;
+  // The child is forked before any store thread exists in this process.
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto o = options_for(d.path());
+    o.commit_interval = 1h;  // nothing commits by itself
+    auto s = store::store::open(o);
+    if (!s) _exit(2);
+    for (int i = 0; i < 1000; ++i) (*s)->append(make_line("#k", "c" + std::to_string(i), i));
+    (*s)->flush();
+    for (int i = 0; i < 10; ++i) (*s)->append(make_line("#k", "u" + std::to_string(i), 2000 + i));
+    raise(SIGKILL);  // no close, no checkpoint: the WAL holds the commits
+    _exit(3);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  CHECK(std::filesystem::exists(d.path() / "chat.db-wal"));
+  auto s = open_store(options_for(d.path()));
+  const auto got = history(*s, latest("#k"));
+  REQUIRE(got.size() == 1000);
+  CHECK(got.back().msgid == "c999");
 }
