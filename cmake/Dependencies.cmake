@@ -14,6 +14,10 @@ find_package(tomlplusplus 3 REQUIRED)
 # implementation; Debian ships no CMake package, only pkg-config).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+# History, accounts and registered channels: SQLite, embedded. One file,
+# transactions that survive a crash (WAL), nothing for an operator to run
+# beside the server; Debian 12 ships 3.40 (row values, RETURNING, upserts).
+find_package(SQLite3 3.35 REQUIRED)
 
 # Standalone asio is header-only and ships no CMake package: wrap it in an
 # interface target so its settings live in one place.
