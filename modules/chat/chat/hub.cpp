@@ -4,8 +4,9 @@
 
 namespace chat {
 
-hub::hub(asio::io_context::executor_type ex) : ex_(std::move(ex)) {
-  lobby_ = std::make_shared<room>(ex_, std::string(kLobby), /*persistent=*/true);
+hub::hub(asio::io_context::executor_type ex, std::shared_ptr<recorder> history)
+    : ex_(std::move(ex)), history_(std::move(history)) {
+  lobby_ = std::make_shared<room>(ex_, std::string(kLobby), /*persistent=*/true, nullptr, history_);
   rooms_.emplace(protocol::fold_nick(kLobby), lobby_);
 }
 
@@ -14,8 +15,8 @@ std::shared_ptr<room> hub::room_named(std::string_view name) {
   const std::lock_guard lock(rooms_mutex_);
   auto [it, inserted] = rooms_.try_emplace(std::move(key));
   if (inserted) {
-    it->second = std::make_shared<room>(ex_, std::string(name), /*persistent=*/false,
-                                        [this](const room* r) { forget(r); });
+    it->second = std::make_shared<room>(
+        ex_, std::string(name), /*persistent=*/false, [this](const room* r) { forget(r); }, history_);
   }
   return it->second;
 }

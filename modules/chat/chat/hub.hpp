@@ -26,7 +26,11 @@ inline constexpr std::string_view kLobby = "#lobby";
 // Guarded by a mutex for the room map; rooms themselves are actors.
 class hub {
  public:
-  explicit hub(asio::io_context::executor_type ex);
+  // Every room's messages go to `history` too (may be null: none kept).
+  explicit hub(asio::io_context::executor_type ex, std::shared_ptr<recorder> history = {});
+
+  // Where messages are remembered; null when nothing is. Thread-safe.
+  const std::shared_ptr<recorder>& history() const noexcept { return history_; }
 
   chat::directory& directory() noexcept { return directory_; }
   chat::whowas& whowas() noexcept { return whowas_; }
@@ -69,6 +73,7 @@ class hub {
   void forget(const room* r);
 
   asio::io_context::executor_type ex_;
+  std::shared_ptr<recorder> history_;
   chat::directory directory_;
   chat::whowas whowas_;
   chat::monitor monitor_;

@@ -71,6 +71,7 @@ class member {
   // the rest. Thread-safe.
   virtual std::string nick() const { return info().nick; }
   virtual std::string away() const { return info().away; }
+  virtual std::string account() const { return info().account; }
 };
 
 }  // namespace chat

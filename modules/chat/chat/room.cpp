@@ -14,11 +14,12 @@
 namespace chat {
 
 room::room(const asio::io_context::executor_type& ex, std::string name, bool persistent,
-           std::function<void(const room*)> on_empty)
+           std::function<void(const room*)> on_empty, std::shared_ptr<recorder> history)
     : strand_(asio::make_strand(ex)),
       name_(std::move(name)),
       persistent_(persistent),
       on_empty_(std::move(on_empty)),
+      history_(std::move(history)),
       created_at_(std::time(nullptr)) {
   summary_.name = name_;
   summary_.created_at = created_at_;
@@ -196,6 +197,7 @@ void room::say(actor who, std::shared_ptr<event> said) {
     }
     metrics::fanout_time(std::chrono::steady_clock::now() - started);
     metrics::delivered(reached);
+    if (self->history_ && status == 0) self->history_->said(*out);  // not STATUSMSG: only some saw it
     if (!backlogged.empty()) who.m->wait_for(std::move(backlogged));
   });
 }

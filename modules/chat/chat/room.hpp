@@ -26,6 +26,7 @@
 
 #include "chat/event.hpp"
 #include "chat/member.hpp"
+#include "chat/recorder.hpp"
 
 namespace chat {
 
@@ -78,8 +79,9 @@ class room : public std::enable_shared_from_this<room> {
   // Guarded by its own strand, made on `ex`. `on_empty` runs on the strand
   // when the last member leaves a room that is not `persistent`; the room is
   // closed from then on and refuses joins with error_code::room_closed.
+  // Messages that pass the room's checks go to `history` too (may be null).
   room(const asio::io_context::executor_type& ex, std::string name, bool persistent,
-       std::function<void(const room*)> on_empty = {});
+       std::function<void(const room*)> on_empty = {}, std::shared_ptr<recorder> history = {});
 
   // The room's name, as it is now (RENAME may change it). Thread-safe.
   std::string name() const;
@@ -201,6 +203,7 @@ class room : public std::enable_shared_from_this<room> {
   std::string name_;  // guarded by strand_ (and copied into summary_ for other threads)
   const bool persistent_;
   std::function<void(const room*)> on_empty_;
+  const std::shared_ptr<recorder> history_;
 
   // Guarded by strand_.
   std::vector<entry> members_;  // join order
