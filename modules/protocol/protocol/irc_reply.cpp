@@ -309,4 +309,54 @@ std::string format_server_time(std::chrono::system_clock::time_point at) {
   return out;
 }
 
+namespace {
+
+// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_server_time(std::string_view t) noexcept {
+  // YYYY-MM-DDThh:mm:ss[.fff...]Z
+  if (t.size() < 20 || t.back() != 'Z') return std::nullopt;
+  auto num = [&](std::size_t at, std::size_t n) -> int {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return -1;
+      v = v * 10 + (t[i] - '0');
+    }
+    return v;
+  };
+  if (t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':') return std::nullopt;
+  const int year = num(0, 4);
+  const int month = num(5, 2);
+  const int day = num(8, 2);
+  const int hour = num(11, 2);
+  const int minute = num(14, 2);
+  const int second = num(17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || second < 0 || second > 60) {
+    return std::nullopt;
+  }
+  int millis = 0;
+  const std::string_view rest = t.substr(19, t.size() - 20);
+  if (!rest.empty()) {
+    if (rest[0] != '.' || rest.size() < 2 || rest.size() > 10) return std::nullopt;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+      if (rest[i] < '0' || rest[i] > '9') return std::nullopt;
+      if (i <= 3) millis = millis * 10 + (rest[i] - '0');
+    }
+    for (std::size_t i = rest.size(); i <= 3; ++i) millis *= 10;
+  }
+  const auto days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return ((days * 24 + hour) * 60 + minute) * std::int64_t{60'000} + second * std::int64_t{1000} + millis;
+}
+
 }  // namespace protocol::irc

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -90,5 +92,10 @@ void append_tag(std::string& section, std::string_view key, std::string_view val
 
 // The IRCv3 server-time form of `at`: "2026-12-01T23:21:59.123Z" (UTC, ms).
 std::string format_server_time(std::chrono::system_clock::time_point at);
+
+// The inverse, in milliseconds since the epoch: "YYYY-MM-DDThh:mm:ss" with
+// an optional fraction (up to milliseconds are kept) and "Z"; nullopt for
+// anything else (other offsets, out-of-range fields).
+std::optional<std::int64_t> parse_server_time(std::string_view text) noexcept;
 
 }  // namespace protocol::irc

@@ -276,4 +276,8 @@ std::string name_taken_text(std::string_view name) {
   return concat({"Error: username ", name, " is already taken"});
 }
 
+std::string name_registered_text(std::string_view name) {
+  return concat({"Error: username ", name, " is registered"});
+}
+
 }  // namespace protocol::seed

@@ -169,6 +169,10 @@ std::string error_text(errc e);
 std::string too_many_lines_text(std::size_t limit);
 // "Error: username <name> is already taken"
 std::string name_taken_text(std::string_view name);
+// "Error: username <name> is registered" (log in with "<name> <password>")
+std::string name_registered_text(std::string_view name);
+// "Error: wrong name or password"
+inline constexpr std::string_view kBadLogin = "Error: wrong name or password";
 inline constexpr std::string_view kLoginTimeout = "Error: login timed out";
 inline constexpr std::string_view kOutboxOverflow = "Error: too much unread data, disconnecting";
 inline constexpr std::string_view kServerShutdown = "Server is shutting down";
