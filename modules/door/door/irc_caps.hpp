@@ -12,6 +12,8 @@
 namespace door {
 
 enum class cap : std::uint8_t {
+  account_notify,
+  account_registration,
   account_tag,
   away_notify,
   batch,
@@ -29,21 +31,28 @@ enum class cap : std::uint8_t {
   standard_replies,
   userhost_in_names,
   channel_rename,
+  chathistory,
+  sasl,
 };
 
 struct cap_spec {
   std::string_view name;
   cap id;
-  std::string_view value;  // after '=' in CAP LS 302; empty: none
+  std::string_view value;    // after '=' in CAP LS 302; empty: none
+  bool needs_store = false;  // offered only when the server keeps accounts and history
 };
 
 // Every capability we implement, sorted by name: CAP LS lists these.
 inline constexpr std::array kCaps = {
+    cap_spec{"account-notify", cap::account_notify, "", true},
+    cap_spec{"account-tag", cap::account_tag, "", true},
     cap_spec{"away-notify", cap::away_notify, ""},
     cap_spec{"batch", cap::batch, ""},
     cap_spec{"cap-notify", cap::cap_notify, ""},
     cap_spec{"chghost", cap::chghost, ""},
+    cap_spec{"draft/account-registration", cap::account_registration, "before-connect", true},
     cap_spec{"draft/channel-rename", cap::channel_rename, ""},
+    cap_spec{"draft/chathistory", cap::chathistory, "", true},
     cap_spec{"echo-message", cap::echo_message, ""},
     cap_spec{"extended-join", cap::extended_join, ""},
     cap_spec{"extended-monitor", cap::extended_monitor, ""},
@@ -51,6 +60,7 @@ inline constexpr std::array kCaps = {
     cap_spec{"labeled-response", cap::labeled_response, ""},
     cap_spec{"message-tags", cap::message_tags, ""},
     cap_spec{"multi-prefix", cap::multi_prefix, ""},
+    cap_spec{"sasl", cap::sasl, "PLAIN,SCRAM-SHA-256", true},
     cap_spec{"server-time", cap::server_time, ""},
     cap_spec{"setname", cap::setname, ""},
     cap_spec{"standard-replies", cap::standard_replies, ""},

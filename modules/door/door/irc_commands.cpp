@@ -22,10 +22,16 @@ std::span<const irc_door::command_spec> irc_door::commands() noexcept {
       //   name       min  when            oper   handler
       spec{"ADMIN", 0, p::registered, false, &irc_door::cmd_admin,
            "ADMIN: who runs this server, and how to reach them."},
+      spec{"AUTHENTICATE", 1, p::any, false, &irc_door::cmd_authenticate,
+           "AUTHENTICATE <mechanism>|<base64>|*: SASL login (PLAIN, SCRAM-SHA-256), before or after "
+           "registering."},
       spec{"AWAY", 0, p::registered, false, &irc_door::cmd_away,
            "AWAY [:<message>]: marks you away with the message, or back without one."},
       spec{"CAP", 1, p::any, false, &irc_door::cmd_cap,
            "CAP LS [302] | LIST | REQ :<caps> | END: negotiates IRCv3 capabilities."},
+      spec{"CHATHISTORY", 1, p::registered, false, &irc_door::cmd_chathistory,
+           "CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS ...: earlier messages (IRCv3 "
+           "chathistory)."},
       spec{"CHGHOST", 3, p::registered, true, &irc_door::cmd_chghost,
            "CHGHOST <nick> <user> <host>: (operators) changes a user's user name and host."},
       spec{"DIE", 0, p::registered, true, &irc_door::cmd_die,
@@ -72,6 +78,8 @@ std::span<const irc_door::command_spec> irc_door::commands() noexcept {
            "PRIVMSG <target>[,...] :<text>: a message to up to 4 channels or nicks (@#channel: its "
            "operators)."},
       spec{"QUIT", 0, p::any, false, &irc_door::cmd_quit, "QUIT [:<reason>]: leaves the server."},
+      spec{"REGISTER", 3, p::any, false, &irc_door::cmd_register,
+           "REGISTER <account>|* <email>|* <password>: register your nick as an account."},
       spec{"REHASH", 0, p::registered, true, &irc_door::cmd_rehash,
            "REHASH: (operators) reads the configuration again."},
       spec{"RENAME", 2, p::registered, false, &irc_door::cmd_rename,
@@ -90,6 +98,8 @@ std::span<const irc_door::command_spec> irc_door::commands() noexcept {
            "USER <user> 0 * :<real name>: your user name and real name, at registration."},
       spec{"USERHOST", 1, p::registered, false, &irc_door::cmd_userhost,
            "USERHOST <nick>...: the user@host of up to 5 nicks."},
+      spec{"VERIFY", 2, p::any, false, &irc_door::cmd_verify,
+           "VERIFY <account> <code>: not needed here (accounts work at once)."},
       spec{"VERSION", 0, p::registered, false, &irc_door::cmd_version, "VERSION: the server's version."},
       spec{"WALLOPS", 1, p::registered, true, &irc_door::cmd_wallops,
            "WALLOPS :<text>: (operators) a message to operators and users with +w."},

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "door/irc_sasl_state.hpp"
 #include "door/log.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/nick.hpp"
@@ -58,6 +59,7 @@ chat::actor irc_door::as_actor() {
   a.nick = nick_;
   a.source = source();
   a.hosts_in_names = caps_.has(cap::userhost_in_names);
+  a.account = account_;  // written on this strand
   return a;
 }
 
@@ -70,6 +72,7 @@ chat::member_info irc_door::details() const {
   i.user = user_;
   i.host = host_;
   i.realname = realname_;
+  i.account = account_;
   i.oper = oper_;
   i.bot = bot_;
   i.invisible = invisible_;
@@ -100,6 +103,43 @@ std::string irc_door::away() const {
   return away_;
 }
 
+// ---- Answers from elsewhere -------------------------------------------------
+
+void irc_door::begin_wait() {
+  awaiting_ = true;
+  link_.hold_input(true);
+}
+
+void irc_door::end_wait() {
+  awaiting_ = false;
+  if (!link_.open()) return;
+  // A labeled command: its answer was collected, and the label ends now.
+  if (labeling() && label_->fences > 0) {
+    if (--label_->fences == 0) finish_label(/*resume=*/true);
+    return;
+  }
+  link_.hold_input(false);
+  on_bytes({});  // the commands that waited
+}
+
+void irc_door::off_loop(std::function<void()> work, std::function<void()> then) {
+  // Ends the wait it begins (or that the caller began): the last step of a
+  // flow. Without a slow-work thread the work runs on the strand, later.
+  begin_wait();
+  auto job = [self = self_irc(), work = std::move(work), then = std::move(then)]() mutable {
+    work();
+    self->link_.post([self, then = std::move(then)] {
+      if (self->link_.open()) then();
+      self->end_wait();
+    });
+  };
+  if (settings_.slow_work) {
+    settings_.slow_work(std::move(job));
+  } else {
+    link_.post(std::move(job));
+  }
+}
+
 // ---- Input ------------------------------------------------------------------
 
 void irc_door::on_start() {
@@ -110,10 +150,11 @@ void irc_door::on_bytes(std::string_view bytes) {
   last_input_ = link_.now();
   ping_sent_ = false;
   // A long reply on its way, a labeled command still waiting for its
-  // answers, or an OPER's hash being checked: what the client sends meanwhile waits (and the link reads no
-  // more of it until then). A long reply's next chunk comes when the queue
+  // answers, or an answer from elsewhere (a password hash, the store): what the
+  // client sends meanwhile waits (and the link reads no more of it until
+  // then). A long reply's next chunk comes when the queue
   // has drained (on_bytes("")).
-  if (labeling() || password_check_ || (!streams_.empty() && (!bytes.empty() || !pump_streams()))) {
+  if (labeling() || awaiting_ || (!streams_.empty() && (!bytes.empty() || !pump_streams()))) {
     decoder_.hold(bytes);
     return;
   }
@@ -143,7 +184,7 @@ bool irc_door::handle_line(std::string_view line) {
   // reply or a labeled response has to finish first.
   auto more = [this] {
     const bool token = link_.spend_token();
-    return link_.open() && token && streams_.empty() && !labeling() && !password_check_;
+    return link_.open() && token && streams_.empty() && !labeling() && !awaiting_;
   };
   // UTF8ONLY: nothing that is not UTF-8 is relayed or kept. Message text is
   // refused (FAIL below); anywhere else (reasons, topics, real names, mode
@@ -240,6 +281,8 @@ void irc_door::on_deadline() {
     link_.close_after_flush();
     return;
   }
+  if (nick_grace_until_ && clock::now() >= *nick_grace_until_) force_guest_nick();
+  if (!link_.open()) return;
   const auto idle = clock::now() - last_input_;
   if (ping_sent_ && idle >= settings_.ping_interval + settings_.ping_timeout) {
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(idle).count();
@@ -251,11 +294,17 @@ void irc_door::on_deadline() {
   if (!ping_sent_ && idle >= settings_.ping_interval) {
     send_bytes(irc::encode_line({{}, {}, "PING"}, {settings_.server_name}));
     ping_sent_ = true;
-    link_.arm_deadline(settings_.ping_timeout);
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.ping_timeout);
+    if (nick_grace_until_) {
+      wait = std::min(
+          wait, std::chrono::duration_cast<std::chrono::milliseconds>(*nick_grace_until_ - clock::now()));
+    }
+    link_.arm_deadline(std::max(wait, std::chrono::milliseconds(1)));
     return;
   }
-  const auto left =
+  auto left =
       ping_sent_ ? settings_.ping_interval + settings_.ping_timeout - idle : settings_.ping_interval - idle;
+  if (nick_grace_until_) left = std::min<clock::duration>(left, *nick_grace_until_ - clock::now());
   link_.arm_deadline(
       std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left), std::chrono::milliseconds(1)));
 }

@@ -13,9 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,9 +29,11 @@
 #include "door/irc_settings.hpp"
 #include "door/irc_stream.hpp"
 #include "door/link.hpp"
+#include "door/services.hpp"
 #include "protocol/irc.hpp"
 #include "protocol/irc_numeric.hpp"
 #include "protocol/irc_reply.hpp"
+#include "store/store.hpp"
 
 namespace door {
 
@@ -47,6 +51,9 @@ class irc_door final : public door {
   using numeric = protocol::irc::numeric;
 
   irc_door(link& l, chat::hub& hub, const irc_settings& settings);
+  ~irc_door() override;  // irc_sasl.cpp, where sasl_state is complete
+  irc_door(const irc_door&) = delete;
+  irc_door& operator=(const irc_door&) = delete;
 
   // door
   void on_start() override;
@@ -64,6 +71,7 @@ class irc_door final : public door {
   chat::member_info details() const override;
   std::string nick() const override;
   std::string away() const override;
+  std::string account() const override;
 
   // When a command may run.
   enum class phase : std::uint8_t {
@@ -174,7 +182,6 @@ class irc_door final : public door {
 
   // ---- Operators (irc_oper.cpp)
   void cmd_oper(const message& m);
-  void oper_checked(bool ok, const std::string& name);  // back on the strand from slow_work
   void oper_answer(bool ok, std::string_view name);
   void cmd_kill(const message& m);
   void cmd_wallops(const message& m);
@@ -182,6 +189,63 @@ class irc_door final : public door {
   void cmd_die(const message& m);
   // The operator `by` disconnects this door (from any thread).
   void killed(const std::string& by, const std::string& reason);
+
+  // ---- Accounts (irc_sasl.cpp: SASL; irc_account.cpp: REGISTER, VERIFY,
+  // NickServ and ChanServ, nick ownership)
+  // True if this server offers `c` (those that need the store, only with it).
+  [[nodiscard]] bool offered(cap c) const noexcept;
+  void cmd_authenticate(const message& m);
+  void sasl_message(std::string data);  // a whole SASL message, decoded
+  void sasl_plain(const std::string& data);
+  void sasl_scram_first(const std::string& data);
+  void sasl_scram_final(const std::string& data);
+  // Ends the exchange: 906 when `say`.
+  void sasl_abort(bool say);
+  void sasl_failed(std::string_view why);  // 904, and flood tokens
+  // Logged in as `name` (900, account-notify); `sasl`: also 903.
+  void log_in(const std::string& name, bool sasl);
+  void log_out();
+  void cmd_register(const message& m);
+  void cmd_verify(const message& m);
+  void register_account(std::string name, std::string email, std::string password,
+                        std::function<void(bool ok, std::string_view code, std::string_view why)> answer);
+  // A line to NickServ or ChanServ; true if `to` is one of them.
+  bool to_service(std::string_view to, std::string_view text);
+  void nickserv(std::string_view text);
+  void chanserv(std::string_view text);
+  void service_notice(std::string_view service, std::string_view text);
+  // The nick is now `nick_`: if an account owns it and it is not ours, say
+  // so and start the grace period.
+  void check_nick_owner();
+  // The grace period passed: a guest nick.
+  void force_guest_nick();
+
+  // ---- History (irc_history.cpp): CHATHISTORY
+  void cmd_chathistory(const message& m);
+  void send_history(std::string_view target, const std::vector<store::line>& lines);
+  void send_targets(const std::vector<store::target_entry>& targets);
+  // The history key of `target` for this user; empty if it may not read it.
+  std::string readable_key(std::string_view target) const;
+
+  // ---- Answers from elsewhere (the store, the slow-work thread): input
+  // waits from begin_wait until end_wait, so commands keep their order and a
+  // labeled command's label waits for the answer too.
+  void begin_wait();
+  void end_wait();
+  // A store callback that brings its result back to this door's strand,
+  // where `f(result)` runs (if the connection is still open).
+  template <class T, class F>
+  store::callback<T> back_here(F f) {
+    return [self = self_irc(), f = std::move(f)](store::result<T> r) mutable {
+      auto* d = self.get();
+      d->link_.post([self = std::move(self), f = std::move(f), r = std::move(r)]() mutable {
+        if (self->link_.open()) f(std::move(r));
+      });
+    };
+  }
+  // Runs `work` on the slow-work thread (or here without one), then
+  // `then` back on the strand.
+  void off_loop(std::function<void()> work, std::function<void()> then);
 
   // ---- Rendering events (irc_render.cpp, irc_render_users.cpp)
   chat::delivery render_said(const chat::event_ptr& ev, bool mine);
@@ -281,7 +345,14 @@ class irc_door final : public door {
   };
   std::unique_ptr<label_state> label_;
   bool in_command_ = false;
-  bool password_check_ = false;  // OPER's hash is being checked (slow_work): input waits
+  bool awaiting_ = false;  // an answer from elsewhere is pending (begin_wait): input waits
+  // SASL: the exchange under way, if any (irc_sasl.cpp).
+  struct sasl_state;
+  std::unique_ptr<sasl_state> sasl_;
+  // When a registered nick that is not this user's must change (the grace
+  // period); empty: none.
+  std::optional<clock::time_point> nick_grace_until_;
+  std::size_t guest_serial_ = 0;
 
   // Read by deliver() and info() on other threads; guarded by info_mutex_.
   mutable chat::small_mutex info_mutex_;
@@ -289,6 +360,7 @@ class irc_door final : public door {
   std::string away_;
   std::string realname_;
   std::string host_;                     // the address, unless an operator changed it (CHGHOST)
+  std::string account_;                  // logged in as; empty: not
   std::map<std::string, joined> rooms_;  // folded name -> room (joined or joining)
 
   // Capabilities and user modes: written on the strand, read by deliver()

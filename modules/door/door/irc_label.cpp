@@ -20,8 +20,17 @@ std::string next_batch_id() {
   return "L" + std::to_string(last.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
-// `line` (with CRLF) with `tag` added to its tag section.
+// `line` (with CRLF) with `tag` added to its tag section. A line already in
+// a batch of its own (a chathistory batch inside a labeled response) keeps
+// only its own: nested batches tag their members with the innermost.
 void append_tagged(std::string& out, std::string_view line, std::string_view tag) {
+  if (tag.starts_with("batch=") && line.starts_with('@')) {
+    const auto section = line.substr(0, line.find(' '));
+    if (section.starts_with("@batch=") || section.find(";batch=") != std::string_view::npos) {
+      out += line;
+      return;
+    }
+  }
   if (line.starts_with('@')) {
     out += '@';
     out += tag;
@@ -63,13 +72,13 @@ const std::shared_ptr<chat::room>& irc_door::touch(const std::shared_ptr<chat::r
 
 void irc_door::end_label() {
   auto& touched = label_->touched;
-  if (touched.empty() && !password_check_) {
+  if (touched.empty() && !awaiting_) {
     finish_label(/*resume=*/false);  // still inside the decoder: it goes on by itself
     return;
   }
   // Input waits until the rooms (and a password check) have answered.
   link_.hold_input(true);
-  label_->fences = touched.size() + (password_check_ ? 1 : 0);
+  label_->fences = touched.size() + (awaiting_ ? 1 : 0);
   for (const auto& r : touched) {
     r->fence([self = self_irc()] {
       self->link_.post([self] {

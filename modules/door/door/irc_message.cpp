@@ -82,6 +82,7 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
   for (const auto to : std::span(targets.data(), count)) {
     auto ev = chat::new_event(chat::event_kind::said, {}, nick_, this);
     ev->source = source();
+    ev->account = account_;  // written on this strand: no lock to read it here
     ev->message = kind;
     ev->tags = client_tags;
     ev->from_bot = bot_;
@@ -108,6 +109,7 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
       touch(r)->say(as_actor(), std::move(ev));  // the room fills in its name
       continue;
     }
+    if (kind == chat::message_kind::privmsg && to_service(to, text)) continue;
     auto peer = hub_.directory().find(to);
     if (!peer) {
       if (!notice) reply(numeric::err_nosuchnick, {to, "No such nick/channel"});
@@ -121,6 +123,7 @@ void irc_door::send_message(std::string_view verb, std::span<const std::string_v
     metrics::message_in(metrics::door_kind::irc);
     chat::event_ptr shared = std::move(ev);
     const auto sent = peer->deliver(shared);
+    if (sent != chat::delivery::dropped && hub_.history()) hub_.history()->told(*shared, peer->account());
     if (sent != chat::delivery::dropped && peer.get() != this) metrics::delivered(1);
     if (sent == chat::delivery::backlogged && peer.get() != this) {
       wait_for({std::weak_ptr<chat::member>(peer)});  // backpressure, as for a room

@@ -33,34 +33,18 @@ void irc_door::cmd_oper(const message& m) {
   // not exist or a plain entry, so that the time tells nothing. It takes
   // tens of milliseconds: off the event loop, while this client's input
   // waits (its next commands keep their order).
-  auto check = [self = self_irc(), stored = entry != nullptr ? entry->password : std::string(),
-                given = m.params[1], found = entry != nullptr, name = m.params[0]] {
+  auto ok = std::make_shared<bool>(false);
+  auto check = [ok, stored = entry != nullptr ? entry->password : std::string(), given = m.params[1],
+                found = entry != nullptr] {
     static const std::string stand_in = hash_password("no such operator");  // made on the slow thread
-    bool ok = false;
     if (found && is_password_hash(stored)) {
-      ok = password_matches(stored, given);
+      *ok = password_matches(stored, given);
     } else {
       (void)password_matches(stand_in, given);
-      ok = found && password_matches(stored, given);
+      *ok = found && password_matches(stored, given);
     }
-    self->link_.post([self, ok, name] { self->oper_checked(ok, name); });
   };
-  password_check_ = true;
-  link_.hold_input(true);
-  settings_.slow_work(std::move(check));
-}
-
-void irc_door::oper_checked(bool ok, const std::string& name) {
-  password_check_ = false;
-  if (!link_.open()) return;
-  oper_answer(ok, name);
-  // A labeled OPER: the answer was collected, and the label ends now.
-  if (labeling() && label_->fences > 0) {
-    if (--label_->fences == 0) finish_label(/*resume=*/true);
-    return;
-  }
-  link_.hold_input(false);
-  on_bytes({});  // the commands that waited
+  off_loop(std::move(check), [this, ok, name = m.params[0]] { oper_answer(*ok, name); });
 }
 
 void irc_door::oper_answer(bool ok, std::string_view name) {

@@ -32,6 +32,7 @@ void irc_door::cmd_cap(const message& m) {
     }
     std::vector<std::string> names;
     for (const auto& c : kCaps) {
+      if (!offered(c.id)) continue;
       names.emplace_back(c.name);
       if (v302 && !c.value.empty()) names.back() += "=" + std::string(c.value);
     }
@@ -73,7 +74,7 @@ void irc_door::cmd_cap(const message& m) {
       const bool off = n.starts_with('-');
       if (off) n.remove_prefix(1);
       const auto c = find_cap(n);
-      return c.has_value() && !(off && *c == cap::cap_notify && cap_302_);
+      return c.has_value() && offered(*c) && !(off && *c == cap::cap_notify && cap_302_);
     });
     if (!known) {
       server_line("CAP", {target(), "NAK", wanted});
@@ -88,6 +89,7 @@ void irc_door::cmd_cap(const message& m) {
   } else if (sub == "END") {
     if (!registered_) {
       cap_negotiating_ = false;
+      if (sasl_) sasl_abort(/*say=*/true);  // ending negotiation aborts an exchange (906)
       try_finish_registration();
     }
   } else {
@@ -129,6 +131,9 @@ void irc_door::cmd_nick(const message& m) {
     return reply(numeric::err_erroneusnickname, {wanted, "Erroneous nickname"});
   }
   if (wanted == nick_) return;
+  if (is_service_name(wanted)) {
+    return reply(numeric::err_nicknameinuse, {wanted, "Nickname is reserved for a service"});
+  }
   if (nick_.empty()) {
     if (!hub_.directory().claim(wanted, self())) {
       return reply(numeric::err_nicknameinuse, {wanted, "Nickname is already in use"});
@@ -166,6 +171,8 @@ void irc_door::cmd_nick(const message& m) {
   }
   for (const auto& r : rooms) touch(r)->rename(this, ev);
   tell_monitors(true);
+  nick_grace_until_.reset();
+  check_nick_owner();
 }
 
 void irc_door::cmd_ping(const message& m) {
@@ -200,6 +207,7 @@ void irc_door::try_finish_registration() {
   spdlog::info("irc {}: {} registered", link_.remote_label(), nick_);
   welcome();
   tell_monitors(true);
+  check_nick_owner();
 }
 
 void irc_door::welcome() {
@@ -219,11 +227,12 @@ void irc_door::isupport() {
   const auto n = [](std::size_t v) { return std::to_string(v); };
   const auto list = n(protocol::kMaxListEntries);
   const auto targets = n(protocol::kMaxTargets);
-  const std::vector<std::string> tokens = {
+  const std::vector<std::string> all_tokens = {
       "AWAYLEN=" + n(protocol::kMaxAwayLength),
       "BOT=B",
       "CASEMAPPING=ascii",
       "CHANLIMIT=#:" + n(settings_.max_rooms_per_user),
+      settings_.store ? "CHATHISTORY=" + n(store::kMaxQueryLimit) : std::string(),
       "CHANMODES=" + std::string(chat::kListModes) + ",k,l,imnst",
       "CHANNELLEN=" + n(protocol::kMaxRoomNameLength),
       "CHANTYPES=#",
@@ -235,6 +244,7 @@ void irc_door::isupport() {
       "MAXLIST=b:" + list + ",e:" + list + ",I:" + list + ",q:" + list,
       "MODES=4",
       "MONITOR=" + n(kMaxMonitor),
+      settings_.store ? std::string("MSGREFTYPES=msgid,timestamp") : std::string(),
       "NAMELEN=" + n(protocol::kMaxRealnameLength),
       "NETWORK=" + settings_.network,
       "NICKLEN=" + n(protocol::kMaxNickLength),
@@ -249,6 +259,11 @@ void irc_door::isupport() {
   };
   // At most 13 tokens per line, as the specification asks.
   constexpr std::size_t kPerLine = 13;
+  std::vector<std::string> present;
+  for (const auto& t : all_tokens) {
+    if (!t.empty()) present.push_back(t);
+  }
+  const auto& tokens = present;
   for (std::size_t first = 0; first < tokens.size(); first += kPerLine) {
     std::vector<std::string_view> params;
     for (std::size_t i = first; i < std::min(tokens.size(), first + kPerLine); ++i)

@@ -25,6 +25,7 @@ namespace {
 constexpr std::uint8_t kServerTime = 1;
 constexpr std::uint8_t kMessageTags = 2;
 constexpr std::uint8_t kExtendedJoin = 4;
+constexpr std::uint8_t kAccountTag = 8;
 
 std::string_view command_of(chat::message_kind kind) noexcept {
   switch (kind) {
@@ -50,15 +51,16 @@ bool has_arg(char mode, bool add) noexcept {
 }  // namespace
 
 chat::render_key irc_door::format() const noexcept {
-  const std::uint8_t bits = (caps_.has(cap::server_time) ? kServerTime : 0U) |
-                            (caps_.has(cap::message_tags) ? kMessageTags : 0U) |
-                            (caps_.has(cap::extended_join) ? kExtendedJoin : 0U);
+  const std::uint8_t bits =
+      (caps_.has(cap::server_time) ? kServerTime : 0U) | (caps_.has(cap::message_tags) ? kMessageTags : 0U) |
+      (caps_.has(cap::extended_join) ? kExtendedJoin : 0U) | (caps_.has(cap::account_tag) ? kAccountTag : 0U);
   return chat::make_render_key(kIrcDoor, bits);
 }
 
 std::string irc_door::tags_for(const chat::event& ev) const {
   std::string tags;
   if (caps_.has(cap::server_time)) irc::append_tag(tags, "time", irc::format_server_time(ev.at));
+  if (caps_.has(cap::account_tag) && !ev.account.empty()) irc::append_tag(tags, "account", ev.account);
   if (caps_.has(cap::message_tags)) {
     const bool is_message = ev.kind == chat::event_kind::said || ev.kind == chat::event_kind::private_message;
     if (is_message) irc::append_tag(tags, "msgid", ev.id.to_string());

@@ -40,7 +40,11 @@ void irc_door::render_attribute(const chat::event& ev) {
       return;
     }
     case chat::attribute::account:
-      return;  // account-notify comes with accounts
+      if (caps_.has(cap::account_notify) && ev.origin != this) {
+        send_bytes(irc::encode_line({tags, ev.source, "ACCOUNT"}, {ev.text.empty() ? "*" : ev.text},
+                                    last_param::plain));
+      }
+      return;
   }
 }
 

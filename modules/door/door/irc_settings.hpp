@@ -12,7 +12,20 @@
 
 #include "protocol/limits.hpp"
 
+namespace store {
+class store;
+}
+
 namespace door {
+
+// How long someone may use a registered nick without being logged in to its
+// account before it is changed to a guest nick (NickServ says so at once).
+inline constexpr std::chrono::milliseconds kDefaultNickGrace{30'000};
+// The shortest password an account may have (REGISTER, NickServ).
+inline constexpr std::size_t kMinAccountPassword = 8;
+// Failed logins cost their sender this many flood tokens beyond the line:
+// guessing passwords is slowed to the flood rate over this many.
+inline constexpr std::size_t kLoginFailureTokens = 10;
 
 // How often an idle IRC client is pinged, and how long it has to answer.
 inline constexpr std::chrono::milliseconds kDefaultPingInterval{120'000};
@@ -73,6 +86,10 @@ struct irc_settings {
   std::function<void(std::function<void()>)> slow_work;
   // Connections in all, for LUSERS; empty: the number of nicks.
   std::function<std::size_t()> connections;
+  // Accounts, history and registered channels; null: none (memory only,
+  // --no-store, or the database could not be opened).
+  std::shared_ptr<store::store> store;
+  std::chrono::milliseconds nick_grace = kDefaultNickGrace;
   std::chrono::milliseconds ping_interval = kDefaultPingInterval;
   std::chrono::milliseconds ping_timeout = kDefaultPingTimeout;
   std::chrono::milliseconds registration_timeout = kDefaultRegistrationTimeout;

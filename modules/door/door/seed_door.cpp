@@ -7,8 +7,10 @@
 
 #include "door/log.hpp"
 #include "door/render_keys.hpp"
+#include "door/services.hpp"
 #include "protocol/irc_reply.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/sasl.hpp"
 
 namespace door {
 
@@ -64,6 +66,7 @@ chat::actor seed_door::as_actor() {
   a.nick = nick_;
   a.source = source();
   a.may_operate = false;
+  a.account = account();
   return a;
 }
 
@@ -72,6 +75,7 @@ chat::member_info seed_door::info() const {
   {
     const std::lock_guard lock(info_mutex_);
     i.nick = public_nick_;
+    i.account = account_;
   }
   i.user = i.nick;
   i.host = link_.remote_address();
@@ -88,7 +92,7 @@ void seed_door::on_start() {
 void seed_door::on_bytes(std::string_view bytes) {
   auto ok = decoder_.consume(bytes, [this](std::string_view frame) {
     handle(frame);
-    return link_.open() && link_.spend_token();
+    return link_.open() && !waiting_ && link_.spend_token();
   });
   if (!ok.has_value()) {
     // The size of what came, not its text: it may be someone's message.
@@ -132,6 +136,7 @@ void seed_door::handle(std::string_view data) {
           metrics::message_in(metrics::door_kind::seed);
           auto ev = chat::new_event(chat::event_kind::said, std::string(chat::kLobby), nick_, this);
           ev->source = source();
+          ev->account = account();
           set_text(*ev, c.text);
           lobby->say(as_actor(), std::move(ev));
         } else if constexpr (std::is_same_v<T, seed::who>) {
@@ -144,8 +149,11 @@ void seed_door::handle(std::string_view data) {
             ev->source = source();
             ev->target = target->nick();
             set_text(*ev, c.text);
+            ev->account = account();
             const auto sent = target->deliver(ev);
             if (sent != chat::delivery::dropped && target.get() != this) metrics::delivered(1);
+            if (sent != chat::delivery::dropped && hub_.history())
+              hub_.history()->told(*ev, target->account());
             if (sent == chat::delivery::backlogged && target.get() != this) {
               wait_for({std::weak_ptr<chat::member>(target)});  // backpressure, as for a room
             }
@@ -163,6 +171,45 @@ void seed_door::handle(std::string_view data) {
 }
 
 void seed_door::login(std::string_view data) {
+  // "<name> <password>" logs in to an account (the original client sends
+  // whatever is typed at its prompt).
+  const auto space = data.find(' ');
+  if (space != std::string_view::npos && settings_.store && seed::parse_username(data.substr(0, space))) {
+    const std::string name(data.substr(0, space));
+    std::string password(data.substr(space + 1));
+    waiting_ = true;
+    link_.hold_input(true);
+    auto self = std::static_pointer_cast<seed_door>(this->self());
+    settings_.store->find_account(
+        name, [self, name, password = std::move(password)](store::result<store::account> found) mutable {
+          auto check = [self, name, password = std::move(password), found = std::move(found)]() mutable {
+            static const auto stand_in = protocol::sasl::derive_credential("no such account", "salt");
+            const bool ok = protocol::sasl::verify_password(found ? found->credential : stand_in, password);
+            self->link_.post([self, ok, known = found.has_value(), given = name + " " + password,
+                              name = found ? found->name : name] {
+              if (!self->link_.open()) return;
+              if (!known) {
+                // No such account: a name with a space, refused as it always was.
+                return self->refuse(seed::error_text(seed::parse_username(given).error()),
+                                    metrics::disconnect::refused);
+              }
+              if (!ok) {
+                spdlog::info("seed {}: failed login as {}", self->link_.remote_label(), sample(name));
+                for (std::size_t i = 0; i < kSeedLoginFailureTokens; ++i) self->link_.spend_token();
+                return self->refuse(seed::kBadLogin, metrics::disconnect::refused);
+              }
+              self->enter(name, name);
+              self->resume();
+            });
+          };
+          if (self->settings_.slow_work) {
+            self->settings_.slow_work(std::move(check));
+          } else {
+            self->link_.post(std::move(check));
+          }
+        });
+    return;
+  }
   auto name = seed::parse_username(data);
   if (!name.has_value()) {
     spdlog::info("seed {}: refused username {}: {}", link_.remote_label(), sample(data),
@@ -170,18 +217,53 @@ void seed_door::login(std::string_view data) {
     refuse(seed::error_text(name.error()), metrics::disconnect::refused);
     return;
   }
-  if (!hub_.directory().claim(*name, self())) {
-    spdlog::info("seed {}: refused username {}: taken", link_.remote_label(), *name);
+  if (is_service_name(*name)) {
     refuse(seed::name_taken_text(*name), metrics::disconnect::refused);
     return;
   }
+  if (!settings_.store) return enter(std::string(*name), {});
+  // A registered name is its account's.
+  waiting_ = true;
+  link_.hold_input(true);
+  auto self = std::static_pointer_cast<seed_door>(this->self());
+  settings_.store->find_account(
+      std::string(*name), [self, wanted = std::string(*name)](store::result<store::account> found) {
+        self->link_.post([self, wanted, taken = found.has_value()] {
+          if (!self->link_.open()) return;
+          if (taken) {
+            spdlog::info("seed {}: refused username {}: registered", self->link_.remote_label(), wanted);
+            return self->refuse(seed::name_registered_text(wanted), metrics::disconnect::refused);
+          }
+          self->enter(wanted, {});
+          self->resume();
+        });
+      });
+}
+
+void seed_door::resume() {
+  waiting_ = false;
+  link_.hold_input(false);
+}
+
+std::string seed_door::account() const {
+  const std::lock_guard lock(info_mutex_);
+  return account_;
+}
+
+void seed_door::enter(std::string name, std::string account) {
+  if (!hub_.directory().claim(name, self())) {
+    spdlog::info("seed {}: refused username {}: taken", link_.remote_label(), name);
+    refuse(seed::name_taken_text(name), metrics::disconnect::refused);
+    return;
+  }
   link_.disarm_deadline();
-  nick_ = std::string(*name);
+  nick_ = std::move(name);
   {
     const std::lock_guard lock(info_mutex_);
     public_nick_ = nick_;
+    account_ = std::move(account);
   }
-  spdlog::info("seed {}: {} joined", link_.remote_label(), nick_);
+  spdlog::info("seed {}: {} joined{}", link_.remote_label(), nick_, account_.empty() ? "" : " (logged in)");
   metrics::registered(metrics::door_kind::seed);
   hub_.lobby()->join(as_actor());
 }

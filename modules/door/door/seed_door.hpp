@@ -7,6 +7,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -15,14 +17,24 @@
 #include "chat/small_mutex.hpp"
 #include "door/link.hpp"
 #include "protocol/seed.hpp"
+#include "store/store.hpp"
 
 namespace door {
 
 // How long a new seed client may take to send its username.
 inline constexpr std::chrono::milliseconds kDefaultLoginTimeout{10'000};
 
+// Flood tokens a failed login costs beyond its frame: guessing passwords is
+// slowed to the flood rate over this many.
+inline constexpr std::size_t kSeedLoginFailureTokens = 10;
+
 struct seed_settings {
   std::chrono::milliseconds login_timeout = kDefaultLoginTimeout;
+  // Accounts (null: none): a registered name is refused unless the username
+  // frame is "<name> <password>", which logs in. Password checks run on
+  // slow_work (empty: on the strand).
+  std::shared_ptr<store::store> store;
+  std::function<void(std::function<void()>)> slow_work;
 };
 
 class seed_door final : public door {
@@ -42,10 +54,16 @@ class seed_door final : public door {
   chat::member_info info() const override;
   std::string nick() const override { return public_nick(); }
   std::string away() const override { return {}; }
+  std::string account() const override;
 
  private:
   void handle(std::string_view data);
   void login(std::string_view data);
+  // The name is free of any account's claim (or its password was right):
+  // take it and join.
+  void enter(std::string name, std::string account);
+  // The store answered: input goes on.
+  void resume();
   void send_text(std::string_view text);
   // Sends `text` as the last frame, then closes, counting the disconnect
   // as `why`.
@@ -63,10 +81,12 @@ class seed_door final : public door {
   chat::hub& hub_;
   const seed_settings& settings_;
   protocol::seed::frame_decoder decoder_;
-  std::string nick_;  // empty until logged in
+  std::string nick_;      // empty until logged in
+  bool waiting_ = false;  // the store or a password check is answering: input waits
 
   mutable chat::small_mutex info_mutex_;
   std::string public_nick_;  // nick_ for other threads; guarded by info_mutex_
+  std::string account_;      // logged in as; guarded by info_mutex_
 };
 
 }  // namespace door

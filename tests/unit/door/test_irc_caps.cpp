@@ -40,7 +40,9 @@ TEST_CASE("irc caps: every cap listed can be requested, and REQ is all or nothin
     auto& c = h.irc();
     c.send("CAP REQ " + std::string(spec.name));
     CAPTURE(spec.name);
-    CHECK(c.lines() == lines_t{":chat.server CAP * ACK :" + std::string(spec.name)});
+    // Accounts and history come with the store; this harness has none.
+    const auto answer = spec.needs_store ? " NAK :" : " ACK :";
+    CHECK(c.lines() == lines_t{":chat.server CAP *" + std::string(answer) + std::string(spec.name)});
   }
   auto& c = h.irc();
   c.send("CAP REQ :away-notify nonsense");

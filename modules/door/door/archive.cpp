@@ -1,0 +1,90 @@
+// History through the store (archive.hpp).
+#include "door/archive.hpp"
+
+#include <chrono>
+
+#include "protocol/irc_reply.hpp"
+#include "protocol/nick.hpp"
+
+namespace door {
+
+namespace {
+
+std::int64_t millis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// Client-only tags as IRC writes them, "+a=b;+c".
+std::string tag_section(const std::vector<chat::client_tag>& tags) {
+  std::string out;
+  for (const auto& t : tags) protocol::irc::append_tag(out, t.key, t.value);
+  return out;
+}
+
+store::line line_of(const chat::event& ev, std::string target, std::string to) {
+  store::line l;
+  l.target = std::move(target);
+  l.msgid = ev.id.to_string();
+  l.at_ms = millis(ev.at);
+  l.kind = line_kind_of(ev.message);
+  l.source = ev.source;
+  l.account = ev.account;
+  l.to = std::move(to);
+  l.text = ev.text;
+  l.tags = tag_section(ev.tags);
+  return l;
+}
+
+}  // namespace
+
+std::string history_identity(std::string_view account, std::string_view nick) {
+  return protocol::fold_nick(account.empty() ? nick : account);
+}
+
+std::string history_key(std::string_view target, std::string_view reader, std::string_view target_account) {
+  if (target.starts_with('#')) return protocol::fold_nick(target);
+  return store::private_key(reader, history_identity(target_account, target));
+}
+
+store::line_kind line_kind_of(chat::message_kind k) noexcept {
+  switch (k) {
+    case chat::message_kind::notice:
+      return store::line_kind::notice;
+    case chat::message_kind::action:
+      return store::line_kind::action;
+    case chat::message_kind::tagmsg:
+      return store::line_kind::tagmsg;
+    case chat::message_kind::privmsg:
+      break;
+  }
+  return store::line_kind::privmsg;
+}
+
+chat::message_kind message_kind_of(store::line_kind k) noexcept {
+  switch (k) {
+    case store::line_kind::notice:
+      return chat::message_kind::notice;
+    case store::line_kind::action:
+      return chat::message_kind::action;
+    case store::line_kind::tagmsg:
+      return chat::message_kind::tagmsg;
+    case store::line_kind::privmsg:
+      break;
+  }
+  return chat::message_kind::privmsg;
+}
+
+void archive::said(const chat::event& ev) {
+  store_->append(line_of(ev, protocol::fold_nick(ev.room), ev.room));
+}
+
+void archive::told(const chat::event& ev, const std::string& target_account) {
+  // Kept only where someone can read it later: only account holders read
+  // private history (a nick alone can change hands).
+  if (ev.account.empty() && target_account.empty()) return;
+  auto key =
+      store::private_key(history_identity(ev.account, ev.from), history_identity(target_account, ev.target));
+  store_->append(line_of(ev, std::move(key), ev.target));
+}
+
+}  // namespace door
