@@ -14,12 +14,14 @@
 #include <asio/post.hpp>
 #include <asio/strand.hpp>
 
+#include "account_admin.hpp"
 #include "logging.hpp"
 #include "metrics/metrics.hpp"
 #include "net/server.hpp"
 #include "options.hpp"
 #include "password_prompt.hpp"
 #include "signals.hpp"
+#include "store/store.hpp"
 #include "version/version.hpp"
 
 namespace {
@@ -60,9 +62,33 @@ std::string reload(int argc, char** argv, net::server& server) {
   return {};
 }
 
+// The store, or null: memory only (--no-store), or a database that cannot
+// be opened, which is logged and leaves the chat running without accounts
+// and history rather than not at all.
+std::shared_ptr<store::store> open_store(const startup::options& o) {
+  if (o.no_store) {
+    spdlog::info("store: off (--no-store): no accounts, no history");
+    return nullptr;
+  }
+  store::options so;
+  so.dir = o.data_dir;
+  so.max_age = o.history_max_age_ms;
+  so.max_per_target = o.history_max_per_target;
+  so.max_bytes = o.store_max_mb * 1024 * 1024;
+  so.retention_interval = std::chrono::milliseconds(o.store_retention_interval_ms);
+  auto opened = store::store::open(so);
+  if (!opened) {
+    spdlog::error("store: {}: running without accounts and history", opened.error());
+    return nullptr;
+  }
+  spdlog::info("store: {}", (*opened)->file().string());
+  return std::shared_ptr<store::store>(std::move(*opened));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (startup::is_account_command(argc, argv)) return startup::run_account_command(argc, argv);
   auto loaded = startup::load(argc, argv);
   if (auto* stopped = std::get_if<startup::stop>(&loaded)) {
     std::fputs(stopped->code == 0 ? stopped->text.c_str() : ("chat-server: " + stopped->text + "\n").c_str(),
@@ -92,6 +118,7 @@ int main(int argc, char** argv) {
     o.cfg.irc.die = [&die] { die(); };
     o.cfg.irc.live->set(o.reloadable);
     o.cfg.render_metrics = [] { return metrics::render(chat::version()); };
+    o.cfg.irc.store = open_store(o);
     net::server server(o.cfg);
     server.start();
 
@@ -113,6 +140,11 @@ int main(int argc, char** argv) {
     });
     spdlog::info("running on {} threads, at most {} connections", server.threads(), server.max_connections());
     server.run();
+    if (o.cfg.irc.store) {
+      // What the rooms handed over is on disk before the process ends.
+      o.cfg.irc.store->close();
+      spdlog::info("store: flushed and closed");
+    }
     spdlog::info("stopped");
     return 0;
   } catch (const std::exception& e) {

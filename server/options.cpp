@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -159,6 +160,28 @@ void define_options(CLI::App& app, options& o) {
   app.add_option("--log-format", o.log_format, "text, or json: one JSON object a line, for log shippers")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--data-dir", o.data_dir,
+                 "Where accounts and history are kept (created at start; one SQLite file, chat.db)")
+      ->capture_default_str();
+  app.add_flag("--no-store", o.no_store, "Keep nothing on disk: no accounts, no history (as before 0.2)");
+  app.add_option("--history-max-age", o.history_max_age,
+                 "Forget history older than this: 0 (never), or e.g. 90d, 12h, 30m, 45s")
+      ->capture_default_str();
+  app.add_option("--history-max-per-target", o.history_max_per_target,
+                 "Keep at most this many lines per channel or conversation (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--store-max-mb", o.store_max_mb,
+                 "The most the database may grow to, in MiB; past it history is dropped, as on a full disk "
+                 "(0: no limit)")
+      ->capture_default_str();
+  app.add_option("--store-retention-interval-ms", o.store_retention_interval_ms,
+                 "How often history past --history-max-age or --history-max-per-target is deleted")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--nick-grace-ms", o.nick_grace_ms,
+                 "Time someone may use a registered nick without logging in before it is changed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--log-level", o.log_level,
                  "trace, debug, info, warn, error, critical or off (reloaded by SIGHUP)")
       ->capture_default_str()
@@ -178,6 +201,13 @@ std::optional<std::string> complete(options& o) {
   cfg.http_enabled = !o.no_http;
   cfg.web.request_timeout = std::chrono::milliseconds(o.http_request_timeout_ms);
   cfg.metrics_enabled = !o.no_metrics;
+  cfg.irc.nick_grace = std::chrono::milliseconds(o.nick_grace_ms);
+  if (auto age = parse_age(o.history_max_age)) {
+    o.history_max_age_ms = *age;
+  } else {
+    return "--history-max-age " + o.history_max_age + ": expected 0, or a number and s, m, h or d (e.g. 90d)";
+  }
+  if (!o.no_store && o.data_dir.empty()) return "--data-dir: empty (use --no-store to keep nothing)";
   // Both appear in IRC lines: the server name as every reply's source, the
   // network in 001 and ISUPPORT. Nothing that would end or split a prefix.
   const auto name_ok = [](const std::string& v, std::size_t max, std::string_view extra) {
@@ -281,6 +311,28 @@ std::variant<options, stop> load(int argc, char** argv) {
   if (auto problem = parse_words(words, o)) return *problem;
   if (auto problem = complete(o)) return stop{kExitUsage, *problem};
   return o;
+}
+
+std::optional<std::chrono::milliseconds> parse_age(std::string_view text) {
+  if (text == "0") return std::chrono::milliseconds(0);
+  if (text.size() < 2) return std::nullopt;
+  std::int64_t n = 0;
+  const auto digits = text.substr(0, text.size() - 1);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || end != digits.data() + digits.size() || n <= 0 || n > 100'000'000)
+    return std::nullopt;
+  switch (text.back()) {
+    case 's':
+      return std::chrono::seconds(n);
+    case 'm':
+      return std::chrono::minutes(n);
+    case 'h':
+      return std::chrono::hours(n);
+    case 'd':
+      return std::chrono::hours(24 * n);
+    default:
+      return std::nullopt;
+  }
 }
 
 void warn_plain_passwords(const door::irc_reloadable& settings) {

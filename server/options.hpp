@@ -3,12 +3,17 @@
 // start and again at each reload (SIGHUP, REHASH).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "door/irc_settings.hpp"
 #include "net/server.hpp"
+#include "store/store.hpp"
 
 namespace startup {
 
@@ -39,7 +44,20 @@ struct options {
   door::irc_reloadable reloadable;
   bool check_config = false;
   bool hash_password = false;
+  // The store (accounts, history, registered channels): a SQLite file in
+  // data_dir, unless no_store.
+  std::string data_dir = "chat-data";
+  bool no_store = false;
+  std::string history_max_age = "0";  // "0": for ever; else 90d, 12h, 30m, 45s
+  std::size_t history_max_per_target = 0;
+  std::uint64_t store_max_mb = 0;
+  long long nick_grace_ms = door::kDefaultNickGrace.count();
+  long long store_retention_interval_ms = store::kRetentionInterval.count();
+  std::chrono::milliseconds history_max_age_ms{0};  // parsed from history_max_age
 };
+
+// "0", or a number with a unit (s, m, h, d) as milliseconds; nullopt if not.
+std::optional<std::chrono::milliseconds> parse_age(std::string_view text);
 
 // Parsing stopped before options: --help or --version (code 0, text for
 // stdout), or a usage error (kExitUsage, a message for stderr).

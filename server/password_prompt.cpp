@@ -42,22 +42,28 @@ std::optional<std::string> ask(const char* prompt) {
 
 }  // namespace
 
-int print_password_hash() {
+std::optional<std::string> read_password(const char* what) {
   std::optional<std::string> password;
   if (::isatty(STDIN_FILENO) != 0) {
     password = ask("Password: ");
     const auto again = password ? ask("Again: ") : std::nullopt;
     if (password && again != password) {
       std::fputs("chat-server: the passwords differ\n", stderr);
-      return kExitUsage;
+      return std::nullopt;
     }
   } else {
     password = read_line();
   }
   if (!password || password->empty()) {
-    std::fputs("chat-server: --hash-password: no password on standard input\n", stderr);
-    return kExitUsage;
+    std::fprintf(stderr, "chat-server: %s: no password on standard input\n", what);
+    return std::nullopt;
   }
+  return password;
+}
+
+int print_password_hash() {
+  const auto password = read_password("--hash-password");
+  if (!password) return kExitUsage;
   const auto hash = door::hash_password(*password);
   if (hash.empty()) {
     std::fputs("chat-server: --hash-password: hashing failed\n", stderr);
