@@ -10,7 +10,7 @@ seconds=${FUZZ_SECONDS:-60}
 build=build/fuzz
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(seed irc names web)
+  harnesses=(seed irc names web sasl)
 fi
 
 if ! command -v clang++ >/dev/null; then

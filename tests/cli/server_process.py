@@ -1,6 +1,8 @@
 """Starts chat-server on free ports for a test and reads where it listens."""
 import re
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -15,6 +17,12 @@ class ServerProcess:
     """
 
     def __init__(self, binary, *extra, preexec_fn=None):
+        # A store of its own in a fresh directory, as a user's server has,
+        # unless the test names one (a restart) or runs without (--no-store).
+        self.own_data_dir = None
+        if not any(a == "--no-store" or a.startswith("--data-dir") for a in extra):
+            self.own_data_dir = tempfile.mkdtemp(prefix="chat-test-data-")
+            extra = ("--data-dir", self.own_data_dir, *extra)
         self.proc = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--http-port", "0", "--https-port", "0",
              "--metrics-port", "0", "--threads", "2", *extra],
@@ -49,7 +57,9 @@ class ServerProcess:
         in time fails the test with its log, which says how far it got."""
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=DEADLINE)
+            code = self.proc.wait(timeout=DEADLINE)
+            self.remove_data()
+            return code
         except subprocess.TimeoutExpired:
             raise AssertionError(f"still running {DEADLINE} s after signal {sig}; its log:\n" + "".join(self.log))
 
@@ -57,6 +67,13 @@ class ServerProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.remove_data()
+
+    def remove_data(self):
+        """Removes the data directory made for this server (not one the test named)."""
+        if self.own_data_dir and self.proc.poll() is not None:
+            shutil.rmtree(self.own_data_dir, ignore_errors=True)
+            self.own_data_dir = None
 
     def saw(self, text, timeout=DEADLINE):
         """True once `text` appears in the log."""
