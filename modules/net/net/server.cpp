@@ -18,6 +18,7 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 
+#include "door/archive.hpp"
 #include "door/irc_door.hpp"
 #include "door/seed_door.hpp"
 #include "net/basic_connection.hpp"
@@ -66,7 +67,7 @@ server::server(server_config cfg)
     : cfg_(std::move(cfg)),
       threads_(pick_threads(cfg_.threads)),
       io_(static_cast<int>(threads_)),
-      hub_(io_.get_executor()),
+      hub_(io_.get_executor(), cfg_.irc.store ? std::make_shared<door::archive>(cfg_.irc.store) : nullptr),
       registry_(io_),
       accept_strand_(asio::make_strand(io_)),
       trim_timer_(io_.get_executor()) {}
@@ -95,6 +96,8 @@ void server::start() {
   cfg_.irc.slow_work = [this](std::function<void()> work) {
     asio::post(slow_work_, [guard = asio::make_work_guard(io_), work = std::move(work)] { work(); });
   };
+  cfg_.seed.slow_work = cfg_.irc.slow_work;
+  cfg_.seed.store = cfg_.irc.store;
   if (cfg_.irc.created.empty()) {
     cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
   }

@@ -53,8 +53,8 @@ enum class line_kind : std::uint8_t { privmsg, notice, action, tagmsg };
 
 // One line of history.
 struct line {
-  std::string target;  // where it is kept: a folded channel name, or private_key()
-  std::string msgid;   // the IRCv3 msgid
+  std::string target;      // where it is kept: a folded channel name, or private_key()
+  std::string msgid;       // the IRCv3 msgid
   std::int64_t at_ms = 0;  // server time, milliseconds since the epoch
   line_kind kind = line_kind::privmsg;
   std::string source;   // nick!user@host of the sender
@@ -72,9 +72,9 @@ std::string private_key(std::string_view a, std::string_view b);
 
 // A point in a target's history: a msgid, or a time.
 struct bound {
-  std::string msgid;         // non-empty: this message
-  std::int64_t at_ms = 0;    // else: this time
-  bool none = false;         // "*": no bound
+  std::string msgid;       // non-empty: this message
+  std::int64_t at_ms = 0;  // else: this time
+  bool none = false;       // "*": no bound
 };
 
 // A CHATHISTORY query on one target (draft/chathistory): which lines, at
@@ -121,7 +121,7 @@ struct account {
 
 // A registered channel: what survives a restart.
 struct channel {
-  std::string name;  // as registered
+  std::string name;     // as registered
   std::string founder;  // account
   std::int64_t registered_ms = 0;
   std::string topic;
@@ -213,7 +213,8 @@ class store {
 
   // draft/read-marker: the time up to which `account` has read `target`;
   // set only moves it forward.
-  void set_read_marker(std::string account, std::string target, std::int64_t at_ms, callback<std::int64_t> done);
+  void set_read_marker(std::string account, std::string target, std::int64_t at_ms,
+                       callback<std::int64_t> done);
   void read_marker(std::string account, std::string target, callback<std::optional<std::int64_t>> done);
 
   // Runs retention now (tests; otherwise every retention_interval).
