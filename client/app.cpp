@@ -41,6 +41,7 @@ class irc_adapter final : public protocol_machine {
   }
   effects on_input(std::string_view line) override { return m_.on_input(line); }
   effects on_end_of_input() override { return m_.on_end_of_input(); }
+  effects disconnected() override { return m_.disconnected(); }
   [[nodiscard]] bool quitting() const override { return m_.quitting(); }
   [[nodiscard]] bool awaiting_nick() const override { return m_.awaiting_nick(); }
   [[nodiscard]] bool failed() const override { return false; }
@@ -249,6 +250,7 @@ awaitable<void> app::session(tcp::socket& socket) {
   in_session_ = true;
   co_await (read_loop(socket) || input_loop() || write_loop(socket));
   in_session_ = false;
+  apply(machine_->disconnected());
   std::error_code ignored;
   socket.close(ignored);
 }

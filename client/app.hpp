@@ -56,6 +56,7 @@ class protocol_machine {
   virtual effects on_bytes(std::string_view bytes) = 0;
   virtual effects on_input(std::string_view line) = 0;
   virtual effects on_end_of_input() = 0;
+  virtual effects disconnected() { return {}; }
   [[nodiscard]] virtual bool quitting() const = 0;
   [[nodiscard]] virtual bool awaiting_nick() const = 0;
   [[nodiscard]] virtual bool failed() const = 0;

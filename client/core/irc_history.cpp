@@ -108,6 +108,13 @@ void irc_machine::history_done(effects& out, const std::string& key) {
   out.merge(std::move(later));
 }
 
+effects irc_machine::disconnected() {
+  effects out;
+  while (!held_.empty()) history_done(out, held_.begin()->first);
+  batches_.clear();
+  return out;
+}
+
 void irc_machine::standard_reply(const message& m, effects& out) {
   // FAIL|WARN|NOTE <command> <code> [<context>...] :<description>
   const auto& p = m.params;

@@ -86,6 +86,8 @@ class irc_machine {
   // A new connection is up: registration lines. Rooms joined so far are
   // rejoined once the server welcomes us.
   effects connected();
+  // The connection is gone: lines held for a history that will not come now.
+  effects disconnected();
   // One line from the server, without its line ending.
   effects on_line(std::string_view line);
   // One line the user typed. Before registration completes, lines wait (the

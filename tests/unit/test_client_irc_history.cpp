@@ -291,6 +291,18 @@ TEST_CASE("irc history: FAIL CHATHISTORY is one line and lets live lines through
   CHECK(other.show == lines_t{"No history: No such channel (INVALID_TARGET)"});
 }
 
+TEST_CASE("irc history: lines held when the connection drops are shown then", "[client][irc][history]") {
+  auto m = make();
+  register_history(m);
+  CHECK(m.on_line(":bob!b@host PRIVMSG #lobby :waiting").show.empty());
+  m.on_line("BATCH +h chathistory #lobby");
+  CHECK(m.disconnected().show == lines_t{"bob > waiting"});
+  CHECK(m.disconnected().show.empty());
+  // A batch left open by the old connection does not swallow new lines.
+  register_history(m);
+  CHECK(m.on_line("@batch=h :bob!b@host PRIVMSG #other :new").show == lines_t{"[#other] bob > new"});
+}
+
 TEST_CASE("irc history: other FAIL lines are one line too", "[client][irc][history]") {
   auto m = make();
   register_history(m);
