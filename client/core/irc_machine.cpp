@@ -207,7 +207,7 @@ void irc_machine::message_line(const message& m, effects& out, bool history, std
         std::find_if(m.tags.begin(), m.tags.end(), [](const auto& t) { return t.key == "msgid"; });
     if (id != m.tags.end() && !id->value.empty() && !key.empty() &&
         (!history || !live_since_request_.contains(key)) &&
-        (last_msgid_.size() < kMaxNames || last_msgid_.contains(key))) {
+        (last_msgid_.size() < kMaxSeenMsgids || last_msgid_.contains(key))) {
       last_msgid_[key] = id->value;
       if (!history && held_.contains(key)) live_since_request_.insert(key);
     }

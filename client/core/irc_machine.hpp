@@ -49,7 +49,7 @@ inline constexpr std::size_t kMaxNames = 100'000;
 inline constexpr int kDefaultHistoryLines = 50;
 // Message ids remembered to show each message once (history that overlaps
 // what was seen live, or a reconnect's AFTER that overlaps the last one).
-inline constexpr std::size_t kMaxSeenMsgids = 4096;
+inline constexpr std::size_t kMaxSeenMsgids = 4096;  // also the conversations whose last msgid is kept
 // Live lines held back for a conversation while its history is on the
 // way, so the history comes first; past this they are shown at once.
 inline constexpr std::size_t kMaxHeldLines = 1000;
