@@ -41,6 +41,7 @@ class irc_adapter final : public protocol_machine {
   }
   effects on_input(std::string_view line) override { return m_.on_input(line); }
   effects on_end_of_input() override { return m_.on_end_of_input(); }
+  effects disconnected() override { return m_.disconnected(); }
   [[nodiscard]] bool quitting() const override { return m_.quitting(); }
   [[nodiscard]] bool awaiting_nick() const override { return m_.awaiting_nick(); }
   [[nodiscard]] bool failed() const override { return false; }
@@ -67,15 +68,6 @@ class seed_adapter final : public protocol_machine {
  private:
   seed_machine m_;
 };
-
-std::string timestamp() {
-  const auto now = std::time(nullptr);
-  std::tm local{};
-  ::localtime_r(&now, &local);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M:%S ", &local);
-  return buf;
-}
 
 std::string in_seconds(std::chrono::milliseconds d) {
   char buf[32];
@@ -104,12 +96,13 @@ app::app(asio::io_context& io, app_options options)
   }
 }
 
-void app::show(std::string_view line) {
-  term_->print(look_.dim(timestamp()) + std::string(line));
+void app::show(std::string_view line, std::time_t when) {
+  const auto now = std::time(nullptr);
+  term_->print(look_.dim(clock_prefix(when == 0 ? now : when, now)) + std::string(line));
 }
 
 void app::apply(effects&& e) {
-  for (const auto& line : e.show) show(line);
+  for (std::size_t i = 0; i < e.show.size(); ++i) show(e.show[i], e.time_of(i));
   if (e.mentioned && options_.bell_on_mention) {
     // BEL moves no cursor: safe beside readline's input line.
     std::fputs("\a", stdout);
@@ -257,6 +250,7 @@ awaitable<void> app::session(tcp::socket& socket) {
   in_session_ = true;
   co_await (read_loop(socket) || input_loop() || write_loop(socket));
   in_session_ = false;
+  apply(machine_->disconnected());
   std::error_code ignored;
   socket.close(ignored);
 }
@@ -295,6 +289,9 @@ awaitable<int> app::run() {
     o.nick = nick;
     o.room = options_.room;
     o.password = options_.password;
+    o.account = options_.account;
+    o.account_password = options_.account_password;
+    o.history_lines = options_.history_lines;
     o.version = "chat-client " + std::string(chat::version());
     machine_ = std::make_unique<irc_adapter>(std::move(o), look_);
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -36,7 +37,10 @@ struct app_options {
   std::string colour = "auto";   // auto (colour_wanted), always or never
   std::string nick;              // empty: asked for
   std::string room = "#lobby";
-  std::string password;
+  std::string password;          // the server's (PASS)
+  std::string account;           // log in (SASL) when not empty
+  std::string account_password;  // never shown
+  int history_lines = 50;        // asked for on joining a room (draft/chathistory); 0: none
   bool reconnect = true;
   bool tls = false;
   std::string tls_ca;     // a CA file to trust besides the system's
@@ -52,6 +56,7 @@ class protocol_machine {
   virtual effects on_bytes(std::string_view bytes) = 0;
   virtual effects on_input(std::string_view line) = 0;
   virtual effects on_end_of_input() = 0;
+  virtual effects disconnected() { return {}; }
   [[nodiscard]] virtual bool quitting() const = 0;
   [[nodiscard]] virtual bool awaiting_nick() const = 0;
   [[nodiscard]] virtual bool failed() const = 0;
@@ -83,7 +88,8 @@ class app {
   // Waits `delay` while reading input; false if the user left meanwhile.
   awaitable<bool> pause(std::chrono::milliseconds delay);
   void apply(effects&& e);
-  void show(std::string_view line);
+  // A line with the time in front: `when` (history), or now when 0.
+  void show(std::string_view line, std::time_t when = 0);
 
   asio::io_context& io_;
   std::unique_ptr<asio::ssl::context> tls_context_;       // with --tls

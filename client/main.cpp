@@ -1,12 +1,17 @@
 // chat-client: a console chat client. It speaks IRC to our server or any
 // other IRC server, or with --seed the original Python chatroom's protocol,
 // and keeps the original's commands: !who, !msg <user> <text>, !logout.
+#include <termios.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,8 +56,18 @@ void define_options(CLI::App& cli, cli_options& o) {
   cli.add_option("--nick,-n,--user,-u", options.nick, "Nick (asked for if not given)");
   cli.add_option("--room,-r", options.room, "Room to join (IRC)")->capture_default_str();
   cli.add_flag("--seed", options.seed, "Speak the original Python chatroom's protocol instead of IRC");
-  cli.add_option("--password-file", o.password_file, "File holding the IRC server password (PASS)")
+  cli.add_option(
+      "--account", options.account,
+      "Log in to this account (SASL: SCRAM-SHA-256 or PLAIN) with the password of --password-file, "
+      "or asked for on a terminal; the nick defaults to it");
+  cli.add_option("--password-file", o.password_file,
+                 "File whose first line is the password: the account's with --account, else the IRC server's "
+                 "(PASS)")
       ->check(CLI::ExistingFile);
+  cli.add_option("--history-lines", options.history_lines,
+                 "Lines of a room's history shown on joining it, when the server keeps history (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   cli.add_flag("--bell-on-mention", options.bell_on_mention,
                "Ring the terminal's bell when a message names you or is sent to you privately");
   cli.add_option("--colour,--color", options.colour,
@@ -95,6 +110,42 @@ std::shared_ptr<CLI::App> scratch_app() {
   auto held = std::make_shared<scratch>();
   define_options(held->app, held->o);
   return {held, &held->app};
+}
+
+// The terminal's settings while a password is typed without echo, to put
+// back if a signal ends the program meanwhile.
+termios saved_terminal{};
+
+void restore_terminal_and_die(int sig) {
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+// Asks on the terminal with echo off, and puts echo back whatever happens
+// (as chat-server's --hash-password does); nothing at the end of input.
+std::optional<std::string> ask_password(const std::string& prompt) {
+  std::fputs(prompt.c_str(), stderr);
+  std::fflush(stderr);
+  const bool quiet = ::tcgetattr(STDIN_FILENO, &saved_terminal) == 0;
+  if (quiet) {
+    std::signal(SIGINT, restore_terminal_and_die);
+    std::signal(SIGTERM, restore_terminal_and_die);
+    termios silent = saved_terminal;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (quiet) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+  }
+  std::fputs("\n", stderr);
+  if (!got) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 }  // namespace
@@ -147,10 +198,32 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "chat-client: --insecure and --tls-ca need --tls\n");
     return kExitUsage;
   }
+  if (!options.account.empty() && options.seed) {
+    std::fprintf(stderr, "chat-client: --account works over IRC only, not with --seed\n");
+    return kExitUsage;
+  }
+  // One password: the account's with --account (never sent as PASS), else
+  // the server's.
+  auto& password = options.account.empty() ? options.password : options.account_password;
   if (!password_file.empty()) {
     std::ifstream in(password_file);
-    std::getline(in, options.password);
+    std::getline(in, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+  } else if (!options.account.empty()) {
+    if (::isatty(STDIN_FILENO) != 1) {
+      std::fprintf(stderr,
+                   "chat-client: --account needs --password-file when standard input is not a terminal\n");
+      return kExitUsage;
+    }
+    auto typed = ask_password("Password for " + options.account + ": ");
+    if (!typed) return kExitUsage;
+    password = std::move(*typed);
   }
+  if (!options.account.empty() && password.empty()) {
+    std::fprintf(stderr, "chat-client: --account: the password is empty\n");
+    return kExitUsage;
+  }
+  if (options.nick.empty()) options.nick = options.account;
   if (options.room.empty() || (options.room.front() != '#' && options.room.front() != '&')) {
     options.room.insert(0, "#");
   }

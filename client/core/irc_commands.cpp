@@ -125,17 +125,19 @@ effects irc_machine::command(const struct command& c) {
       send(out, "INVITE " + c.arg + " " + room);
       break;
     }
-    case verb::query:
+    case verb::query: {
       // Lines typed from now on go to the nick, until a !join or !query.
-      if (std::none_of(queries_.begin(), queries_.end(),
-                       [&](const std::string& q) { return same(q, c.arg); })) {
-        queries_.push_back(c.arg);
-      }
+      const bool opened = std::none_of(queries_.begin(), queries_.end(),
+                                       [&](const std::string& q) { return same(q, c.arg); });
+      if (opened) queries_.push_back(c.arg);
       make_current(out, c.arg);
       out.show.push_back(look_.dim("Talking privately with ") + look_.nick(c.arg) +
                          look_.dim(". Type !join <#room> to talk in a room again."));
+      // A new conversation starts with what was said before.
+      if (opened) request_history(out, c.arg);
       if (!c.text.empty()) say(out, c.arg, c.text, false);
       break;
+    }
     case verb::notice:
       send(out, "NOTICE " + c.arg + " :" + c.text);
       if (!echo_)

@@ -16,9 +16,6 @@ std::string_view source_nick(std::string_view source) {
   return source.substr(0, source.find('!'));
 }
 
-// The capabilities we use when the server offers them.
-constexpr std::string_view kWantedCaps[] = {"echo-message"};
-
 std::string last_param(const message& m) {
   return m.params.empty() ? std::string() : m.params.back();
 }
@@ -74,6 +71,17 @@ effects irc_machine::connected() {
   quitting_ = false;
   echo_ = false;
   offered_caps_.clear();
+  enabled_caps_.clear();
+  caps_ended_ = false;
+  login_ = login::none;
+  scram_client_.reset();
+  sasl_in_.reset();
+  logged_in_as_.clear();
+  history_limit_ = 0;
+  batches_.clear();
+  held_.clear();
+  live_since_request_.clear();
+  queries_fetched_ = false;
   names_.clear();
   members_.clear();
   unread_.clear();
@@ -183,6 +191,70 @@ void irc_machine::say(effects& out, std::string_view target, std::string_view te
   }
 }
 
+void irc_machine::message_line(const message& m, effects& out, bool history, std::time_t when) {
+  const auto& cmd = m.command;
+  const auto from = source_nick(m.source);
+  const auto& target = m.params[0];
+  const std::string_view text = m.params[1];
+  const bool server = m.source.empty() || m.source.find('!') == std::string::npos;
+  // Each message once: history may overlap what was seen live.
+  if (!first_sight(m)) return;
+  if (!server) {
+    // The newest message of the conversation, where a reconnect's history
+    // starts (history lines come oldest first, and only live ones are newer).
+    const auto key = conversation_of(m);
+    const auto id =
+        std::find_if(m.tags.begin(), m.tags.end(), [](const auto& t) { return t.key == "msgid"; });
+    if (id != m.tags.end() && !id->value.empty() && !key.empty() &&
+        (!history || !live_since_request_.contains(key)) &&
+        (last_msgid_.size() < kMaxSeenMsgids || last_msgid_.contains(key))) {
+      last_msgid_[key] = id->value;
+      if (!history && held_.contains(key)) live_since_request_.insert(key);
+    }
+  }
+  const auto put = [&](std::string line) { out.show_at(std::move(line), when); };
+  std::string_view action;
+  const bool is_action = cmd == "PRIVMSG" && split_action(text, action);
+  if (!server && !is_me(from) && ignored_.contains(protocol::fold_nick(from))) {
+    // !ignore: not shown.
+  } else if (!is_action && cmd == "PRIVMSG" && text.starts_with('\x01')) {
+    // Answered to people only (a source nick!user@host), never to servers,
+    // and never from history: it was asked long ago.
+    if (!history && !is_room(target) && !server && !from.empty()) ctcp(out, from, text);
+  } else if (cmd == "NOTICE" && text.starts_with('\x01')) {
+    // CTCP replies: never shown raw.
+  } else if (cmd == "NOTICE" && (server || !registered_)) {
+    put(look_.dim("-" + sanitize(from.empty() ? "server" : from) + "- ") + sanitize(text));
+  } else if (is_room(target)) {
+    // A line that names us stands out (and may ring the bell); not from history.
+    const bool named = !history && !is_me(from) && mentions(is_action ? action : text, nick_);
+    out.mentioned = out.mentioned || named;
+    if (!history && !is_me(from)) note_unread(out, target, named);
+    const auto body = [&](std::string_view t) { return named ? look_.mention(sanitize(t)) : sanitize(t); };
+    if (is_action) {
+      put(where(target) + "* " + look_.nick(from) + " " + body(action));
+    } else if (cmd == "NOTICE") {
+      put(where(target) + "-" + look_.nick(from) + "- " + body(text));
+    } else {
+      put(where(target) + look_.nick(from) + " > " + body(text));
+    }
+  } else if (is_me(from) && !is_me(target) && cmd == "NOTICE") {
+    // Our own notice, echoed.
+    put(look_.dim("-notice to ") + look_.nick(target) + look_.dim("- ") + sanitize(text));
+  } else if (is_me(from) && !is_me(target)) {
+    // Our own private message, echoed.
+    put(look_.strong("privately to ") + look_.nick(target) + " > " + sanitize(is_action ? action : text));
+  } else {
+    if (!history) {
+      out.mentioned = true;  // a private message is always for us
+      if (cmd == "PRIVMSG") note_unread(out, from, true);
+    }
+    const auto kind = cmd == "NOTICE" ? std::string("notice from ") : std::string("privately ");
+    put(look_.strong(kind) + look_.nick(from) + (is_action ? " * " : " > ") +
+        sanitize(is_action ? action : text));
+  }
+}
+
 effects irc_machine::on_line(std::string_view line) {
   effects out;
   auto parsed = protocol::irc::parse_message(line);
@@ -191,6 +263,8 @@ effects irc_machine::on_line(std::string_view line) {
   const auto& p = m.params;
   const auto from = source_nick(m.source);
   const auto& cmd = m.command;
+  // A line of a chathistory batch: shown as history, nothing else.
+  if (batch_line(m, out)) return out;
 
   if (cmd == "PING") {
     send(out, "PONG :" + last_param(m));
@@ -201,24 +275,30 @@ effects irc_machine::on_line(std::string_view line) {
       while (!caps.empty()) {
         const auto space = caps.find(' ');
         const auto cap = caps.substr(0, space);
-        offered_caps_.emplace(cap.substr(0, cap.find('=')));
+        const auto equals = cap.find('=');
+        if (!cap.empty())
+          offered_caps_[std::string(cap.substr(0, equals))] =
+              equals == std::string_view::npos ? std::string() : std::string(cap.substr(equals + 1));
         caps = space == std::string_view::npos ? std::string_view{} : caps.substr(space + 1);
       }
       const bool more = p.size() >= 4 && p[2] == "*";
-      if (!more) {
-        std::string wanted;
-        for (const auto cap : kWantedCaps) {
-          if (offered_caps_.contains(std::string(cap)))
-            wanted += (wanted.empty() ? "" : " ") + std::string(cap);
-        }
-        send(out, wanted.empty() ? "CAP END" : "CAP REQ :" + wanted);
-      }
+      if (!more && !registered_) request_caps(out);
     } else if (sub == "ACK") {
-      if (p.back().find("echo-message") != std::string::npos) echo_ = true;
-      if (!registered_) send(out, "CAP END");
+      caps_acknowledged(out, p.back());
     } else if (sub == "NAK") {
-      if (!registered_) send(out, "CAP END");
+      if (login_ == login::requested) login_over(out, "the server refused the capabilities asked for");
+      end_caps(out);
     }
+  } else if (cmd == "AUTHENTICATE" && !p.empty()) {
+    authenticate(out, p[0]);
+  } else if (login_reply(m, out)) {
+    // irc_login.cpp
+  } else if (cmd == "BATCH" && !p.empty()) {
+    batch_command(m, out);
+  } else if (cmd == "FAIL" || cmd == "WARN" || cmd == "NOTE") {
+    standard_reply(m, out);
+  } else if (cmd == "005") {
+    isupport(p);
   } else if (cmd == "001") {
     out.merge(welcome(p));
   } else if (!registered_ && (cmd == "431" || cmd == "432" || cmd == "433" || cmd == "436")) {
@@ -241,6 +321,7 @@ effects irc_machine::on_line(std::string_view line) {
       members_[protocol::fold_nick(room)].clear();  // NAMES follows
       out.show.push_back(look_.dim("You have joined " + sanitize(room) + "."));
       out.prompt = prompt();
+      request_history(out, room);
     } else {
       add_member(room, from);
       out.show.push_back(where(room) + look_.nick(from) + look_.dim(" has joined " + sanitize(room)));
@@ -302,47 +383,7 @@ effects irc_machine::on_line(std::string_view line) {
       out.show.push_back(look_.nick(from) + look_.dim(" is now known as ") + look_.nick(p[0]));
     }
   } else if ((cmd == "PRIVMSG" || cmd == "NOTICE") && p.size() >= 2) {
-    const auto& target = p[0];
-    const std::string_view text = p[1];
-    const bool server = m.source.empty() || m.source.find('!') == std::string::npos;
-    std::string_view action;
-    const bool is_action = cmd == "PRIVMSG" && split_action(text, action);
-    if (!server && !is_me(from) && ignored_.contains(protocol::fold_nick(from))) {
-      // !ignore: not shown.
-    } else if (!is_action && cmd == "PRIVMSG" && text.starts_with('\x01')) {
-      // Answered to people only (a source nick!user@host), never to servers.
-      if (!is_room(target) && !server && !from.empty()) ctcp(out, from, text);
-    } else if (cmd == "NOTICE" && text.starts_with('\x01')) {
-      // CTCP replies: never shown raw.
-    } else if (cmd == "NOTICE" && (server || !registered_)) {
-      out.show.push_back(look_.dim("-" + sanitize(from.empty() ? "server" : from) + "- ") + sanitize(text));
-    } else if (is_room(target)) {
-      // A line that names us stands out (and may ring the bell).
-      const bool named = !is_me(from) && mentions(is_action ? action : text, nick_);
-      out.mentioned = out.mentioned || named;
-      if (!is_me(from)) note_unread(out, target, named);
-      const auto body = [&](std::string_view t) { return named ? look_.mention(sanitize(t)) : sanitize(t); };
-      if (is_action) {
-        out.show.push_back(where(target) + "* " + look_.nick(from) + " " + body(action));
-      } else if (cmd == "NOTICE") {
-        out.show.push_back(where(target) + "-" + look_.nick(from) + "- " + body(text));
-      } else {
-        out.show.push_back(where(target) + look_.nick(from) + " > " + body(text));
-      }
-    } else if (is_me(from) && !is_me(target) && cmd == "NOTICE") {
-      // Our own notice, echoed.
-      out.show.push_back(look_.dim("-notice to ") + look_.nick(target) + look_.dim("- ") + sanitize(text));
-    } else if (is_me(from) && !is_me(target)) {
-      // Our own private message, echoed.
-      out.show.push_back(look_.strong("privately to ") + look_.nick(target) + " > " +
-                         sanitize(is_action ? action : text));
-    } else {
-      out.mentioned = true;  // a private message is always for us
-      if (cmd == "PRIVMSG") note_unread(out, from, true);
-      const auto kind = cmd == "NOTICE" ? std::string("notice from ") : std::string("privately ");
-      out.show.push_back(look_.strong(kind) + look_.nick(from) + (is_action ? " * " : " > ") +
-                         sanitize(is_action ? action : text));
-    }
+    message_line(m, out, false, 0);
   } else if (cmd == "TOPIC" && p.size() >= 2) {
     out.show.push_back(where(p[0]) + look_.nick(from) +
                        look_.dim(" set the topic of " + sanitize(p[0]) + " to: ") + sanitize(p[1]));
@@ -405,8 +446,15 @@ effects irc_machine::on_line(std::string_view line) {
     // shown by irc_replies.cpp
   } else if (cmd == "372") {
     out.show.push_back(look_.dim(sanitize(last_param(m))));
-  } else if (cmd == "422") {
-    // No MOTD: nothing to show.
+  } else if (cmd == "376" || cmd == "422") {
+    // The end of the MOTD (or no MOTD, then nothing to show): ISUPPORT is
+    // known, so the private conversations kept over a reconnect get what
+    // they missed.
+    if (!std::exchange(queries_fetched_, true)) {
+      for (const auto& q : queries_) {
+        if (last_msgid_.contains(protocol::fold_nick(q))) request_history(out, q);
+      }
+    }
   } else if ((cmd == "403" || cmd == "405" || cmd == "471" || cmd == "473" || cmd == "474" || cmd == "475") &&
              p.size() >= 3 && same(p[1], current_) &&
              std::none_of(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, p[1]); })) {
@@ -418,6 +466,25 @@ effects irc_machine::on_line(std::string_view line) {
     std::string what;
     for (std::size_t i = 1; i + 1 < p.size(); ++i) what += (what.empty() ? "" : " ") + p[i];
     out.show.push_back(look_.strong(sanitize(what.empty() ? p.back() : what + ": " + p.back())));
+    if (cmd == "421" && p[1] == "CHATHISTORY") {
+      // No history after all: the lines held for it, now.
+      while (!held_.empty()) history_done(out, held_.begin()->first);
+    }
+  }
+  if (!held_.empty() && !out.show.empty() && !(cmd == "JOIN" && is_me(from))) {
+    // Live lines of a conversation whose history is on the way wait for it.
+    const auto key = conversation_of(m);
+    if (auto held = held_.find(key); held != held_.end()) {
+      effects these;
+      these.show = std::exchange(out.show, {});
+      these.at = std::exchange(out.at, {});
+      if (held->second.show.size() + these.show.size() > kMaxHeldLines) {
+        history_done(out, key);  // too long a wait: what was held, then these, now
+        out.merge(std::move(these));
+      } else {
+        held->second.merge(std::move(these));
+      }
+    }
   }
   return out;
 }

@@ -1,12 +1,16 @@
 // The client's side of IRC, sans I/O: registration (CAP, PASS, NICK, USER,
-// choosing another nick when one is refused), rooms joined and rejoined after
-// a reconnect, typed commands turned into IRC lines, and server lines turned
-// into display lines. Works with any RFC 1459/2812 server.
+// choosing another nick when one is refused, a SASL login), rooms joined and
+// rejoined after a reconnect, the history of a room fetched on joining it
+// (draft/chathistory), typed commands turned into IRC lines, and server
+// lines turned into display lines. Works with any RFC 1459/2812 server.
 #pragma once
 
+#include <cstdint>
 #include <ctime>
+#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,8 +19,10 @@
 #include "core/completion.hpp"
 #include "core/effects.hpp"
 #include "core/input.hpp"
+#include "core/sasl_client.hpp"
 #include "core/text.hpp"
 #include "protocol/irc.hpp"
+#include "protocol/sasl.hpp"
 
 namespace client {
 
@@ -39,6 +45,17 @@ inline constexpr std::size_t kMaxQueries = 32;
 // client without bound.
 inline constexpr std::size_t kMaxNames = 100'000;
 
+// History lines asked for on joining a room, unless told otherwise.
+inline constexpr int kDefaultHistoryLines = 50;
+// Message ids remembered to show each message once (history that overlaps
+// what was seen live, or a reconnect's AFTER that overlaps the last one).
+inline constexpr std::size_t kMaxSeenMsgids = 4096;  // also the conversations whose last msgid is kept
+// Live lines held back for a conversation while its history is on the
+// way, so the history comes first; past this they are shown at once.
+inline constexpr std::size_t kMaxHeldLines = 1000;
+// BATCHes open at once: a server that never closes them cannot grow us.
+inline constexpr std::size_t kMaxOpenBatches = 32;
+
 // A room's name ('#' or '&' first), as opposed to a nick.
 inline bool is_room(std::string_view target) {
   return !target.empty() && (target.front() == '#' || target.front() == '&');
@@ -49,7 +66,15 @@ struct irc_options {
   std::string room = "#lobby";  // joined after registration
   std::string user = "chat";    // the USER name
   std::string realname = "chat-client";
-  std::string password;                                                    // sent as PASS when not empty
+  std::string password;  // sent as PASS when not empty
+  // A SASL login (PLAIN, or SCRAM-SHA-256 when the server offers it) when
+  // both are set. The password is never shown.
+  std::string account;
+  std::string account_password;
+  // Lines of history asked for on joining a room or opening a query
+  // (draft/chathistory), at most what the server's CHATHISTORY= allows; 0: none.
+  int history_lines = kDefaultHistoryLines;
+  std::function<std::string()> nonce = random_nonce;                       // SCRAM's client nonce
   std::string version = "chat-client";                                     // the CTCP VERSION answer
   std::function<std::time_t()> clock = [] { return std::time(nullptr); };  // CTCP TIME, and its rate
 };
@@ -61,6 +86,8 @@ class irc_machine {
   // A new connection is up: registration lines. Rooms joined so far are
   // rejoined once the server welcomes us.
   effects connected();
+  // The connection is gone: lines held for a history that will not come now.
+  effects disconnected();
   // One line from the server, without its line ending.
   effects on_line(std::string_view line);
   // One line the user typed. Before registration completes, lines wait (the
@@ -75,6 +102,8 @@ class irc_machine {
   [[nodiscard]] const std::string& nick() const noexcept { return nick_; }
   [[nodiscard]] const std::string& current_room() const noexcept { return current_; }
   [[nodiscard]] const std::vector<std::string>& rooms() const noexcept { return rooms_; }
+  // The account the server says we are logged in as (900); "" for a guest.
+  [[nodiscard]] const std::string& account() const noexcept { return logged_in_as_; }
   // The input prompt for the current state ("#lobby> ", "Username: ").
   [[nodiscard]] std::string prompt() const;
   // What Tab may complete: the others in the current room, the rooms joined.
@@ -89,6 +118,34 @@ class irc_machine {
   // rate; anything else is dropped, never shown raw.
   void ctcp(effects& out, std::string_view from, std::string_view request);
   effects registration_refused(std::string_view reason);
+  // CAP LS is complete: REQ what we use (irc_login.cpp).
+  void request_caps(effects& out);
+  void caps_acknowledged(effects& out, std::string_view caps);
+  // CAP END, once per connection (after a SASL login, or at once).
+  void end_caps(effects& out);
+  void start_login(effects& out);
+  void authenticate(effects& out, std::string_view chunk);
+  // 900-908; false if `m` is none of them.
+  bool login_reply(const protocol::irc::message& m, effects& out);
+  void login_over(effects& out, std::string_view failure);
+  [[nodiscard]] bool has_cap(std::string_view cap) const { return enabled_caps_.contains(std::string(cap)); }
+  // PRIVMSG and NOTICE: live, or from a chathistory batch (`history`: no
+  // CTCP answers, no highlight, no unread count; shown at `when`).
+  void message_line(const protocol::irc::message& m, effects& out, bool history, std::time_t when);
+  // History (irc_history.cpp): ask for a conversation's (after its last
+  // message seen, if known), take the lines of a batch, end a batch.
+  void request_history(effects& out, const std::string& target);
+  bool batch_line(const protocol::irc::message& m, effects& out);
+  void batch_command(const protocol::irc::message& m, effects& out);
+  // The history of `key` (folded) is over or failed: show the live lines held meanwhile.
+  void history_done(effects& out, const std::string& key);
+  // The folded conversation a live line belongs to, "" if none: its room,
+  // or the other side of a private message.
+  [[nodiscard]] std::string conversation_of(const protocol::irc::message& m) const;
+  // A msgid was shown (true) or had been already (false).
+  bool first_sight(const protocol::irc::message& m);
+  void isupport(const std::vector<std::string>& params);
+  void standard_reply(const protocol::irc::message& m, effects& out);
   effects welcome(const std::vector<std::string>& params);
   void say(effects& out, std::string_view target, std::string_view text, bool action);
   void send(effects& out, std::string_view line);
@@ -103,8 +160,39 @@ class irc_machine {
   bool registered_ = false;
   bool quitting_ = false;
   bool awaiting_nick_ = false;
-  bool echo_ = false;                   // echo-message enabled: the server shows our own messages
-  std::set<std::string> offered_caps_;  // collected over a multi-line CAP LS
+  bool echo_ = false;  // echo-message enabled: the server shows our own messages
+  std::map<std::string, std::string> offered_caps_;  // name -> value, collected over a multi-line CAP LS
+  std::set<std::string> enabled_caps_;               // ACKed
+  bool caps_ended_ = false;                          // CAP END sent in this connection
+  // The SASL exchange of this connection.
+  enum class login : std::uint8_t {
+    none,         // not asked for, or over
+    requested,    // sasl in the CAP REQ
+    mechanism,    // AUTHENTICATE <mechanism> sent, waiting for "+"
+    scram_first,  // client-first sent
+    scram_final,  // client-final sent, waiting for the server's signature
+    verified,     // the server proved it knows the credential (or PLAIN sent)
+  };
+  login login_ = login::none;
+  bool scram_ = false;  // the mechanism is SCRAM-SHA-256, not PLAIN
+  std::unique_ptr<scram_client> scram_client_;
+  protocol::sasl::assembler sasl_in_;  // the server's AUTHENTICATE chunks
+  std::string logged_in_as_;
+  // History.
+  std::size_t history_limit_ = 0;  // ISUPPORT CHATHISTORY=; 0: none said
+  struct open_batch {
+    std::string type;
+    std::string target;
+    std::size_t lines = 0;  // shown
+  };
+  std::map<std::string, open_batch> batches_;  // by reference
+  std::map<std::string, effects> held_;        // folded conversation -> lines waiting for its history
+  std::set<std::string> live_since_request_;   // folded: a live msgid came after the request
+  // Folded conversation -> the newest msgid seen in it (kept over reconnects).
+  std::map<std::string, std::string> last_msgid_;
+  std::set<std::string> seen_;          // msgids shown, at most kMaxSeenMsgids
+  std::deque<std::string> seen_order_;  // the same, oldest first
+  bool queries_fetched_ = false;        // this connection asked for the queries' history
   std::vector<std::string> queued_;     // typed before registration
   std::vector<std::string> rooms_;      // joined, in order; rejoined after a reconnect
   std::string current_;

@@ -1,6 +1,7 @@
 #include "core/text.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
@@ -179,6 +180,53 @@ bool mentions(std::string_view text, std::string_view nick) {
     if (starts && ends) return true;
   }
   return false;
+}
+
+std::optional<std::time_t> parse_server_time(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS, then an optional .fraction, then Z.
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z') {
+    return std::nullopt;
+  }
+  const auto number = [&](std::size_t at, std::size_t len, int& out) {
+    const auto* first = text.data() + at;
+    if (text.substr(at, len).find_first_not_of("0123456789") != std::string_view::npos) return false;
+    const auto [ptr, ec] = std::from_chars(first, first + len, out);
+    return ec == std::errc() && ptr == first + len;
+  };
+  std::tm tm{};
+  int year = 0;
+  int month = 0;
+  if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, tm.tm_mday) ||
+      !number(11, 2, tm.tm_hour) || !number(14, 2, tm.tm_min) || !number(17, 2, tm.tm_sec)) {
+    return std::nullopt;
+  }
+  const auto rest = text.substr(19, text.size() - 20);  // between the seconds and the Z
+  if (!rest.empty() && (rest.size() < 2 || rest[0] != '.' ||
+                        rest.substr(1).find_first_not_of("0123456789") != std::string_view::npos)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  const auto t = ::timegm(&tm);
+  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+  return t;
+}
+
+std::string clock_prefix(std::time_t when, std::time_t now) {
+  std::tm local{};
+  std::tm today{};
+  ::localtime_r(&when, &local);
+  ::localtime_r(&now, &today);
+  const bool same_day =
+      local.tm_year == today.tm_year && local.tm_mon == today.tm_mon && local.tm_mday == today.tm_mday;
+  std::array<char, 32> buf{};
+  const auto n = std::strftime(buf.data(), buf.size(), same_day ? "%H:%M:%S " : "%Y-%m-%d %H:%M ", &local);
+  return {buf.data(), n};
 }
 
 }  // namespace client

@@ -2,6 +2,8 @@
 // Pure: no I/O.
 #pragma once
 
+#include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,5 +47,14 @@ bool colour_wanted(bool stdout_is_tty, const char* no_color, const char* term) n
 // around it are not nick characters)? "bob: hi" and "hi Bob!" mention bob;
 // "bobby" does not.
 bool mentions(std::string_view text, std::string_view nick);
+
+// IRCv3 server-time ("2024-05-01T18:02:05.123Z", UTC, the fraction
+// optional): seconds since the epoch, or nothing if it is not that shape.
+std::optional<std::time_t> parse_server_time(std::string_view text);
+
+// The time in front of a shown line, in local time: "18:02:05 " for a
+// moment of the same day as `now`, "2024-05-01 18:02 " for an older one
+// (history lines).
+std::string clock_prefix(std::time_t when, std::time_t now);
 
 }  // namespace client

@@ -3,6 +3,7 @@
 Usage: client_pipes.py CHAT_CLIENT CHAT_SERVER TEST_NAME
 Each test name is one ctest test (see tests/CMakeLists.txt).
 """
+import base64
 import os
 import shutil
 import signal
@@ -368,6 +369,67 @@ def test_hostile_irc_server(_server):
     text = out.decode("utf-8")  # valid UTF-8 throughout
     assert "^[]0;owned^G^[[2J" in text, text
     assert "<U+009B>" in text and "<U+202E>" in text, text
+
+
+def test_account_and_history(_server):
+    """--account logs in with the password file's line (SASL PLAIN), never
+    shows it, and a room's history is asked for on joining and shown with
+    its own times, before the live lines, with an end marker."""
+    fake = FakeServer()
+    secret = "pw-" + "x" * 12
+    with tempfile.TemporaryDirectory() as tmp:
+        password_file = os.path.join(tmp, "password")
+        with open(password_file, "w") as f:
+            f.write(secret + "\n")
+        c = Client(CLIENT, "--port", str(fake.port), "--account", "alice", "--password-file", password_file,
+                   "--history-lines", "500", "--colour", "never", env={"TZ": "UTC"})
+        fake.accept()
+        assert fake.read_line() == "CAP LS 302"
+        assert fake.read_line() == "NICK alice"  # the nick defaults to the account; no PASS
+        fake.read_until("USER ")
+        fake.send(b":srv CAP * LS :sasl=PLAIN draft/chathistory batch server-time message-tags\r\n")
+        assert fake.read_line() == "CAP REQ :batch server-time message-tags draft/chathistory sasl"
+        fake.send(b":srv CAP alice ACK :batch server-time message-tags draft/chathistory sasl\r\n")
+        assert fake.read_line() == "AUTHENTICATE PLAIN"
+        fake.send(b"AUTHENTICATE +\r\n")
+        payload = base64.b64encode(b"alice\0alice\0" + secret.encode()).decode()
+        assert fake.read_line() == "AUTHENTICATE " + payload
+        fake.send(b":srv 900 alice alice!u@h alice :You are now logged in as alice\r\n"
+                  b":srv 903 alice :SASL authentication successful\r\n")
+        c.expect("Logged in as alice")
+        assert fake.read_line() == "CAP END"
+        fake.send(b":srv 001 alice :Welcome\r\n:srv 005 alice CHATHISTORY=100 :are supported\r\n"
+                  b":srv 422 alice :No MOTD\r\n")
+        assert fake.read_line() == "JOIN #lobby"
+        fake.send(b":alice!u@h JOIN #lobby\r\n")
+        assert fake.read_line() == "CHATHISTORY LATEST #lobby * 100"  # capped by ISUPPORT
+        moment = time.time() - 120
+        then = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(moment))
+        today = time.gmtime(moment)[:3] == time.gmtime()[:3]  # short today, dated before
+        then_shown = time.strftime("%H:%M:%S" if today else "%Y-%m-%d %H:%M", time.gmtime(moment))
+        earlier = "2020-02-03T04:05:06.000Z"
+        fake.send((":bob!u@h PRIVMSG #lobby :live while waiting\r\n"
+                   "BATCH +h1 chathistory #lobby\r\n"
+                   f"@batch=h1;time={earlier};msgid=a1 :bob!u@h PRIVMSG #lobby :long ago\r\n"
+                   f"@batch=h1;time={then};msgid=a2 :carol!u@h PRIVMSG #lobby :alice: a while ago\r\n"
+                   "BATCH -h1\r\n").encode())
+        assert c.expect("long ago") == "2020-02-03 04:05 bob > long ago"
+        assert c.expect("a while ago") == then_shown + " carol > alice: a while ago"
+        c.expect("-- end of history --")
+        c.expect("bob > live while waiting")
+        c.send("!logout")
+        fake.read_until("QUIT")
+        fake.close()
+        c.wait()
+    out = bytes(c.raw) + bytes(c.err)
+    assert secret.encode() not in out, out
+
+
+def test_account_needs_a_password(_server):
+    """Without a terminal, --account needs --password-file (usage error)."""
+    c = Client(CLIENT, "--port", str(free_port()), "--account", "alice")
+    assert c.wait() == 2
+    assert "--password-file" in c.err.decode(), c.err
 
 
 def test_hostile_seed_server(_server):
