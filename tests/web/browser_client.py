@@ -10,12 +10,15 @@ Exit 0: passed; 1: failed, with the reason, what the page showed, the
 browser's console and the server's log; 77: skipped (no Chromium,
 chromedriver or selenium: Debian's chromium chromium-driver python3-selenium).
 """
+import atexit
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -55,6 +58,10 @@ class WebServer:
     Its stderr is read on a thread and kept in `log`."""
 
     def __init__(self, binary, web_dir, http_port=0, irc_port=0):
+        # Its own store in a fresh directory: history from other runs must
+        # not show up in the page.
+        self.data_dir = tempfile.mkdtemp(prefix="chat-browser-data-")
+        atexit.register(shutil.rmtree, self.data_dir, True)
         end = time.monotonic() + DEADLINE
         while True:
             self._start(binary, web_dir, http_port, irc_port)
@@ -75,7 +82,7 @@ class WebServer:
         self.proc = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--http-port", str(http_port), "--irc-port", str(irc_port),
              "--port", "0", "--web-root", web_dir, "--flood-rate", "0", "--threads", "2",
-             "--metrics-port", "0", "--https-port", "0"],  # their defaults are fixed ports parallel tests would share
+             "--metrics-port", "0", "--https-port", "0", "--data-dir", self.data_dir],  # their defaults are fixed ports parallel tests would share
             stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
         self.log = []
         self.ports = {}
