@@ -65,7 +65,13 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   // ---- door::link
   chat::delivery send(payload p, bool may_wait) override;
   void wait_until_drained() override { drain_wait_ = true; }
-  void hold_input(bool on) override { door_hold_ = on; }
+  // Released: the reader, if it sleeps on the hold, wakes now rather than at
+  // its next poll (a CHATHISTORY or a login answered in microseconds must
+  // not leave the next command waiting kBackpressurePoll).
+  void hold_input(bool on) override {
+    door_hold_ = on;
+    if (!on && input_timer_) input_timer_->cancel();
+  }
   void wait_for(std::vector<std::weak_ptr<chat::member>> recipients) override;
   [[nodiscard]] bool congested() const override;
   void post(std::function<void()> f) override;
