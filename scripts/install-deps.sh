@@ -10,7 +10,7 @@ packages=(
   libreadline-dev libssl-dev openssl
   libtomlplusplus-dev libargon2-dev libsqlite3-dev sqlite3
   scdoc dpkg-dev lintian systemd man-db adduser
-  clang-format python3 python3-irc python3-pyte ngircd irssi tmux
+  clang-format python3 python3-irc python3-pyte ngircd irssi weechat-curses tmux
   clang libclang-rt-14-dev
   chromium chromium-driver python3-selenium python3-prometheus-client
 )
