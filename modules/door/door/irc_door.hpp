@@ -203,7 +203,7 @@ class irc_door final : public door {
   void sasl_abort(bool say);
   void sasl_failed(std::string_view why);  // 904, and flood tokens
   // Logged in as `name` (900, account-notify); `sasl`: also 903.
-  void log_in(const std::string& name, bool sasl);
+  void log_in(std::string name, bool sasl);
   void log_out();
   void cmd_register(const message& m);
   void cmd_verify(const message& m);

@@ -158,7 +158,8 @@ void irc_door::sasl_failed(std::string_view why) {
   reply(numeric::err_saslfail, {"SASL authentication failed"});
 }
 
-void irc_door::log_in(const std::string& name, bool with_sasl) {
+// `name` by value: it may be sasl_->account, which sasl_.reset() frees.
+void irc_door::log_in(std::string name, bool with_sasl) {
   sasl_.reset();
   {
     const std::lock_guard lock(info_mutex_);
