@@ -189,9 +189,6 @@ class room : public std::enable_shared_from_this<room> {
   // theirs when made).
   void restore(saved_room s);
 
-  // Calls `done` on the room's strand with the registration (null if none).
-  void registration(std::function<void(std::optional<saved_room>)> done);
-
   // Runs `done` on the room's strand once everything posted to the room
   // before it has run: a requester learns that its requests are answered.
   void fence(std::function<void()> done);

@@ -108,12 +108,6 @@ void room::restore(saved_room s) {
   asio::post(strand_, [self = shared_from_this(), s = std::move(s)] { self->apply(s); });
 }
 
-void room::registration(std::function<void(std::optional<saved_room>)> done) {
-  asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
-    done(self->registered_ ? std::optional<saved_room>(self->saved_state()) : std::nullopt);
-  });
-}
-
 void room::apply(const saved_room& s) {
   topic_ = s.topic;
   topic_by_ = s.topic_by;

@@ -272,7 +272,7 @@ void irc_door::nickserv(std::string_view text) {
   say(fmt::format("Unknown command {}. /msg NickServ HELP", verb));
 }
 
-chat::registration_done irc_door::here(std::function<void(chat::registration_answer, std::string)> f) {
+chat::registration_done irc_door::answer_here(std::function<void(chat::registration_answer, std::string)> f) {
   return [self = self_irc(), f = std::move(f)](chat::registration_answer a, std::string detail) {
     auto* d = self.get();
     d->link_.post([self, f, a, detail = std::move(detail)]() mutable {
@@ -321,9 +321,9 @@ void irc_door::chanserv(std::string_view text) {
     auto r = hub_.find_room(name);
     if (!r) return say(fmt::format("You are not on {}.", name));
     begin_wait();
-    return touch(r)->register_to(
+    return r->register_to(
         as_actor(), me, now_ms(),
-        here([this, say, name, me](chat::registration_answer a, std::string detail) {
+        answer_here([this, say, name, me](chat::registration_answer a, std::string detail) {
           using chat::registration_answer;
           switch (a) {
             case registration_answer::done:
@@ -362,37 +362,39 @@ void irc_door::chanserv(std::string_view text) {
 
 void irc_door::chanserv_drop(std::string name, int tries) {
   // Through the room, even when nobody is in it (it closes again after):
-  // its reports to the store leave from its strand, in order.
+  // its reports to the store leave from its strand, in order. (Input waits
+  // for the answer, a labeled DROP's label too: no fence is needed.)
   auto r = hub_.room_named(name);
-  touch(r)->drop_registration(
-      account(), here([this, name, tries](chat::registration_answer a, std::string detail) {
-        using chat::registration_answer;
-        auto say = [this](std::string_view t) { service_notice("ChanServ", t); };
-        switch (a) {
-          case registration_answer::done:
-            spdlog::info("irc {}: {} dropped the channel {}", link_.remote_label(), sample(account()),
-                         sample(name));
-            say(fmt::format("{} is no longer registered.", name));
-            break;
-          case registration_answer::room_closed:
-            if (tries > 1) return chanserv_drop(name, tries - 1);  // the room that replaced it
-            say(fmt::format("{} is being changed: try again.", name));
-            break;
-          case registration_answer::not_registered:
-            say(fmt::format("{} is not registered.", name));
-            break;
-          case registration_answer::not_founder:
-            say(fmt::format("Only the founder of {} ({}) may drop it.", name, detail));
-            break;
-          case registration_answer::failed:
-            say(fmt::format("Could not drop {}: {}.", name, detail));
-            break;
-          default:
-            say(fmt::format("{} is being changed: try again.", name));
-            break;
-        }
-        end_wait();
-      }));
+  r->drop_registration(account(),
+                       answer_here([this, name, tries](chat::registration_answer a, std::string detail) {
+                         using chat::registration_answer;
+                         auto say = [this](std::string_view t) { service_notice("ChanServ", t); };
+                         switch (a) {
+                           case registration_answer::done:
+                             spdlog::info("irc {}: {} dropped the channel {}", link_.remote_label(),
+                                          sample(account()), sample(name));
+                             say(fmt::format("{} is no longer registered.", name));
+                             break;
+                           case registration_answer::room_closed:
+                             if (tries > 1)
+                               return chanserv_drop(name, tries - 1);  // the room that replaced it
+                             say(fmt::format("{} is being changed: try again.", name));
+                             break;
+                           case registration_answer::not_registered:
+                             say(fmt::format("{} is not registered.", name));
+                             break;
+                           case registration_answer::not_founder:
+                             say(fmt::format("Only the founder of {} ({}) may drop it.", name, detail));
+                             break;
+                           case registration_answer::failed:
+                             say(fmt::format("Could not drop {}: {}.", name, detail));
+                             break;
+                           default:
+                             say(fmt::format("{} is being changed: try again.", name));
+                             break;
+                         }
+                         end_wait();
+                       }));
 }
 
 void irc_door::check_nick_owner() {

@@ -218,7 +218,7 @@ class irc_door final : public door {
   void chanserv_drop(std::string name, int tries);
   // A room's answer to ChanServ, brought to this door's strand where `f`
   // runs (if the connection is still open).
-  chat::registration_done here(std::function<void(chat::registration_answer, std::string)> f);
+  chat::registration_done answer_here(std::function<void(chat::registration_answer, std::string)> f);
   void service_notice(std::string_view service, std::string_view text);
   // The nick is now `nick_`: if an account owns it and it is not ours, say
   // so and start the grace period.
