@@ -378,6 +378,86 @@ def case_restart_keeps_everything(_):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def chanserv(c, text):
+    """What ChanServ answers `c` to `text` (its first notice)."""
+    c.send(f"PRIVMSG ChanServ :{text}")
+    return text_of(c.expect("ChanServ!"))
+
+
+def joined(c, channel):
+    """JOIN `channel`; the lines up to the end of its names (366)."""
+    c.send(f"JOIN {channel}")
+    return c.lines_until(" 366 ")
+
+
+def names_of(lines):
+    """The nicks, with their prefixes, of the 353 lines among `lines`."""
+    return [n for line in lines if " 353 " in line for n in text_of(line).split()]
+
+
+def case_registered_channel(_):
+    """A registered channel keeps its topic and modes across a restart, and
+    its founder gets operator status, whoever came first."""
+    d = tempfile.mkdtemp(prefix="chat-chanserv-")
+    try:
+        s = start(data_dir=d)
+        register(s.irc_port, "rita").close()
+        register(s.irc_port, "sid").close()
+        r = Client(s.irc_port, "rita", sasl=("PLAIN", "rita", "correct horse"))
+        assert "@rita" in names_of(joined(r, "#reg"))
+        r.send("TOPIC #reg :kept across restarts")
+        r.expect(" TOPIC #reg ")
+        r.send("MODE #reg +m")
+        r.expect(" MODE #reg +m")
+        # The errors: not logged in, not an operator, not the founder.
+        u = Client(s.irc_port, "ulla")
+        joined(u, "#reg")
+        assert "Log in first" in chanserv(u, "REGISTER #reg"), u.seen[-1]
+        o = Client(s.irc_port, "sid", sasl=("PLAIN", "sid", "correct horse"))
+        joined(o, "#reg")
+        assert "must be a channel operator" in chanserv(o, "REGISTER #reg"), o.seen[-1]
+        assert "not registered" in chanserv(o, "DROP #reg"), o.seen[-1]
+        assert "now registered to rita" in chanserv(r, "REGISTER #reg"), r.seen[-1]
+        assert "registered already" in chanserv(o, "REGISTER #reg"), o.seen[-1]
+        assert "Only the founder" in chanserv(o, "DROP #reg"), o.seen[-1]
+        assert "registered to rita since" in chanserv(o, "INFO #reg"), o.seen[-1]
+        # A change after the registration is kept too.
+        r.send("MODE #reg +s")
+        r.expect(" MODE #reg +s")
+        for c in (r, u, o):
+            c.close()
+        assert s.stop(signal.SIGTERM) == 0
+
+        s = start(data_dir=d)
+        assert s.saw("store: 1 registered channel"), "".join(s.log)
+        # Someone else first: no operator status for that.
+        o = Client(s.irc_port, "sid", sasl=("PLAIN", "sid", "correct horse"))
+        burst = joined(o, "#reg")
+        assert names_of(burst) == ["sid"], burst
+        assert any(" 332 " in x and text_of(x) == "kept across restarts" for x in burst), burst
+        assert any(" 333 " in x and " rita!" in x for x in burst), burst
+        o.send("MODE #reg")
+        assert o.expect(" 324 ").split(" 324 ", 1)[1].split()[2] == "+mnst", o.seen[-1]
+        o.send("TOPIC #reg :mine now")
+        o.expect(" 482 ")
+        # The founder, logged in with SASL, is made operator on joining.
+        f = Client(s.irc_port, "rita", sasl=("SCRAM-SHA-256", "rita", "correct horse"))
+        assert names_of(joined(f, "#reg")) == ["sid", "@rita"], f.seen[-5:]
+        f.send("TOPIC #reg")
+        assert text_of(f.expect(" 332 ")) == "kept across restarts"
+        assert "registered to rita" in chanserv(f, "INFO #reg")
+        # Dropped, it is an ordinary channel again: after a restart it is gone.
+        assert "no longer registered" in chanserv(f, "DROP #reg"), f.seen[-1]
+        assert s.stop(signal.SIGTERM) == 0
+        s = start(data_dir=d)
+        assert s.saw("store: 0 registered channels"), "".join(s.log)
+        o = Client(s.irc_port, "sid", sasl=("PLAIN", "sid", "correct horse"))
+        assert names_of(joined(o, "#reg")) == ["@sid"]
+        s.stop(signal.SIGTERM)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def case_sigkill_bound(_):
     """What a SIGKILL may lose is bounded in time (README: the commit
     interval): every message whose echo came back well before the kill is

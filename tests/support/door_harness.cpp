@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include <asio/post.hpp>
 
+#include "door/archive.hpp"
 #include "protocol/seed.hpp"
 
 namespace test {
@@ -163,6 +165,14 @@ door_harness::door_harness() : hub_(std::make_unique<chat::hub>(io_.get_executor
   irc_settings_.created = "2026-12-01 00:00:00 UTC";
 }
 
+door_harness::door_harness(std::shared_ptr<store::store> s)
+    : hub_(std::make_unique<chat::hub>(io_.get_executor(), std::make_shared<door::archive>(s))) {
+  spdlog::set_level(spdlog::level::warn);
+  irc_settings_.created = "2026-12-01 00:00:00 UTC";
+  irc_settings_.store = s;
+  seed_settings_.store = std::move(s);
+}
+
 door_harness::~door_harness() {
   for (auto& c : clients_) c->stop();
   poll();
@@ -187,6 +197,22 @@ void door_harness::client::send_raw(std::string_view bytes) {
 std::vector<std::string> door_harness::client::lines() {
   harness->poll();
   return link->take_lines();
+}
+
+std::vector<std::string> door_harness::client::lines_until(std::string_view part) {
+  std::vector<std::string> got;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < give_up) {
+    harness->poll();
+    bool found = false;
+    for (auto& l : link->take_lines()) {
+      found = found || l.find(part) != std::string::npos;
+      got.push_back(std::move(l));
+    }
+    if (found) return got;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return got;
 }
 
 std::vector<std::string> door_harness::client::frames() {

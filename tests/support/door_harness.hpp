@@ -20,6 +20,7 @@
 #include "door/irc_settings.hpp"
 #include "door/link.hpp"
 #include "door/seed_door.hpp"
+#include "store/store.hpp"
 
 namespace test {
 
@@ -104,6 +105,9 @@ class fake_link final : public door::link {
 class door_harness {
  public:
   door_harness();
+  // With a store: the hub keeps history and registered channels in it
+  // (through door::archive), and the doors have it for accounts.
+  explicit door_harness(std::shared_ptr<store::store> s);
   ~door_harness();
   door_harness(const door_harness&) = delete;
   door_harness& operator=(const door_harness&) = delete;
@@ -120,6 +124,10 @@ class door_harness {
     // after running the rooms.
     std::vector<std::string> lines();
     std::vector<std::string> frames();
+    // The lines sent since last asked, once one contains `part`: runs the
+    // rooms until it comes (answers from a store come from its threads) or
+    // a generous time passes.
+    std::vector<std::string> lines_until(std::string_view part);
     // The connection went away (EOF): the door's on_stop.
     void stop();
     bool stopped = false;

@@ -6,7 +6,7 @@ namespace chat {
 
 hub::hub(asio::io_context::executor_type ex, std::shared_ptr<recorder> history)
     : ex_(std::move(ex)), history_(std::move(history)) {
-  lobby_ = std::make_shared<room>(ex_, std::string(kLobby), /*persistent=*/true, nullptr, history_);
+  lobby_ = std::make_shared<room>(ex_, std::string(kLobby), /*persistent=*/true, nullptr, history_, &saved_);
   rooms_.emplace(protocol::fold_nick(kLobby), lobby_);
 }
 
@@ -15,10 +15,28 @@ std::shared_ptr<room> hub::room_named(std::string_view name) {
   const std::lock_guard lock(rooms_mutex_);
   auto [it, inserted] = rooms_.try_emplace(std::move(key));
   if (inserted) {
+    // A registered room is called as it was registered, whoever types it.
+    auto kept = saved_.find(name);
     it->second = std::make_shared<room>(
-        ex_, std::string(name), /*persistent=*/false, [this](const room* r) { forget(r); }, history_);
+        ex_, kept ? kept->name : std::string(name), /*persistent=*/false,
+        [this](const room* r) { forget(r); }, history_, &saved_, std::move(kept));
   }
   return it->second;
+}
+
+void hub::restore(const std::vector<saved_room>& all) {
+  saved_.load(all);
+  for (const auto& s : all) {
+    if (auto r = find_room(s.name)) r->restore(s);  // the lobby
+  }
+}
+
+std::vector<std::string> hub::forget_founder(std::string_view founder) {
+  auto names = saved_.erase_founder(founder);
+  for (const auto& n : names) {
+    if (auto r = find_room(n)) r->forget_registration();
+  }
+  return names;
 }
 
 std::shared_ptr<room> hub::find_room(std::string_view name) const {

@@ -14,6 +14,7 @@
 #include "chat/directory.hpp"
 #include "chat/monitor.hpp"
 #include "chat/room.hpp"
+#include "chat/saved_room.hpp"
 #include "chat/whowas.hpp"
 #include "protocol/nick.hpp"
 
@@ -48,7 +49,19 @@ class hub {
 
   // The room called `name` (compared case-insensitively), made on first use.
   // A room closes when its last member leaves; a later call makes a new one.
+  // A registered room is made with its saved state.
   std::shared_ptr<room> room_named(std::string_view name);
+
+  // Registered rooms (ChanServ): folded name -> the state each restores.
+  // Rooms keep it up to date. Thread-safe.
+  saved_rooms& saved() noexcept { return saved_; }
+  const saved_rooms& saved() const noexcept { return saved_; }
+  // At start-up, before anyone joins: the registered rooms from the store.
+  void restore(const std::vector<saved_room>& all);
+  // The account `founder` went, and its rooms' registrations with it (the
+  // store dropped them): out of the map, and the live rooms forget theirs.
+  // Their names.
+  std::vector<std::string> forget_founder(std::string_view founder);
 
   // The room called `name`, or null if there is none.
   std::shared_ptr<room> find_room(std::string_view name) const;
@@ -80,6 +93,7 @@ class hub {
   std::atomic<std::size_t> opers_{0};
   std::atomic<std::size_t> invisible_{0};
   std::atomic<std::size_t> max_users_{0};
+  saved_rooms saved_;  // before the rooms, which point to it
   mutable std::mutex rooms_mutex_;
   // Keys are folded names; lookups take a name as typed.
   std::map<std::string, std::shared_ptr<room>, protocol::fold_less> rooms_;  // guarded by rooms_mutex_

@@ -1,11 +1,14 @@
 // Where messages go to be remembered (history): the rooms and the doors
 // hand it every message they relay, once it has passed the room's checks.
-// The store behind it decides what to keep; the chat never waits for it.
+// Registered rooms report their state to it too. The store behind it decides
+// what to keep; the chat never waits for it.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "chat/event.hpp"
+#include "chat/saved_room.hpp"
 
 namespace chat {
 
@@ -23,6 +26,15 @@ class recorder {
   // `ev.target`, whose account is `target_account` (empty: none). Called on
   // the sender's strand; must not block.
   virtual void told(const event& ev, const std::string& target_account) = 0;
+
+  // Whether a change was kept (`why` empty then), told on another thread.
+  using kept = std::function<void(bool ok, std::string why)>;
+  // A registered room's state to keep: it was just registered, or its
+  // topic or kept modes changed. Called on the room's strand, so one room's
+  // changes come in order; must not block. `done` may be empty.
+  virtual void room_changed(const saved_room& r, kept done) = 0;
+  // The room `name` is registered no more. As room_changed.
+  virtual void room_dropped(const std::string& name, kept done) = 0;
 };
 
 }  // namespace chat

@@ -14,15 +14,18 @@
 namespace chat {
 
 room::room(const asio::io_context::executor_type& ex, std::string name, bool persistent,
-           std::function<void(const room*)> on_empty, std::shared_ptr<recorder> history)
+           std::function<void(const room*)> on_empty, std::shared_ptr<recorder> history, saved_rooms* saved,
+           std::optional<saved_room> restored)
     : strand_(asio::make_strand(ex)),
       name_(std::move(name)),
       persistent_(persistent),
       on_empty_(std::move(on_empty)),
       history_(std::move(history)),
-      created_at_(std::time(nullptr)) {
+      created_at_(std::time(nullptr)),
+      saved_(saved) {
   summary_.name = name_;
   summary_.created_at = created_at_;
+  if (restored) apply(*restored);  // nobody else sees the room yet
 }
 
 void room::join(actor who, std::string key) {
@@ -54,10 +57,13 @@ void room::join(actor who, std::string key) {
     }
     // The first member becomes operator. Some cannot act as one (seed
     // users), so in the lobby the first member who can becomes operator
-    // while none is.
+    // while none is. A registered room's operator is its founder instead,
+    // whenever they come, and nobody else by arriving first.
     const bool opless =
         std::none_of(self->members_.begin(), self->members_.end(), [](const entry& e) { return e.op; });
-    const bool first = (self->members_.empty() || (self->persistent_ && opless)) && who.may_operate;
+    const bool first =
+        who.may_operate && (self->registered_ ? self->is_founder(who.account)
+                                              : self->members_.empty() || (self->persistent_ && opless));
     self->members_.push_back(entry{who.m, who.nick, first, false});
     self->publish_summary();
 
@@ -263,6 +269,7 @@ void room::topic(actor who, std::optional<std::string> text) {
     self->topic_by_ = who.source;
     self->topic_at_ = std::time(nullptr);
     self->publish_summary();
+    self->keep();
     auto ev = new_event(event_kind::topic_changed, self->name_, who.nick, who.m.get());
     ev->source = who.source;
     ev->text = std::move(*text);
@@ -332,7 +339,9 @@ void room::rename_to(actor who, std::string to, std::string reason,
     auto it = self->find(who.m.get());
     if (it == self->members_.end()) return self->reply_error(who, error_code::not_on_room);
     if (!it->op) return self->reply_error(who, error_code::chanop_needed);
-    if (self->persistent_ || self->closed_) return self->reply_error(who, error_code::cannot_rename, to);
+    if (self->persistent_ || self->closed_ || self->registered_) {
+      return self->reply_error(who, error_code::cannot_rename, to);
+    }
     if (!claim(self->name_, to)) return self->reply_error(who, error_code::name_taken, to);
     auto ev = new_event(event_kind::renamed, to, who.nick, who.m.get());
     ev->source = who.source;
@@ -409,6 +418,10 @@ void room::remove(iterator it) {
   auto departing = std::move(it->m);
   members_.erase(it);
   publish_summary();
+  close_if_empty();
+}
+
+void room::close_if_empty() {
   if (members_.empty() && !persistent_ && !closed_) {
     closed_ = true;
     if (on_empty_) on_empty_(this);

@@ -6,7 +6,8 @@
 // their caller.) Replies and failures come back as events.
 //
 // room.cpp holds membership, messages and queries; room_modes.cpp the
-// modes, the mask lists and the state a member is shown.
+// modes, the mask lists and the state a member is shown; room_saved.cpp
+// registration (ChanServ) and the state a registered room keeps.
 #pragma once
 
 #include <array>
@@ -27,6 +28,7 @@
 #include "chat/event.hpp"
 #include "chat/member.hpp"
 #include "chat/recorder.hpp"
+#include "chat/saved_room.hpp"
 
 namespace chat {
 
@@ -74,14 +76,33 @@ struct room_summary {
   bool secret = false;
 };
 
+// How a room answers ChanServ.
+enum class registration_answer : std::uint8_t {
+  done,                // registered, or dropped, and kept
+  not_on_room,         // the asker is not in the room
+  not_operator,        // the asker is no operator here
+  already_registered,  // `detail`: the founder
+  not_registered,
+  not_founder,  // `detail`: the founder
+  busy,         // a registration or a drop of this room is under way
+  room_closed,  // the room emptied and closed meanwhile: look it up again
+  failed,       // the store did not keep it (`detail`: why)
+};
+// Called on the room's strand; post to your own.
+using registration_done = std::function<void(registration_answer, std::string detail)>;
+
 class room : public std::enable_shared_from_this<room> {
  public:
   // Guarded by its own strand, made on `ex`. `on_empty` runs on the strand
   // when the last member leaves a room that is not `persistent`; the room is
   // closed from then on and refuses joins with error_code::room_closed.
-  // Messages that pass the room's checks go to `history` too (may be null).
+  // Messages that pass the room's checks go to `history` too (may be null),
+  // and so does a registered room's state. `saved` (may be null; it must
+  // outlive the room) is the map of registered rooms this room keeps up to
+  // date; `restored`, the state this room starts from when it is registered.
   room(const asio::io_context::executor_type& ex, std::string name, bool persistent,
-       std::function<void(const room*)> on_empty = {}, std::shared_ptr<recorder> history = {});
+       std::function<void(const room*)> on_empty = {}, std::shared_ptr<recorder> history = {},
+       saved_rooms* saved = nullptr, std::optional<saved_room> restored = std::nullopt);
 
   // The room's name, as it is now (RENAME may change it). Thread-safe.
   std::string name() const;
@@ -90,7 +111,9 @@ class room : public std::enable_shared_from_this<room> {
   // everyone, the newcomer last, with a `joined` event; the newcomer then
   // gets a `channel_state`. The first member becomes an operator, unless it
   // may not operate; in a persistent room the first able member becomes
-  // operator while there is none. Joining twice is ignored.
+  // operator while there is none. A registered room's founder (by the
+  // joiner's account) becomes operator whoever is there. Joining twice is
+  // ignored.
   void join(actor who, std::string key = {});
 
   // IRC PART: removes `who` and sends a `left` event to everyone, the leaver
@@ -142,9 +165,29 @@ class room : public std::enable_shared_from_this<room> {
 
   // RENAME: an operator's request to call the room `to`. `claim(from, to)`
   // moves its entry in the hub (false if the name is taken). Every member
-  // then gets `renamed`. A persistent room cannot be renamed.
+  // then gets `renamed`. A persistent or registered room cannot be renamed.
   void rename_to(actor who, std::string to, std::string reason,
                  std::function<bool(const std::string& from, const std::string& to)> claim);
+
+  // ChanServ REGISTER: `who`, an operator here, logged in as `founder`,
+  // registers the room as of `at_ms`. It goes into the map of saved rooms at
+  // once and to the recorder; `done` is answered once the recorder kept it
+  // (if it did not, the registration is undone). From then on the room
+  // reports its topic and kept modes whenever they change.
+  void register_to(actor who, std::string founder, std::int64_t at_ms, registration_done done);
+
+  // ChanServ DROP by `account`, which must be the founder's: out of the map
+  // at once, and through the recorder (undone if it refuses). A room that
+  // is empty then closes.
+  void drop_registration(std::string account, registration_done done);
+
+  // The founder's account went, and its registrations with it (out of the
+  // store and the map already): the room forgets its own, quietly.
+  void forget_registration();
+
+  // Takes up a saved state (the lobby's at start-up: other rooms are given
+  // theirs when made).
+  void restore(saved_room s);
 
   // Runs `done` on the room's strand once everything posted to the room
   // before it has run: a requester learns that its requests are answered.
@@ -199,6 +242,29 @@ class room : public std::enable_shared_from_this<room> {
   // A list-mode change (b, e, I, q); false if `c` is no list mode.
   bool change_list(actor& who, const mode_change& c, const std::function<void(std::string)>& record);
 
+  // ---- Registration (room_saved.cpp)
+  // What a registered room is doing with the recorder: while it registers
+  // or drops, changes wait (`dirty`) so that they reach it in order.
+  enum class pending : std::uint8_t { none, registering, dropping };
+  struct registration_state {
+    std::string founder;
+    std::int64_t at_ms = 0;
+    pending doing = pending::none;
+    bool dirty = false;
+    std::uint64_t serial = 0;  // which registration an answer is for
+  };
+  void apply(const saved_room& s);
+  saved_room saved_state() const;
+  // The topic or a kept mode changed: into the map, and to the recorder.
+  void keep();
+  void registered(std::uint64_t serial, bool ok);
+  void dropped(std::uint64_t serial, bool ok);
+  bool is_founder(std::string_view account) const;
+  // The kept flags as "+nt".
+  std::string saved_modes() const;
+  // Closes a room nobody is in (and that is not persistent).
+  void close_if_empty();
+
   asio::strand<asio::io_context::executor_type> strand_;
   std::string name_;  // guarded by strand_ (and copied into summary_ for other threads)
   const bool persistent_;
@@ -223,6 +289,9 @@ class room : public std::enable_shared_from_this<room> {
   std::uint32_t masks_version_ = 1;             // changes with lists_
   std::vector<std::weak_ptr<member>> invited_;  // by member, not nick: a nick can change hands
   bool closed_ = false;
+  std::optional<registration_state> registered_;  // null: not registered
+  std::uint64_t registrations_ = 0;               // serials of registered_
+  saved_rooms* const saved_;
 
   mutable std::mutex summary_mutex_;
   room_summary summary_;  // guarded by summary_mutex_

@@ -47,6 +47,7 @@ void room::mode(actor who, std::vector<mode_change> changes) {
 void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
   std::string applied;
   std::vector<std::string> args;
+  bool kept_changed = false;  // a flag a registered room keeps
   bool last_add = true;
   bool any = false;
   const mode_change* current = nullptr;
@@ -88,6 +89,7 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
         if (flag != c.add) {
           flag = c.add;
           record(c);
+          kept_changed = true;
           if (c.mode == 's') publish_summary();
         }
         break;
@@ -133,6 +135,7 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
   ev->text = std::move(applied);
   ev->args = std::move(args);
   fan_out(ev);
+  if (kept_changed) keep();
 }
 
 bool room::change_list(actor& who, const mode_change& c, const std::function<void(std::string)>& record) {

@@ -1,6 +1,8 @@
 // History through the store (archive.hpp).
 #include "door/archive.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 
 #include "protocol/irc_reply.hpp"
@@ -72,6 +74,49 @@ chat::message_kind message_kind_of(store::line_kind k) noexcept {
       break;
   }
   return chat::message_kind::privmsg;
+}
+
+store::channel channel_of(const chat::saved_room& r) {
+  return store::channel{r.name, r.founder, r.registered_ms, r.topic, r.topic_by, r.topic_at_ms, r.modes};
+}
+
+chat::saved_room saved_room_of(const store::channel& c) {
+  return chat::saved_room{c.name, c.founder, c.registered_ms, c.topic, c.topic_by, c.topic_at_ms, c.modes};
+}
+
+tl::expected<std::size_t, std::string> restore_channels(store::store& s, chat::hub& hub) {
+  auto all = store::wait<std::vector<store::channel>>([&](auto done) { s.list_channels(std::move(done)); });
+  if (!all) return tl::make_unexpected(std::string(store::describe(all.error())));
+  std::vector<chat::saved_room> rooms;
+  rooms.reserve(all->size());
+  for (const auto& c : *all) rooms.push_back(saved_room_of(c));
+  hub.restore(rooms);
+  return rooms.size();
+}
+
+namespace {
+
+// What the store answered, as the recorder tells it; failures are logged
+// here, since nobody may be there to hear them.
+store::callback<void> answer(std::string what, std::string name, chat::recorder::kept done) {
+  return [what = std::move(what), name = std::move(name), done = std::move(done)](store::result<void> r) {
+    std::string why;
+    if (!r) {
+      why = std::string(store::describe(r.error()));
+      spdlog::warn("store: could not {} the channel {}: {}", what, name, why);
+    }
+    if (done) done(r.has_value(), std::move(why));
+  };
+}
+
+}  // namespace
+
+void archive::room_changed(const chat::saved_room& r, kept done) {
+  store_->save_channel(channel_of(r), answer("save", r.name, std::move(done)));
+}
+
+void archive::room_dropped(const std::string& name, kept done) {
+  store_->drop_channel(name, answer("drop", name, std::move(done)));
 }
 
 void archive::said(const chat::event& ev) {

@@ -1,7 +1,8 @@
 // Accounts at the IRC door: IRCv3 draft/account-registration (REGISTER,
-// VERIFY), the NickServ service for clients without it, and nick ownership:
-// a registered nick is its account's, and anyone else using it is told so
-// and renamed after a grace period (irc_settings::nick_grace).
+// VERIFY), the NickServ service for clients without it, the ChanServ service
+// (registered channels: the rooms check and keep them, room_saved.cpp), and
+// nick ownership: a registered nick is its account's, and anyone else using
+// it is told so and renamed after a grace period (irc_settings::nick_grace).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,7 @@
 
 #include "door/irc_door.hpp"
 #include "door/log.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/lists.hpp"
 #include "protocol/nick.hpp"
 #include "protocol/sasl.hpp"
@@ -223,6 +225,10 @@ void irc_door::nickserv(std::string_view text) {
           if (r) {
             spdlog::info("irc {}: {} dropped the account {}", link_.remote_label(), nick_, sample(me));
             say(fmt::format("Account {} dropped.", me));
+            // The store dropped its channels with it; so do the rooms.
+            for (const auto& name : hub_.forget_founder(me)) {
+              service_notice("ChanServ", fmt::format("{} is no longer registered.", name));
+            }
             log_out();
           } else {
             say(fmt::format("Could not drop {}: {}", me, store::describe(r.error())));
@@ -266,8 +272,129 @@ void irc_door::nickserv(std::string_view text) {
   say(fmt::format("Unknown command {}. /msg NickServ HELP", verb));
 }
 
-void irc_door::chanserv(std::string_view /*text*/) {
-  service_notice("ChanServ", "Channel registration is not available yet on this server.");
+chat::registration_done irc_door::answer_here(std::function<void(chat::registration_answer, std::string)> f) {
+  return [self = self_irc(), f = std::move(f)](chat::registration_answer a, std::string detail) {
+    auto* d = self.get();
+    d->link_.post([self, f, a, detail = std::move(detail)]() mutable {
+      if (self->link_.open()) f(a, std::move(detail));
+    });
+  };
+}
+
+void irc_door::chanserv(std::string_view text) {
+  auto say = [this](std::string_view t) { service_notice("ChanServ", t); };
+  if (!settings_.store) return say("Channels are not registered on this server.");
+  const auto words = protocol::split_words(text);
+  if (words.empty()) return say("Commands: REGISTER, DROP, INFO. /msg ChanServ HELP");
+  std::string verb(words[0]);
+  for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (verb == "HELP") {
+    say("REGISTER <#channel>: register a channel you are an operator of, as its founder (logged in)");
+    say("  Its topic and modes (+imnst) are kept across restarts; you get operator status when you join.");
+    say("DROP <#channel>: unregister a channel you founded");
+    return say("INFO <#channel>: who founded a channel, and when");
+  }
+  if (verb != "REGISTER" && verb != "DROP" && verb != "INFO") {
+    return say(fmt::format("Unknown command {}. /msg ChanServ HELP", verb));
+  }
+  if (words.size() < 2) return say(fmt::format("Syntax: {} <#channel>", verb));
+  const std::string name(words[1]);
+  if (!protocol::parse_room_name(name, protocol::kMaxRoomNameLength).has_value()) {
+    return say(fmt::format("{} is not a channel name.", name));
+  }
+  const auto saved = hub_.saved().find(name);
+  if (verb == "INFO") {
+    if (!saved) return say(fmt::format("{} is not registered.", name));
+    const auto since =
+        std::chrono::system_clock::time_point(std::chrono::seconds(saved->registered_ms / 1000));
+    return say(fmt::format("{} is registered to {} since {}; it keeps {}{}.", saved->name, saved->founder,
+                           irc::format_server_time(since), saved->modes,
+                           saved->topic.empty() ? "" : " and its topic"));
+  }
+  const std::string me = account();
+  if (me.empty()) {
+    return say(fmt::format("Log in first to {} a channel (SASL, or /msg NickServ IDENTIFY).",
+                           verb == "REGISTER" ? "register" : "drop"));
+  }
+  if (verb == "REGISTER") {
+    if (saved) return say(fmt::format("{} is registered already, to {}.", saved->name, saved->founder));
+    auto r = hub_.find_room(name);
+    if (!r) return say(fmt::format("You are not on {}.", name));
+    begin_wait();
+    return r->register_to(
+        as_actor(), me, now_ms(),
+        answer_here([this, say, name, me](chat::registration_answer a, std::string detail) {
+          using chat::registration_answer;
+          switch (a) {
+            case registration_answer::done:
+              spdlog::info("irc {}: {} registered the channel {}", link_.remote_label(), sample(me),
+                           sample(name));
+              say(fmt::format("{} is now registered to {}: its topic and modes are kept.", name, me));
+              break;
+            case registration_answer::not_on_room:
+            case registration_answer::room_closed:
+              say(fmt::format("You are not on {}.", name));
+              break;
+            case registration_answer::not_operator:
+              say(fmt::format("You must be a channel operator of {} to register it.", name));
+              break;
+            case registration_answer::already_registered:
+              say(fmt::format("{} is registered already, to {}.", name, detail));
+              break;
+            case registration_answer::failed:
+              say(fmt::format("Could not register {}: {}.", name, detail));
+              break;
+            default:
+              say(fmt::format("{} is being changed: try again.", name));
+              break;
+          }
+          end_wait();
+        }));
+  }
+  // DROP
+  if (!saved) return say(fmt::format("{} is not registered.", name));
+  if (!protocol::fold_equal{}(saved->founder, me)) {
+    return say(fmt::format("Only the founder of {} ({}) may drop it.", saved->name, saved->founder));
+  }
+  begin_wait();
+  chanserv_drop(saved->name, /*tries=*/3);
+}
+
+void irc_door::chanserv_drop(std::string name, int tries) {
+  // Through the room, even when nobody is in it (it closes again after):
+  // its reports to the store leave from its strand, in order. (Input waits
+  // for the answer, a labeled DROP's label too: no fence is needed.)
+  auto r = hub_.room_named(name);
+  r->drop_registration(account(),
+                       answer_here([this, name, tries](chat::registration_answer a, std::string detail) {
+                         using chat::registration_answer;
+                         auto say = [this](std::string_view t) { service_notice("ChanServ", t); };
+                         switch (a) {
+                           case registration_answer::done:
+                             spdlog::info("irc {}: {} dropped the channel {}", link_.remote_label(),
+                                          sample(account()), sample(name));
+                             say(fmt::format("{} is no longer registered.", name));
+                             break;
+                           case registration_answer::room_closed:
+                             if (tries > 1)
+                               return chanserv_drop(name, tries - 1);  // the room that replaced it
+                             say(fmt::format("{} is being changed: try again.", name));
+                             break;
+                           case registration_answer::not_registered:
+                             say(fmt::format("{} is not registered.", name));
+                             break;
+                           case registration_answer::not_founder:
+                             say(fmt::format("Only the founder of {} ({}) may drop it.", name, detail));
+                             break;
+                           case registration_answer::failed:
+                             say(fmt::format("Could not drop {}: {}.", name, detail));
+                             break;
+                           default:
+                             say(fmt::format("{} is being changed: try again.", name));
+                             break;
+                         }
+                         end_wait();
+                       }));
 }
 
 void irc_door::check_nick_owner() {

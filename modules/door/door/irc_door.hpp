@@ -213,6 +213,12 @@ class irc_door final : public door {
   bool to_service(std::string_view to, std::string_view text);
   void nickserv(std::string_view text);
   void chanserv(std::string_view text);
+  // ChanServ DROP of `name` through its room; a room that closed meanwhile
+  // is looked up again, `tries` times in all.
+  void chanserv_drop(std::string name, int tries);
+  // A room's answer to ChanServ, brought to this door's strand where `f`
+  // runs (if the connection is still open).
+  chat::registration_done answer_here(std::function<void(chat::registration_answer, std::string)> f);
   void service_notice(std::string_view service, std::string_view text);
   // The nick is now `nick_`: if an account owns it and it is not ours, say
   // so and start the grace period.

@@ -98,6 +98,15 @@ void server::start() {
   };
   cfg_.seed.slow_work = cfg_.irc.slow_work;
   cfg_.seed.store = cfg_.irc.store;
+  // Registered channels before anyone can join one: each is made with what
+  // it kept (topic, modes, founder).
+  if (cfg_.irc.store) {
+    if (auto n = door::restore_channels(*cfg_.irc.store, hub_)) {
+      spdlog::info("store: {} registered channel{}", *n, *n == 1 ? "" : "s");
+    } else {
+      spdlog::warn("store: registered channels not restored: {}", n.error());
+    }
+  }
   if (cfg_.irc.created.empty()) {
     cfg_.irc.created = fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(std::time(nullptr)));
   }
