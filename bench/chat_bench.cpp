@@ -8,6 +8,7 @@
 //   chat-bench latency --port 6667 --clients 1000 --senders 10 --rate 200 --duration 10
 //   chat-bench private --port 6667 --clients 1000 --window 4 --duration 10
 //   chat-bench seed    --port 1234 --protocol seed --clients 60 --messages 25
+//   chat-bench history --port 6667 --clients 1000 --history-target '#channel-001' --duration 10
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -27,6 +29,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -74,6 +77,12 @@ struct options {
   int server_pid = 0;     // read the server's CPU time (and, capacity: memory) from /proc
   bool quiet = false;
   bool tls = false;  // connect over TLS (the certificate is not verified: loopback measurements)
+  // history scenario: CHATHISTORY LATEST <target> * <limit>, one at a time,
+  // every interval, while a background load runs.
+  std::string history_target = "#channel-001";
+  std::size_t history_limit = 100;
+  double history_interval_ms = 10;
+  std::string background = "fanout";  // fanout, latency (open loop at --rate) or none
 };
 
 // With --tls, every client's context (one, shared).
@@ -94,15 +103,20 @@ struct results {
   std::uint64_t delivered = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t reordered = 0;
-  double seconds = 0;               // from the first send to the last delivery
-  double bytes_per_connection = 0;  // capacity
-  double server_cpu_seconds = -1;   // while sending, given --server-pid (-1: not measured)
+  double seconds = 0;                     // from the first send to the last delivery
+  double bytes_per_connection = 0;        // capacity
+  double server_cpu_seconds = -1;         // while sending, given --server-pid (-1: not measured)
+  std::vector<std::uint32_t> history_us;  // history scenario: one per reply, request to batch end
+  std::uint64_t history_lines = 0;        // lines in all those replies
   std::string notes;
 
-  double percentile(double p) const {
-    if (latency_us.empty()) return 0;
-    const auto idx = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(latency_us.size())));
-    return latency_us[std::min(latency_us.size() - 1, idx == 0 ? 0 : idx - 1)] / 1000.0;
+  double percentile(double p) const { return percentile_of(latency_us, p); }
+
+  // Of sorted samples in microseconds, in milliseconds.
+  static double percentile_of(const std::vector<std::uint32_t>& us, double p) {
+    if (us.empty()) return 0;
+    const auto idx = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(us.size())));
+    return us[std::min(us.size() - 1, idx == 0 ? 0 : idx - 1)] / 1000.0;
   }
 };
 
@@ -120,6 +134,12 @@ class client : public std::enable_shared_from_this<client> {
   client(asio::io_context& io, proto p, std::string nick) : socket_(io), proto_(p), nick_(std::move(nick)) {}
 
   const std::string& nick() const { return nick_; }
+
+  // IRCv3 capabilities to request at registration (IRC), space-separated.
+  void request_caps(std::string caps) { caps_ = std::move(caps); }
+
+  // Writes a raw IRC line (with its CRLF).
+  void send_line(std::string_view line) { write_raw(line); }
 
   // Connects, registers or logs in, and joins `room` (IRC). Throws on failure.
   // `room` is taken by value: a coroutine keeps references, and callers pass
@@ -164,7 +184,9 @@ class client : public std::enable_shared_from_this<client> {
       // servers (InspIRCd) finish registration a second later and refuse an
       // early JOIN. Joined once our own names list has ended (366); refused
       // on an error numeric or ERROR.
+      if (!caps_.empty()) write_raw(fmt::format("CAP REQ :{}\r\n", caps_));
       write_raw(fmt::format("NICK {}\r\nUSER {} 0 * :chat-bench\r\n", nick_, nick_));
+      if (!caps_.empty()) write_raw("CAP END\r\n");
       auto fail_on_error = [&](std::string_view line) {
         const auto cmd = command_of(line);
         const bool failed = cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') && cmd != "422";
@@ -398,6 +420,7 @@ class client : public std::enable_shared_from_this<client> {
   bool ws_ = false;                                       // upgraded (--ws)
   proto proto_;
   std::string nick_;
+  std::string caps_;            // requested at registration; empty: no CAP
   std::unique_ptr<char[]> in_;  // [begin_, end_) is unread
   std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
@@ -469,6 +492,7 @@ struct bench {
   tcp::endpoint ep;
   std::vector<std::shared_ptr<client>> clients;
   results res;
+  std::atomic<bool> sending{false};  // the load is running (all clients connected); read by the history asker
   bool stop_sending = false;
   std::size_t receiving = 0;  // receive coroutines still running
 
@@ -568,6 +592,7 @@ struct bench {
     asio::co_spawn(io, progress(), asio::detached);
     const auto cpu0 = cpu_seconds(opt.server_pid);
     const auto t0 = clock_type::now();
+    sending = true;
     start();
     asio::steady_timer t(io);
     t.expires_after(
@@ -655,6 +680,7 @@ struct bench {
     asio::co_spawn(io, progress(), asio::detached);
     const auto cpu0 = cpu_seconds(opt.server_pid);
     const auto t0 = clock_type::now();
+    sending = true;
     const auto interval = std::chrono::duration<double>(1.0 / opt.rate);
     const auto total = static_cast<std::uint64_t>(opt.rate * opt.duration);
     std::vector<std::uint64_t> seq(senders, 0);
@@ -733,6 +759,119 @@ struct bench {
       res.bytes_per_connection = per;
     }
     co_await close_all_and_wait();
+  }
+
+  // CHATHISTORY LATEST <target> * <limit>, one request at a time, at most one
+  // per --history-interval-ms, each timed from the request to the end of its
+  // batch, while the background load (--background) runs: the load's figures
+  // as usual, the history's on their own line. The asker is not one of the
+  // load's clients: it has a thread and an event loop of its own, so that
+  // its timings are the server's and not this process's, busy with the
+  // load; it joins the target first (history is for members).
+  awaitable<void> history() {
+    std::atomic<bool> started{false};
+    std::atomic<bool> done{false};
+    std::vector<std::uint32_t> samples;
+    std::uint64_t lines = 0;
+    std::string failure;
+    std::thread asker_thread([&] {
+      asio::io_context hio{1};
+      asio::co_spawn(hio, ask_history(hio, started, done, samples, lines, failure),
+                     [&](std::exception_ptr e) {
+                       if (e) {
+                         try {
+                           std::rethrow_exception(e);
+                         } catch (const std::exception& ex) {
+                           failure = ex.what();
+                         }
+                       }
+                       started = true;
+                     });
+      hio.run();
+    });
+    asio::steady_timer t(io);
+    while (!started) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(use_nothrow);
+    }
+    if (opt.background == "fanout") {
+      co_await fanout();
+    } else if (opt.background == "latency") {
+      co_await latency();
+    } else {
+      t.expires_after(
+          std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration)));
+      co_await t.async_wait(use_nothrow);
+    }
+    done = true;
+    asker_thread.join();
+    res.history_us = std::move(samples);
+    res.history_lines = lines;
+    if (!failure.empty()) res.notes += "history: " + failure + "\n";
+  }
+
+  // The asker, on its own event loop `hio`: `started` once it has joined
+  // (the load may start), asks until `done`.
+  awaitable<void> ask_history(asio::io_context& hio, std::atomic<bool>& started, std::atomic<bool>& done,
+                              std::vector<std::uint32_t>& samples, std::uint64_t& lines,
+                              std::string& failure) {
+    auto asker = std::make_shared<client>(hio, p, opt.nick_prefix + "-history");
+    asker->request_caps("batch server-time message-tags draft/chathistory");
+    co_await asker->start(ep, opt.history_target);
+    started = true;
+    bool replied = false;
+    bool reading = true;
+    std::int64_t asked_ns = 0;
+    asio::steady_timer reply(hio, clock_type::time_point::max());
+    asio::co_spawn(hio,
+                   client::receive(
+                       asker, [](const incoming&) {},
+                       [&](std::string_view unit) {
+                         if (unit.find(" BATCH -") != std::string_view::npos) {
+                           samples.push_back(static_cast<std::uint32_t>((now_ns() - asked_ns) / 1000));
+                           replied = true;
+                           reply.cancel();
+                         } else if (unit.starts_with('@') && unit.find("batch=") != std::string_view::npos &&
+                                    unit.find(" PRIVMSG ") != std::string_view::npos) {
+                           ++lines;
+                         } else if (unit.find(" FAIL CHATHISTORY ") != std::string_view::npos) {
+                           failure = std::string(unit);
+                           replied = true;
+                           reply.cancel();
+                         }
+                       }),
+                   [&](std::exception_ptr) {
+                     reading = false;
+                     reply.cancel();
+                   });
+    // Asks only while the load runs (or for --duration without one).
+    asio::steady_timer t(hio);
+    while (!sending && !done && opt.background != "none") {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(use_nothrow);
+    }
+    const auto interval = std::chrono::duration_cast<clock_type::duration>(
+        std::chrono::duration<double, std::milli>(opt.history_interval_ms));
+    const auto line = fmt::format("CHATHISTORY LATEST {} * {}\r\n", opt.history_target, opt.history_limit);
+    while (!done && reading && failure.empty()) {
+      const auto next = clock_type::now() + interval;
+      replied = false;
+      asked_ns = now_ns();
+      asker->send_line(line);
+      const auto give_up = clock_type::now() + std::chrono::seconds(10);
+      while (!replied && reading && !done && clock_type::now() < give_up) {
+        reply.expires_after(std::chrono::milliseconds(50));
+        co_await reply.async_wait(use_nothrow);
+      }
+      if (!replied && !done) failure = reading ? "no reply within 10 s" : "the server closed the connection";
+      t.expires_at(next);
+      co_await t.async_wait(use_nothrow);
+    }
+    asker->close();
+    while (reading) {
+      t.expires_after(std::chrono::milliseconds(1));
+      co_await t.async_wait(use_nothrow);
+    }
   }
 
   static long rss_kib(int pid) {
@@ -851,6 +990,14 @@ void report(const options& opt, results& r) {
   if (cpu_us >= 0) {
     std::printf("server CPU    %.2f s while sending: %.3f us per delivery\n", r.server_cpu_seconds, cpu_us);
   }
+  if (opt.scenario == "history") {
+    std::sort(r.history_us.begin(), r.history_us.end());
+    const auto n = r.history_us.size();
+    std::printf("history ms    p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  (%zu replies, %.0f lines each)\n",
+                results::percentile_of(r.history_us, 50), results::percentile_of(r.history_us, 90),
+                results::percentile_of(r.history_us, 99), results::percentile_of(r.history_us, 100), n,
+                n > 0 ? static_cast<double>(r.history_lines) / static_cast<double>(n) : 0.0);
+  }
   if (!r.notes.empty()) std::printf("notes\n%s", r.notes.c_str());
   if (!opt.json.empty()) {
     std::ofstream out(opt.json);
@@ -860,10 +1007,13 @@ void report(const options& opt, results& r) {
         "\"deliveries_per_s\":{:.1f},\"bytes_per_connection\":{:.0f},\"server_cpu_us_per_delivery\":{:.4f},"
         "\"latency_ms\":{{\"p50\":{:.3f},\"p90\":"
         "{:.3f},\"p99\":{:.3f},"
-        "\"p999\":{:.3f},\"max\":{:.3f}}}}}\n",
+        "\"p999\":{:.3f},\"max\":{:.3f}}},\"history_ms\":{{\"replies\":{},\"p50\":{:.3f},\"p99\":{:.3f},"
+        "\"max\":{:.3f}}}}}\n",
         opt.scenario, opt.protocol, opt.clients, opt.senders, opt.window, opt.rate, r.sent, r.delivered, lost,
         r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, cpu_us, r.percentile(50),
-        r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100));
+        r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100), r.history_us.size(),
+        results::percentile_of(r.history_us, 50), results::percentile_of(r.history_us, 99),
+        results::percentile_of(r.history_us, 100));
   }
   if (!opt.latencies.empty()) {
     std::ofstream out(opt.latencies);
@@ -881,9 +1031,9 @@ constexpr int kExitLossy = 3;
 int main(int argc, char** argv) {
   options opt;
   CLI::App app{"End-to-end chat server benchmark (IRC or seed protocol, loopback only)."};
-  app.add_option("scenario", opt.scenario, "fanout, latency, private, seed or capacity")
+  app.add_option("scenario", opt.scenario, "fanout, latency, private, seed, capacity or history")
       ->required()
-      ->check(CLI::IsMember({"fanout", "latency", "private", "seed", "capacity"}));
+      ->check(CLI::IsMember({"fanout", "latency", "private", "seed", "capacity", "history"}));
   app.add_option("--host", opt.host, "Server address (loopback)")->capture_default_str();
   app.add_option("--port", opt.port, "Server port")->capture_default_str();
   app.add_option("--protocol", opt.protocol, "irc or seed")
@@ -910,6 +1060,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--server-pid", opt.server_pid,
                  "The server's PID: report its CPU time per delivery (capacity: its memory per connection)");
+  app.add_option("--history-target", opt.history_target, "History: the channel whose history is asked for")
+      ->capture_default_str();
+  app.add_option("--history-limit", opt.history_limit, "History: lines per CHATHISTORY LATEST")
+      ->capture_default_str();
+  app.add_option("--history-interval-ms", opt.history_interval_ms,
+                 "History: at most one request per this many milliseconds (one in flight)")
+      ->capture_default_str();
+  app.add_option("--background", opt.background,
+                 "History: the load meanwhile: fanout (closed loop), latency (open loop at --rate) or none")
+      ->check(CLI::IsMember({"fanout", "latency", "none"}))
+      ->capture_default_str();
   app.add_flag("--quiet", opt.quiet, "No progress line");
   app.add_flag("--ws", over_websocket,
                "IRC over WebSocket (text.ircv3.net): --port is the server's web listener (--http-port)");
@@ -947,6 +1108,7 @@ int main(int argc, char** argv) {
       if (opt.scenario == "private") co_await b.private_pairs();
       if (opt.scenario == "seed") co_await b.seed_workload();
       if (opt.scenario == "capacity") co_await b.capacity();
+      if (opt.scenario == "history") co_await b.history();
       b.stop_sending = true;
       for (auto& c : b.clients) c->close();
     };
