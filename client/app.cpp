@@ -291,6 +291,7 @@ awaitable<int> app::run() {
     o.password = options_.password;
     o.account = options_.account;
     o.account_password = options_.account_password;
+    o.tls = options_.tls;
     o.history_lines = options_.history_lines;
     o.version = "chat-client " + std::string(chat::version());
     machine_ = std::make_unique<irc_adapter>(std::move(o), look_);

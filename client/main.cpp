@@ -56,10 +56,10 @@ void define_options(CLI::App& cli, cli_options& o) {
   cli.add_option("--nick,-n,--user,-u", options.nick, "Nick (asked for if not given)");
   cli.add_option("--room,-r", options.room, "Room to join (IRC)")->capture_default_str();
   cli.add_flag("--seed", options.seed, "Speak the original Python chatroom's protocol instead of IRC");
-  cli.add_option(
-      "--account", options.account,
-      "Log in to this account (SASL: SCRAM-SHA-256 or PLAIN) with the password of --password-file, "
-      "or asked for on a terminal; the nick defaults to it");
+  cli.add_option("--account", options.account,
+                 "Log in to this account (SASL: SCRAM-SHA-256, or PLAIN over TLS only) with the password of "
+                 "--password-file, "
+                 "or asked for on a terminal; the nick defaults to it");
   cli.add_option("--password-file", o.password_file,
                  "File whose first line is the password: the account's with --account, else the IRC server's "
                  "(PASS)")

@@ -67,10 +67,11 @@ struct irc_options {
   std::string user = "chat";    // the USER name
   std::string realname = "chat-client";
   std::string password;  // sent as PASS when not empty
-  // A SASL login (PLAIN, or SCRAM-SHA-256 when the server offers it) when
-  // both are set. The password is never shown.
+  // A SASL login (SCRAM-SHA-256 when the server offers it, else PLAIN over
+  // TLS only) when both are set. The password is never shown.
   std::string account;
   std::string account_password;
+  bool tls = false;  // the connection is encrypted: PLAIN may send the password
   // Lines of history asked for on joining a room or opening a query
   // (draft/chathistory), at most what the server's CHATHISTORY= allows; 0: none.
   int history_lines = kDefaultHistoryLines;
