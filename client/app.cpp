@@ -287,7 +287,7 @@ awaitable<int> app::run() {
   } else {
     irc_options o;
     o.nick = nick;
-    o.room = options_.room;
+    o.rooms = options_.rooms;
     o.password = options_.password;
     o.account = options_.account;
     o.account_password = options_.account_password;

@@ -117,13 +117,14 @@ effects irc_machine::welcome(const std::vector<std::string>& params) {
   if (!params.empty()) nick_ = params.front();
   out.show.push_back(look_.dim("Connected as ") + look_.nick(nick_) +
                      look_.dim(". Type !help for the commands."));
-  if (rooms_.empty()) rooms_.push_back(options_.room);
+  // The rooms asked for the first time, those we were in after a reconnect.
+  if (rooms_.empty()) rooms_ = options_.rooms;
   std::string list;
   for (const auto& room : rooms_) list += (list.empty() ? "" : ",") + room;
-  send(out, "JOIN " + list);
+  if (!list.empty()) send(out, "JOIN " + list);
   // Lines typed meanwhile go to the room joined last, as after a !join.
   previous_.clear();
-  current_ = rooms_.back();
+  current_ = rooms_.empty() ? std::string() : rooms_.back();
   out.prompt = prompt();
   auto waiting = std::exchange(queued_, {});
   for (const auto& line : waiting) out.merge(on_input(line));

@@ -63,8 +63,8 @@ inline bool is_room(std::string_view target) {
 
 struct irc_options {
   std::string nick;
-  std::string room = "#lobby";  // joined after registration
-  std::string user = "chat";    // the USER name
+  std::vector<std::string> rooms = {"#lobby"};  // joined after registration, in order; the last is current
+  std::string user = "chat";                    // the USER name
   std::string realname = "chat-client";
   std::string password;  // sent as PASS when not empty
   // A SASL login (SCRAM-SHA-256 when the server offers it, else PLAIN over

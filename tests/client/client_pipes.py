@@ -226,6 +226,52 @@ def test_configuration_file(server):
         assert c.wait() == 0
 
 
+def test_server_profiles(server):
+    """[servers.NAME] profiles: the one named (`chat-client NAME` or
+    --server NAME), else the one marked default, else the first; the file's
+    other keys are every profile's defaults; flags win; an unknown name is
+    a usage error that lists the known ones."""
+    with tempfile.TemporaryDirectory() as home:
+        os.makedirs(os.path.join(home, "chat-client"))
+        conf = os.path.join(home, "chat-client", "config.toml")
+        with open(conf, "w") as f:
+            f.write(f'host = "127.0.0.1"\nport = {server.irc_port}\ncolour = "never"\nnick = "toplevel"\n\n'
+                    '[servers.local]\nnick = "localnick"\nrooms = ["#one"]\n\n'
+                    '[servers.side]\ndefault = true\nnick = "sidenick"\nrooms = ["#two", "#three"]\n')
+        env = {"XDG_CONFIG_HOME": home}
+        chosen = Client(CLIENT, env=env)  # the default one
+        chosen.expect("Connected as sidenick")
+        chosen.expect("You have joined #two")
+        chosen.expect("You have joined #three")
+        named = Client(CLIENT, "local", env=env)
+        named.expect("Connected as localnick")
+        named.expect("You have joined #one")
+        flag = Client(CLIENT, "--server", "local", "--nick", "flagwins", env=env)
+        flag.expect("Connected as flagwins")
+        flag.expect("You have joined #one")
+        named.expect("flagwins has joined #one")
+        for c in (chosen, named, flag):
+            c.send("!logout")
+            assert c.wait() == 0
+
+        c = Client(CLIENT, "nosuch", env=env)
+        assert c.wait() == 2
+        err = c.err.decode()
+        assert f"{conf}: no profile 'nosuch' in [servers]; known: local, side" in err, err
+        c = Client(CLIENT, "--no-config", "local", env=env)
+        assert c.wait() == 2
+        assert "--no-config reads no profiles" in c.err.decode(), c.err
+
+        # Without default = true, the first listed.
+        with open(conf, "w") as f:
+            f.write(f'port = {server.irc_port}\ncolour = "never"\n'
+                    '[servers.first]\nnick = "firstnick"\n[servers.second]\nnick = "secondnick"\n')
+        c = Client(CLIENT, env=env)
+        c.expect("Connected as firstnick")
+        c.send("!logout")
+        assert c.wait() == 0
+
+
 def test_asks_for_a_name(server):
     """No nick given: it asks like the original; a taken nick is explained and asked again."""
     first = irc(server, "carol")
