@@ -4,6 +4,8 @@ Usage: client_pipes.py CHAT_CLIENT CHAT_SERVER TEST_NAME
 Each test name is one ctest test (see tests/CMakeLists.txt).
 """
 import base64
+import hashlib
+import hmac
 import os
 import shutil
 import signal
@@ -417,10 +419,42 @@ def test_hostile_irc_server(_server):
     assert "<U+009B>" in text and "<U+202E>" in text, text
 
 
+def scram_server(fake, password):
+    """The server's side of SCRAM-SHA-256 (RFC 5802) for `password`: the
+    client's proof is checked, and the server's signature sent back."""
+    def b64(data):
+        return base64.b64encode(data).decode()
+
+    def authenticate():
+        line = fake.read_line()
+        assert line.startswith("AUTHENTICATE "), line
+        return base64.b64decode(line.split(" ", 1)[1]).decode()
+
+    client_first = authenticate()
+    assert client_first.startswith("n,,n=alice,r="), client_first
+    nonce = client_first.split("r=", 1)[1] + "server-nonce"
+    salt = b"fake-salt-16byte"
+    server_first = f"r={nonce},s={b64(salt)},i=4096"
+    fake.send(f"AUTHENTICATE {b64(server_first.encode())}\r\n".encode())
+    client_final = authenticate()
+    without_proof, proof = client_final.rsplit(",p=", 1)
+    assert without_proof == f"c=biws,r={nonce}", client_final
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 4096)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    auth = ",".join([client_first[3:], server_first, without_proof]).encode()
+    signature = hmac.new(hashlib.sha256(client_key).digest(), auth, "sha256").digest()
+    assert base64.b64decode(proof) == bytes(a ^ b for a, b in zip(client_key, signature)), "a wrong proof"
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    fake.send(f"AUTHENTICATE {b64(('v=' + b64(hmac.new(server_key, auth, 'sha256').digest())).encode())}\r\n"
+              .encode())
+    assert fake.read_line() == "AUTHENTICATE +"
+
+
 def test_account_and_history(_server):
-    """--account logs in with the password file's line (SASL PLAIN), never
-    shows it, and a room's history is asked for on joining and shown with
-    its own times, before the live lines, with an end marker."""
+    """--account logs in with the password file's line (SASL SCRAM-SHA-256,
+    played here by the fake server with hashlib), never shows it, and a
+    room's history is asked for on joining and shown with its own times,
+    before the live lines, with an end marker."""
     fake = FakeServer()
     secret = "pw-" + "x" * 12
     with tempfile.TemporaryDirectory() as tmp:
@@ -433,13 +467,12 @@ def test_account_and_history(_server):
         assert fake.read_line() == "CAP LS 302"
         assert fake.read_line() == "NICK alice"  # the nick defaults to the account; no PASS
         fake.read_until("USER ")
-        fake.send(b":srv CAP * LS :sasl=PLAIN draft/chathistory batch server-time message-tags\r\n")
+        fake.send(b":srv CAP * LS :sasl=PLAIN,SCRAM-SHA-256 draft/chathistory batch server-time message-tags\r\n")
         assert fake.read_line() == "CAP REQ :batch server-time message-tags draft/chathistory sasl"
         fake.send(b":srv CAP alice ACK :batch server-time message-tags draft/chathistory sasl\r\n")
-        assert fake.read_line() == "AUTHENTICATE PLAIN"
+        assert fake.read_line() == "AUTHENTICATE SCRAM-SHA-256"
         fake.send(b"AUTHENTICATE +\r\n")
-        payload = base64.b64encode(b"alice\0alice\0" + secret.encode()).decode()
-        assert fake.read_line() == "AUTHENTICATE " + payload
+        scram_server(fake, secret)
         fake.send(b":srv 900 alice alice!u@h alice :You are now logged in as alice\r\n"
                   b":srv 903 alice :SASL authentication successful\r\n")
         c.expect("Logged in as alice")
