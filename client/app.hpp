@@ -62,6 +62,7 @@ class protocol_machine {
   [[nodiscard]] virtual bool awaiting_nick() const = 0;
   [[nodiscard]] virtual bool failed() const = 0;
   [[nodiscard]] virtual std::string prompt() const = 0;
+  [[nodiscard]] virtual client::status status() const = 0;
   [[nodiscard]] virtual completion_sources completions() const { return {}; }
 };
 

@@ -100,7 +100,7 @@ effects irc_machine::registration_refused(std::string_view reason) {
   effects out;
   awaiting_nick_ = true;
   out.show.push_back(look_.strong(sanitize(reason)) + " Choose another nick.");
-  out.prompt = prompt();
+  changed(out);
   if (!queued_.empty()) {
     // Piped input: the next line is the answer.
     auto answer = std::move(queued_.front());
@@ -125,7 +125,7 @@ effects irc_machine::welcome(const std::vector<std::string>& params) {
   // Lines typed meanwhile go to the room joined last, as after a !join.
   previous_.clear();
   current_ = rooms_.empty() ? std::string() : rooms_.back();
-  out.prompt = prompt();
+  changed(out);
   auto waiting = std::exchange(queued_, {});
   for (const auto& line : waiting) out.merge(on_input(line));
   return out;
@@ -160,7 +160,7 @@ effects irc_machine::on_input(std::string_view line) {
     awaiting_nick_ = false;
     nick_ = std::string(nick);
     send(out, "NICK " + nick_);
-    out.prompt = prompt();
+    changed(out);
     return out;
   }
   if (!registered_) {
@@ -321,7 +321,7 @@ effects irc_machine::on_line(std::string_view line) {
       unread_.erase(protocol::fold_nick(room));
       members_[protocol::fold_nick(room)].clear();  // NAMES follows
       out.show.push_back(look_.dim("You have joined " + sanitize(room) + "."));
-      out.prompt = prompt();
+      changed(out);
       request_history(out, room);
     } else {
       add_member(room, from);
@@ -334,7 +334,7 @@ effects irc_machine::on_line(std::string_view line) {
       forget_room(room);
       members_.erase(protocol::fold_nick(room));
       out.show.push_back(look_.dim("You have left " + sanitize(room) + "."));
-      out.prompt = prompt();
+      changed(out);
     } else {
       remove_member(room, from);
       out.show.push_back(where(room) + look_.nick(from) +
@@ -353,7 +353,7 @@ effects irc_machine::on_line(std::string_view line) {
       members_.erase(protocol::fold_nick(room));
       out.show.push_back(look_.strong(
           with_reason("You were kicked from " + sanitize(room) + " by " + sanitize(from), reason)));
-      out.prompt = prompt();
+      changed(out);
     } else {
       out.show.push_back(where(room) + look_.nick(p[1]) +
                          look_.dim(with_reason(" was kicked by " + sanitize(from), reason)));
@@ -366,6 +366,7 @@ effects irc_machine::on_line(std::string_view line) {
     }
     if (is_me(from)) {
       nick_ = p[0];
+      changed(out);
       out.show.push_back(look_.dim("You are now known as ") + look_.nick(nick_));
     } else {
       // A private conversation follows the person, not the old nick (which
@@ -380,7 +381,7 @@ effects irc_machine::on_line(std::string_view line) {
         unread_.erase(it);
         unread_[protocol::fold_nick(p[0])] = count;
       }
-      out.prompt = prompt();
+      changed(out);
       out.show.push_back(look_.nick(from) + look_.dim(" is now known as ") + look_.nick(p[0]));
     }
   } else if ((cmd == "PRIVMSG" || cmd == "NOTICE") && p.size() >= 2) {
@@ -461,7 +462,7 @@ effects irc_machine::on_line(std::string_view line) {
              std::none_of(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, p[1]); })) {
     current_ = previous_;
     out.show.push_back(look_.strong(sanitize(p[1] + ": " + p.back())));
-    out.prompt = prompt();
+    changed(out);
   } else if (cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') && p.size() >= 2) {
     // Errors: "<what>: <text>", e.g. "bob: No such nick/channel".
     std::string what;
