@@ -156,11 +156,16 @@ def test_moderation_commands(server):
     bob.expect("Ignoring alice")
     alice.send("you cannot hear me")
     alice.expect("alice > you cannot hear me")
+    # Bob's answer to a WHOIS comes after alice's line on his connection: his
+    # client has dropped it before the unignore, even on a loaded machine.
+    bob.send("/whois alice")
+    bob.expect("alice is ~chat@")
     bob.send("/unignore alice")
     bob.expect("No longer ignoring alice")
     alice.send("now you can")
     line = bob.expect("alice > ")
     assert line.endswith("alice > now you can"), line
+    assert not any("you cannot hear me" in seen for seen in bob.seen), bob.seen
 
     alice.send("/kick bob calm down")
     bob.expect("You were kicked from #mod by alice (calm down)")
