@@ -314,10 +314,15 @@ effects irc_machine::on_line(std::string_view line) {
   } else if (cmd == "JOIN" && !p.empty()) {
     const auto& room = p[0];
     if (is_me(from)) {
+      // A room new to us (a !join, or one the server put us in) becomes
+      // the current one; the rooms joined on registration, which a server
+      // may answer in any order, leave the one welcome() chose.
       if (std::none_of(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, room); })) {
         rooms_.push_back(room);
+        current_ = room;
+      } else if (same(room, current_)) {
+        current_ = room;  // as the server spells it
       }
-      current_ = room;
       unread_.erase(protocol::fold_nick(room));
       members_[protocol::fold_nick(room)].clear();  // NAMES follows
       out.show.push_back(look_.dim("You have joined " + sanitize(room) + "."));
