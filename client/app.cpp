@@ -46,6 +46,7 @@ class irc_adapter final : public protocol_machine {
   [[nodiscard]] bool awaiting_nick() const override { return m_.awaiting_nick(); }
   [[nodiscard]] bool failed() const override { return false; }
   [[nodiscard]] std::string prompt() const override { return m_.prompt(); }
+  [[nodiscard]] client::status status() const override { return m_.status(); }
   [[nodiscard]] completion_sources completions() const override { return m_.completions(); }
 
  private:
@@ -64,6 +65,12 @@ class seed_adapter final : public protocol_machine {
   [[nodiscard]] bool awaiting_nick() const override { return m_.awaiting_nick(); }
   [[nodiscard]] bool failed() const override { return m_.failed(); }
   [[nodiscard]] std::string prompt() const override { return m_.prompt(); }
+  // One room, no away or unread: the name alone.
+  [[nodiscard]] client::status status() const override {
+    client::status s;
+    s.nick = sanitize(m_.nick());
+    return s;
+  }
 
  private:
   seed_machine m_;
@@ -83,7 +90,7 @@ app::app(asio::io_context& io, app_options options)
       look_(options_.colour == "always" ||
             (options_.colour == "auto" &&
              colour_wanted(::isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"), std::getenv("TERM")))),
-      term_(terminal::open(io.get_executor())),
+      term_(terminal::open(io.get_executor(), look_.colour())),
       wake_writer_(io, asio::steady_timer::time_point::max()) {
   if (options_.port.empty()) options_.port = options_.seed ? "1234" : (options_.tls ? "6697" : "6667");
   if (options_.tls) {
@@ -109,6 +116,7 @@ void app::apply(effects&& e) {
     std::fflush(stdout);
   }
   if (e.prompt) term_->set_prompt(*e.prompt);
+  if (e.prompt || e.status) term_->set_status(machine_->status());
   if (e.relogin) relogin_ = true;
   if (e.registered) registered_ = true;
   if (!e.send.empty()) {
@@ -287,15 +295,17 @@ awaitable<int> app::run() {
   } else {
     irc_options o;
     o.nick = nick;
-    o.room = options_.room;
+    o.rooms = options_.rooms;
     o.password = options_.password;
     o.account = options_.account;
     o.account_password = options_.account_password;
+    o.tls = options_.tls;
     o.history_lines = options_.history_lines;
     o.version = "chat-client " + std::string(chat::version());
     machine_ = std::make_unique<irc_adapter>(std::move(o), look_);
   }
   term_->set_prompt(machine_->prompt());
+  term_->set_status(machine_->status());
   term_->set_completer([this](std::string_view line, std::size_t start, std::string_view word) {
     return complete(line, start, word, machine_->completions());
   });

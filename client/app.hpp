@@ -8,6 +8,7 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/ssl/context.hpp>
@@ -33,14 +34,14 @@ struct app_options {
   std::string host = "127.0.0.1";
   std::string port;  // empty: 6667, or 1234 with seed
   bool seed = false;
-  bool bell_on_mention = false;  // ring the terminal's bell when a line names us
-  std::string colour = "auto";   // auto (colour_wanted), always or never
-  std::string nick;              // empty: asked for
-  std::string room = "#lobby";
-  std::string password;          // the server's (PASS)
-  std::string account;           // log in (SASL) when not empty
-  std::string account_password;  // never shown
-  int history_lines = 50;        // asked for on joining a room (draft/chathistory); 0: none
+  bool bell_on_mention = false;                 // ring the terminal's bell when a line names us
+  std::string colour = "auto";                  // auto (colour_wanted), always or never
+  std::string nick;                             // empty: asked for
+  std::vector<std::string> rooms = {"#lobby"};  // joined at start, in order; the last is the current one
+  std::string password;                         // the server's (PASS)
+  std::string account;                          // log in (SASL) when not empty
+  std::string account_password;                 // never shown
+  int history_lines = 50;                       // asked for on joining a room (draft/chathistory); 0: none
   bool reconnect = true;
   bool tls = false;
   std::string tls_ca;     // a CA file to trust besides the system's
@@ -61,6 +62,7 @@ class protocol_machine {
   [[nodiscard]] virtual bool awaiting_nick() const = 0;
   [[nodiscard]] virtual bool failed() const = 0;
   [[nodiscard]] virtual std::string prompt() const = 0;
+  [[nodiscard]] virtual client::status status() const = 0;
   [[nodiscard]] virtual completion_sources completions() const { return {}; }
 };
 

@@ -41,25 +41,31 @@ struct cli_options {
   std::string password_file;
   std::string config_file;  // empty: the default, if it exists
   bool no_config = false;
+  std::string profile;  // [servers.NAME] of the file; empty: its default
 };
 
 constexpr const char* kDescription =
     "Console chat client. Type text to talk in the room; !who, !msg <user> <text> and !logout work as in the "
     "original chatroom; !help lists the rest.";
 // Options about this run only: a configuration file cannot set them.
-constexpr std::string_view kCommandLineOnly[] = {"help", "version", "config", "no-config"};
+constexpr std::string_view kCommandLineOnly[] = {"help", "version", "config", "no-config", "server"};
+// The configuration file's table of server profiles: [servers.NAME].
+constexpr const char* kProfiles = "servers";
 
 void define_options(CLI::App& cli, cli_options& o) {
   auto& options = o.app;
   cli.add_option("--host", options.host, "Server address")->capture_default_str();
   cli.add_option("--port,-p", options.port, "Server port (default: 6667, 6697 with --tls, 1234 with --seed)");
   cli.add_option("--nick,-n,--user,-u", options.nick, "Nick (asked for if not given)");
-  cli.add_option("--room,-r", options.room, "Room to join (IRC)")->capture_default_str();
+  cli.add_option("--room,--rooms,-r", options.rooms,
+                 "Rooms to join (IRC): the option again or commas for more; the last is the current one")
+      ->delimiter(',')
+      ->capture_default_str();
   cli.add_flag("--seed", options.seed, "Speak the original Python chatroom's protocol instead of IRC");
-  cli.add_option(
-      "--account", options.account,
-      "Log in to this account (SASL: SCRAM-SHA-256 or PLAIN) with the password of --password-file, "
-      "or asked for on a terminal; the nick defaults to it");
+  cli.add_option("--account", options.account,
+                 "Log in to this account (SASL: SCRAM-SHA-256, or PLAIN over TLS only) with the password of "
+                 "--password-file, "
+                 "or asked for on a terminal; the nick defaults to it");
   cli.add_option("--password-file", o.password_file,
                  "File whose first line is the password: the account's with --account, else the IRC server's "
                  "(PASS)")
@@ -89,6 +95,9 @@ void define_options(CLI::App& cli, cli_options& o) {
                  "if it exists")
       ->check(CLI::ExistingFile);
   cli.add_flag("--no-config", o.no_config, "Read no configuration file");
+  cli.add_option("--server,server", o.profile,
+                 "Use the configuration file's [servers.NAME] profile (default: the one with default = true, "
+                 "or the first); its keys override the file's others");
   cli.set_version_flag("--version", "chat-client " + std::string(chat::version()));
 }
 
@@ -171,14 +180,26 @@ int main(int argc, char** argv) {
       // --help and --version exit 0; a usage error 2, as in chat-server.
       return cli.exit(e) == 0 ? EXIT_SUCCESS : kExitUsage;
     }
-    if (pass == 1 || parsed.no_config) break;
+    if (pass == 1) break;
+    if (parsed.no_config) {
+      if (parsed.profile.empty()) break;
+      std::fprintf(stderr, "chat-client: server profile '%s': --no-config reads no profiles\n",
+                   parsed.profile.c_str());
+      return kExitUsage;
+    }
     auto path = parsed.config_file;
     if (path.empty()) {
       path = default_config_path();
       std::error_code ec;
-      if (path.empty() || !std::filesystem::is_regular_file(path, ec)) break;
+      if (path.empty() || !std::filesystem::is_regular_file(path, ec)) {
+        if (parsed.profile.empty()) break;
+        std::fprintf(stderr, "chat-client: server profile '%s': there is no configuration file (%s)\n",
+                     parsed.profile.c_str(), path.empty() ? "no home directory" : path.c_str());
+        return kExitUsage;
+      }
     }
-    auto from_file = config::file_words(path, given, scratch_app, kCommandLineOnly);
+    auto from_file =
+        config::file_words(path, given, scratch_app, kCommandLineOnly, {kProfiles, parsed.profile});
     if (!from_file) {
       std::fprintf(stderr, "chat-client: %s\n", from_file.error().c_str());
       return kExitUsage;
@@ -224,8 +245,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (options.nick.empty()) options.nick = options.account;
-  if (options.room.empty() || (options.room.front() != '#' && options.room.front() != '&')) {
-    options.room.insert(0, "#");
+  std::erase_if(options.rooms, [](const std::string& r) { return r.empty(); });
+  if (options.rooms.empty()) options.rooms.emplace_back("#lobby");
+  for (auto& room : options.rooms) {
+    if (room.front() != '#' && room.front() != '&') room.insert(0, "#");
   }
 
   try {

@@ -1,9 +1,12 @@
 // The console: lines typed by the user in, display lines out. Two kinds:
-//  - tty_terminal (stdin and stdout are terminals): GNU readline's callback
-//    interface, fed from asio when stdin is readable, so no thread blocks. A
-//    line printed while the user types appears above the input line, which
-//    is redrawn intact.
-//  - pipe_terminal: plain line-by-line input, output flushed per line.
+//  - tty_terminal (stdin and stdout are terminals; tty_terminal.cpp): GNU
+//    readline's callback interface, fed from asio when stdin is readable, so
+//    no thread blocks. The screen is split as irssi's: lines scroll in the
+//    rows above, the status line is the row above the input, and the input
+//    is the last row (one row, scrolled sideways), left intact by a line
+//    printed while the user types.
+//  - pipe_terminal: plain line-by-line input, output flushed per line, no
+//    escape sequences (and no status line).
 // Both run on the io_context's single thread; nothing here is thread-safe.
 #pragma once
 
@@ -19,6 +22,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/io.hpp"
+#include "core/status.hpp"
 
 namespace client {
 
@@ -45,6 +49,8 @@ class terminal {
   // Prints one display line (no newline in it).
   virtual void print(std::string_view line) = 0;
   virtual void set_prompt(std::string prompt) = 0;
+  // What the status line says (a terminal without one ignores it).
+  virtual void set_status(const status& /*s*/) {}
   // The next line typed; nullopt at the end of input or when cancelled.
   virtual awaitable<std::optional<std::string>> read_line() = 0;
   // Input has ended (Ctrl-D, end of a pipe) and every line was read.
@@ -61,8 +67,12 @@ class terminal {
   // Alt-1 .. Alt-9: the number pressed (a terminal without keys never calls).
   virtual void set_switcher(std::function<void(int)> /*f*/) {}
 
-  // A tty_terminal when stdin and stdout are terminals, else a pipe_terminal.
-  static std::unique_ptr<terminal> open(const asio::any_io_executor& ex);
+  // A tty_terminal when stdin and stdout are terminals, else a
+  // pipe_terminal. `colour`: the status line may use colour.
+  static std::unique_ptr<terminal> open(const asio::any_io_executor& ex, bool colour);
 };
+
+// The readline terminal (tty_terminal.cpp).
+std::unique_ptr<terminal> open_tty(const asio::any_io_executor& ex, bool colour);
 
 }  // namespace client

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace client {
 
 struct effects {
@@ -17,11 +19,12 @@ struct effects {
   // When the line show[i] was said, if not now (history lines carry their
   // server time): at[i], or 0. Shorter than `show` when the rest are now.
   std::vector<std::time_t> at;
-  std::optional<std::string> prompt;  // the input prompt changes to this
-  bool registered = false;            // the server accepted us (a reconnect's backoff starts over)
-  bool quit = false;                  // the user is leaving: flush `send`, then wait for the close
-  bool relogin = false;               // the login was refused: connect again once a new name is typed
-  bool mentioned = false;             // someone named us (the driver may ring the bell)
+  std::optional<std::string> prompt;     // the input prompt changes to this
+  std::optional<client::status> status;  // the status line changes to this
+  bool registered = false;               // the server accepted us (a reconnect's backoff starts over)
+  bool quit = false;                     // the user is leaving: flush `send`, then wait for the close
+  bool relogin = false;                  // the login was refused: connect again once a new name is typed
+  bool mentioned = false;                // someone named us (the driver may ring the bell)
 
   // A line said at `when` (0: now).
   void show_at(std::string line, std::time_t when) {
@@ -39,6 +42,7 @@ struct effects {
     }
     for (auto& line : other.show) show.push_back(std::move(line));
     if (other.prompt) prompt = std::move(other.prompt);
+    if (other.status) status = std::move(other.status);
     registered = registered || other.registered;
     quit = quit || other.quit;
     relogin = relogin || other.relogin;

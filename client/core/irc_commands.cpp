@@ -56,7 +56,7 @@ effects irc_machine::command(const struct command& c) {
       // refused JOIN (403, 471, 473-475) puts the previous room back.
       previous_ = current_;
       current_ = c.arg;
-      out.prompt = prompt();
+      changed(out);
       break;
     }
     case verb::part: {

@@ -86,13 +86,19 @@ void irc_machine::end_caps(effects& out) {
 
 void irc_machine::start_login(effects& out) {
   // SCRAM-SHA-256 when offered: the password never leaves this machine,
-  // and the server proves it knows the credential. PLAIN otherwise, and
-  // when the server does not say (a `sasl` cap without a value).
+  // and the server proves it knows the credential. PLAIN otherwise, but
+  // only over TLS: it sends the password itself. A server that does not
+  // say (a `sasl` cap without a value) is tried with PLAIN over TLS, with
+  // SCRAM-SHA-256 over plain TCP.
   const auto it = offered_caps_.find("sasl");
   const std::string mechanisms = it == offered_caps_.end() ? std::string() : it->second;
-  scram_ = lists(mechanisms, "SCRAM-SHA-256");
+  scram_ = lists(mechanisms, "SCRAM-SHA-256") || (mechanisms.empty() && !options_.tls);
   if (!scram_ && !mechanisms.empty() && !lists(mechanisms, "PLAIN")) {
     login_over(out, "the server takes no login this client knows (" + mechanisms + ")");
+    return;
+  }
+  if (!scram_ && !options_.tls) {
+    login_over(out, "the server offers only PLAIN, which would send the password in the clear; use --tls");
     return;
   }
   sasl_in_.reset();

@@ -100,7 +100,7 @@ effects irc_machine::registration_refused(std::string_view reason) {
   effects out;
   awaiting_nick_ = true;
   out.show.push_back(look_.strong(sanitize(reason)) + " Choose another nick.");
-  out.prompt = prompt();
+  changed(out);
   if (!queued_.empty()) {
     // Piped input: the next line is the answer.
     auto answer = std::move(queued_.front());
@@ -117,14 +117,15 @@ effects irc_machine::welcome(const std::vector<std::string>& params) {
   if (!params.empty()) nick_ = params.front();
   out.show.push_back(look_.dim("Connected as ") + look_.nick(nick_) +
                      look_.dim(". Type !help for the commands."));
-  if (rooms_.empty()) rooms_.push_back(options_.room);
+  // The rooms asked for the first time, those we were in after a reconnect.
+  if (rooms_.empty()) rooms_ = options_.rooms;
   std::string list;
   for (const auto& room : rooms_) list += (list.empty() ? "" : ",") + room;
-  send(out, "JOIN " + list);
+  if (!list.empty()) send(out, "JOIN " + list);
   // Lines typed meanwhile go to the room joined last, as after a !join.
   previous_.clear();
-  current_ = rooms_.back();
-  out.prompt = prompt();
+  current_ = rooms_.empty() ? std::string() : rooms_.back();
+  changed(out);
   auto waiting = std::exchange(queued_, {});
   for (const auto& line : waiting) out.merge(on_input(line));
   return out;
@@ -159,7 +160,7 @@ effects irc_machine::on_input(std::string_view line) {
     awaiting_nick_ = false;
     nick_ = std::string(nick);
     send(out, "NICK " + nick_);
-    out.prompt = prompt();
+    changed(out);
     return out;
   }
   if (!registered_) {
@@ -313,14 +314,19 @@ effects irc_machine::on_line(std::string_view line) {
   } else if (cmd == "JOIN" && !p.empty()) {
     const auto& room = p[0];
     if (is_me(from)) {
+      // A room new to us (a !join, or one the server put us in) becomes
+      // the current one; the rooms joined on registration, which a server
+      // may answer in any order, leave the one welcome() chose.
       if (std::none_of(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, room); })) {
         rooms_.push_back(room);
+        current_ = room;
+      } else if (same(room, current_)) {
+        current_ = room;  // as the server spells it
       }
-      current_ = room;
       unread_.erase(protocol::fold_nick(room));
       members_[protocol::fold_nick(room)].clear();  // NAMES follows
       out.show.push_back(look_.dim("You have joined " + sanitize(room) + "."));
-      out.prompt = prompt();
+      changed(out);
       request_history(out, room);
     } else {
       add_member(room, from);
@@ -333,7 +339,7 @@ effects irc_machine::on_line(std::string_view line) {
       forget_room(room);
       members_.erase(protocol::fold_nick(room));
       out.show.push_back(look_.dim("You have left " + sanitize(room) + "."));
-      out.prompt = prompt();
+      changed(out);
     } else {
       remove_member(room, from);
       out.show.push_back(where(room) + look_.nick(from) +
@@ -352,7 +358,7 @@ effects irc_machine::on_line(std::string_view line) {
       members_.erase(protocol::fold_nick(room));
       out.show.push_back(look_.strong(
           with_reason("You were kicked from " + sanitize(room) + " by " + sanitize(from), reason)));
-      out.prompt = prompt();
+      changed(out);
     } else {
       out.show.push_back(where(room) + look_.nick(p[1]) +
                          look_.dim(with_reason(" was kicked by " + sanitize(from), reason)));
@@ -365,6 +371,7 @@ effects irc_machine::on_line(std::string_view line) {
     }
     if (is_me(from)) {
       nick_ = p[0];
+      changed(out);
       out.show.push_back(look_.dim("You are now known as ") + look_.nick(nick_));
     } else {
       // A private conversation follows the person, not the old nick (which
@@ -379,7 +386,7 @@ effects irc_machine::on_line(std::string_view line) {
         unread_.erase(it);
         unread_[protocol::fold_nick(p[0])] = count;
       }
-      out.prompt = prompt();
+      changed(out);
       out.show.push_back(look_.nick(from) + look_.dim(" is now known as ") + look_.nick(p[0]));
     }
   } else if ((cmd == "PRIVMSG" || cmd == "NOTICE") && p.size() >= 2) {
@@ -460,7 +467,7 @@ effects irc_machine::on_line(std::string_view line) {
              std::none_of(rooms_.begin(), rooms_.end(), [&](const auto& r) { return same(r, p[1]); })) {
     current_ = previous_;
     out.show.push_back(look_.strong(sanitize(p[1] + ": " + p.back())));
-    out.prompt = prompt();
+    changed(out);
   } else if (cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') && p.size() >= 2) {
     // Errors: "<what>: <text>", e.g. "bob: No such nick/channel".
     std::string what;

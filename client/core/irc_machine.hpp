@@ -20,6 +20,7 @@
 #include "core/effects.hpp"
 #include "core/input.hpp"
 #include "core/sasl_client.hpp"
+#include "core/status.hpp"
 #include "core/text.hpp"
 #include "protocol/irc.hpp"
 #include "protocol/sasl.hpp"
@@ -63,14 +64,15 @@ inline bool is_room(std::string_view target) {
 
 struct irc_options {
   std::string nick;
-  std::string room = "#lobby";  // joined after registration
-  std::string user = "chat";    // the USER name
+  std::vector<std::string> rooms = {"#lobby"};  // joined after registration, in order; the last is current
+  std::string user = "chat";                    // the USER name
   std::string realname = "chat-client";
   std::string password;  // sent as PASS when not empty
-  // A SASL login (PLAIN, or SCRAM-SHA-256 when the server offers it) when
-  // both are set. The password is never shown.
+  // A SASL login (SCRAM-SHA-256 when the server offers it, else PLAIN over
+  // TLS only) when both are set. The password is never shown.
   std::string account;
   std::string account_password;
+  bool tls = false;  // the connection is encrypted: PLAIN may send the password
   // Lines of history asked for on joining a room or opening a query
   // (draft/chathistory), at most what the server's CHATHISTORY= allows; 0: none.
   int history_lines = kDefaultHistoryLines;
@@ -106,6 +108,8 @@ class irc_machine {
   [[nodiscard]] const std::string& account() const noexcept { return logged_in_as_; }
   // The input prompt for the current state ("#lobby> ", "Username: ").
   [[nodiscard]] std::string prompt() const;
+  // The status line: the current place, our nick, away, unread lines.
+  [[nodiscard]] client::status status() const;
   // What Tab may complete: the others in the current room, the rooms joined.
   [[nodiscard]] completion_sources completions() const;
 
@@ -209,7 +213,7 @@ class irc_machine {
   // conversations (queries, and whoever wrote to us), in order.
   [[nodiscard]] std::vector<std::string> conversations() const;
   // Lines that arrived elsewhere than the current conversation, shown in
-  // the prompt until it becomes current: folded name -> count, and whether
+  // the status line until it becomes current: folded name -> count, and whether
   // one named us.
   struct unread {
     std::size_t lines = 0;
@@ -219,6 +223,8 @@ class irc_machine {
   std::vector<std::string> queries_;
   bool away_ = false;
   void note_unread(effects& out, std::string_view where, bool mention);
+  // The prompt or the status may have changed: both go in `out`.
+  void changed(effects& out) const;
   void make_current(effects& out, const std::string& where);
   std::set<std::string> ignored_;  // folded nicks whose messages are not shown
   std::time_t ctcp_window_ = 0;    // when the current CTCP window began

@@ -1,6 +1,6 @@
 // Where the IRC client talks: the rooms joined and private conversations,
 // who is in each room (for Tab), and the unread lines waiting elsewhere,
-// shown in the prompt. The rest of the machine: irc_machine.cpp.
+// shown in the status line. The rest of the machine: irc_machine.cpp.
 #include <algorithm>
 
 #include "core/irc_machine.hpp"
@@ -10,25 +10,31 @@ namespace client {
 
 std::string irc_machine::prompt() const {
   if (awaiting_nick_) return "Username: ";
-  // The status, when there is something to say: away, and where unread
-  // lines wait ("#rust 3", "bob 1!" when one named us), by number for Alt-N.
-  std::string status;
-  if (away_) status += "away";
+  return (current_.empty() ? std::string() : sanitize(current_)) + "> ";
+}
+
+status irc_machine::status() const {
+  client::status s;
+  s.place = sanitize(current_);
+  s.nick = sanitize(nick_);
+  s.away = away_;
+  // Where unread lines wait, by number for Alt-N; past 9, only counted.
   const auto places = conversations();
-  std::size_t more = 0;  // beyond Alt-9: counted, not listed
   for (std::size_t i = 0; i < places.size(); ++i) {
     auto it = unread_.find(protocol::fold_nick(places[i]));
     if (it == unread_.end()) continue;
     if (i >= 9) {
-      ++more;
+      ++s.more;
       continue;
     }
-    status += (status.empty() ? "" : " ") + std::to_string(i + 1) + ":" + sanitize(places[i]) + " " +
-              std::to_string(it->second.lines) + (it->second.mention ? "!" : "");
+    s.waiting.push_back({static_cast<int>(i + 1), sanitize(places[i]), it->second.lines, it->second.mention});
   }
-  if (more > 0) status += " +" + std::to_string(more);
-  const auto place = current_.empty() ? std::string() : sanitize(current_);
-  return (status.empty() ? "" : "[" + status + "] ") + place + "> ";
+  return s;
+}
+
+void irc_machine::changed(effects& out) const {
+  out.prompt = prompt();
+  out.status = status();
 }
 
 std::vector<std::string> irc_machine::conversations() const {
@@ -59,13 +65,13 @@ void irc_machine::note_unread(effects& out, std::string_view where, bool mention
   auto& u = unread_[protocol::fold_nick(where)];
   ++u.lines;
   u.mention = u.mention || mention;
-  out.prompt = prompt();
+  changed(out);
 }
 
 void irc_machine::make_current(effects& out, const std::string& where) {
   current_ = where;
   unread_.erase(protocol::fold_nick(where));
-  out.prompt = prompt();
+  changed(out);
 }
 
 void irc_machine::add_member(std::string_view room, std::string_view nick) {

@@ -50,11 +50,11 @@ bool irc_machine::reply(const protocol::irc::message& m, effects& out) {
     out.show.push_back(who() + look_.dim(" is away: ") + sanitize(p[2]));
   } else if (cmd == "305") {
     away_ = false;
-    out.prompt = prompt();
+    changed(out);
     out.show.push_back(look_.dim("You are no longer away."));
   } else if (cmd == "306") {
     away_ = true;
-    out.prompt = prompt();
+    changed(out);
     out.show.push_back(look_.dim("You are away. Type !away to come back."));
   } else if (cmd == "331" && p.size() >= 2) {
     out.show.push_back(look_.dim("No topic is set for " + sanitize(p[1]) + "."));

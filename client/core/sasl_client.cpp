@@ -4,40 +4,23 @@
 #include "core/sasl_client.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <charconv>
-#include <climits>
 #include <optional>
 #include <utility>
 
 #include "protocol/sasl.hpp"
+#include "protocol/sasl_crypto.hpp"
 
 namespace client {
 
 namespace {
 
-using digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
-
-const unsigned char* bytes(std::string_view s) noexcept {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
-
-std::string_view text(const digest& d) noexcept {
-  return {reinterpret_cast<const char*>(d.data()), d.size()};
-}
-
-bool hmac(std::string_view key, std::string_view data, digest& out) noexcept {
-  unsigned int size = 0;
-  return key.size() <= INT_MAX &&
-         HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), out.data(),
-              &size) != nullptr &&
-         size == out.size();
-}
+using protocol::sasl::as_text;
+using protocol::sasl::digest;
+using protocol::sasl::hmac_sha256;
 
 // RFC 5802's saslname: ',' and '=' escaped.
 std::string saslname(std::string_view name) {
@@ -111,8 +94,6 @@ tl::expected<std::string, std::string> scram_client::final(std::string_view serv
   if (ec != std::errc() || ptr != count->data() + count->size()) return fail("a malformed iteration count");
   if (iterations < kMinScramIterations || iterations > kMaxScramIterations)
     return fail("an iteration count out of range (" + std::string(*count) + ")");
-  if (password_.size() > INT_MAX || salt->size() > INT_MAX) return fail("a password too long");
-
   // "biws" is base64 of the gs2 header "n,,": no channel binding.
   const std::string without_proof = "c=biws,r=" + std::string(*nonce);
   const std::string auth_message = first().substr(3) + "," + std::string(server_first) + "," + without_proof;
@@ -123,22 +104,20 @@ tl::expected<std::string, std::string> scram_client::final(std::string_view serv
   digest signature{};
   digest server_key{};
   digest server_signature{};
-  const bool ok = PKCS5_PBKDF2_HMAC(password_.data(), static_cast<int>(password_.size()), bytes(*salt),
-                                    static_cast<int>(salt->size()), static_cast<int>(iterations),
-                                    EVP_sha256(), static_cast<int>(salted.size()), salted.data()) == 1 &&
-                  hmac(text(salted), "Client Key", client_key) &&
-                  SHA256(client_key.data(), client_key.size(), stored.data()) != nullptr &&
-                  hmac(text(stored), auth_message, signature) &&
-                  hmac(text(salted), "Server Key", server_key) &&
-                  hmac(text(server_key), auth_message, server_signature);
+  const bool ok = protocol::sasl::pbkdf2_sha256(password_, *salt, iterations, salted) &&
+                  hmac_sha256(as_text(salted), "Client Key", client_key) &&
+                  protocol::sasl::sha256(as_text(client_key), stored) &&
+                  hmac_sha256(as_text(stored), auth_message, signature) &&
+                  hmac_sha256(as_text(salted), "Server Key", server_key) &&
+                  hmac_sha256(as_text(server_key), auth_message, server_signature);
   digest proof{};
   for (std::size_t i = 0; i < proof.size(); ++i) proof[i] = client_key[i] ^ signature[i];
-  OPENSSL_cleanse(salted.data(), salted.size());
-  OPENSSL_cleanse(client_key.data(), client_key.size());
-  OPENSSL_cleanse(server_key.data(), server_key.size());
+  protocol::sasl::cleanse(salted);
+  protocol::sasl::cleanse(client_key);
+  protocol::sasl::cleanse(server_key);
   if (!ok) return fail("a cryptographic failure");
-  server_signature_ = protocol::sasl::encode_base64(text(server_signature));
-  return without_proof + ",p=" + protocol::sasl::encode_base64(text(proof));
+  server_signature_ = protocol::sasl::encode_base64(as_text(server_signature));
+  return without_proof + ",p=" + protocol::sasl::encode_base64(as_text(proof));
 }
 
 bool scram_client::verify(std::string_view server_final) const {

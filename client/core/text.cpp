@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cwchar>
 #include <string_view>
 
 #include "protocol/chars.hpp"
@@ -11,6 +12,25 @@
 #include "protocol/utf8.hpp"
 
 namespace client {
+
+std::size_t display_width(std::string_view text) {
+  std::mbstate_t state{};
+  std::size_t columns = 0;
+  while (!text.empty()) {
+    wchar_t wc = 0;
+    const auto n = std::mbrtowc(&wc, text.data(), text.size(), &state);
+    if (n == 0 || n == static_cast<std::size_t>(-1) || n == static_cast<std::size_t>(-2)) {
+      state = {};
+      ++columns;
+      text.remove_prefix(1);
+      continue;
+    }
+    const int w = ::wcwidth(wc);
+    columns += w > 0 ? static_cast<std::size_t>(w) : 0;
+    text.remove_prefix(n);
+  }
+  return columns;
+}
 namespace {
 
 // Decodes one UTF-8 sequence at the front of s: the code point and its

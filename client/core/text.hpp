@@ -2,6 +2,7 @@
 // Pure: no I/O.
 #pragma once
 
+#include <cstddef>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -19,6 +20,11 @@ namespace client {
 //    overrides and isolates (U+202A-U+202E, U+2066-U+2069) are shown as <U+XXXX>.
 //  - Bytes that are not valid UTF-8 become U+FFFD.
 std::string sanitize(std::string_view text);
+
+// Columns `text` takes on the terminal: each character's wcwidth in the
+// current locale (LC_CTYPE; a UTF-8 one for UTF-8 text), 0 for a
+// combining one; a byte that is not a character counts one.
+std::size_t display_width(std::string_view text);
 
 // Colours for nicks and notices, or none (NO_COLOR, not a terminal).
 class style {

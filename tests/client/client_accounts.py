@@ -7,7 +7,12 @@ Some tests put a relay between the two: a transparent TCP relay that writes
 down every line each way (to check the SASL exchange and the CHATHISTORY
 asked for on the wire), can hide SCRAM-SHA-256 from the client (so that the
 real server's PLAIN is tried), can hold new connections back, and follows
-the server to its new port after a restart.
+the server to its new port after a restart. With TLS it ends the client's
+TLS (a self-signed certificate the client is told to trust) and speaks TLS
+to the server's TLS listener, so that it still sees the lines.
+
+PLAIN sends the password itself: the client uses it over TLS only, and
+over plain TCP says why it does not log in.
 
 Usage: client_accounts.py CHAT_CLIENT CHAT_SERVER TEST_NAME
 Each test name is one ctest test (see tests/CMakeLists.txt).
@@ -21,6 +26,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -143,9 +149,10 @@ class Relay:
     connections (a restarted server).
     """
 
-    def __init__(self, upstream_port, hide_scram=False):
+    def __init__(self, upstream_port, hide_scram=False, tls=None):
         self.upstream_port = upstream_port
         self.hide_scram = hide_scram
+        self.tls = tls  # a Certificate: TLS on both sides
         self.log = []
         self.connections = 0
         self._open = threading.Event()
@@ -181,6 +188,14 @@ class Relay:
             except OSError:
                 down.close()
                 continue
+            if self.tls:
+                try:
+                    down = self.tls.server_context().wrap_socket(down, server_side=True)
+                    up = self.tls.client_context().wrap_socket(up)
+                except OSError:
+                    down.close()
+                    up.close()
+                    continue
             up.settimeout(None)
             threading.Thread(target=self._pump, args=(down, up, number, ">"), daemon=True).start()
             threading.Thread(target=self._pump, args=(up, down, number, "<"), daemon=True).start()
@@ -217,6 +232,30 @@ class Relay:
         self.listener.close()
 
 
+class Certificate:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+
+    def __init__(self, directory):
+        self.cert = os.path.join(directory, "cert.pem")
+        self.key = os.path.join(directory, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key, "-out",
+                        self.cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=DEADLINE)
+
+    def server_context(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.cert, self.key)
+        return ctx
+
+    @staticmethod
+    def client_context():
+        # The relay's side towards our own server: nothing to verify there.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+
 def add_account(data_dir, name, password=PASSWORD):
     """`chat-server account add`, the password on stdin, before the server starts."""
     done = subprocess.run([SERVER, "account", "add", name, "--data-dir", data_dir], input=password + "\n",
@@ -233,9 +272,26 @@ def register_account(port, name, password=PASSWORD):
     c.close()
 
 
-def start_server(data_dir):
-    return ServerProcess(SERVER, "--data-dir", data_dir, "--flood-rate", "0", "--max-connections-per-ip", "0",
-                         "--connect-rate", "0")
+def start_server(data_dir, tls=None):
+    """chat-server on `data_dir`; with a Certificate, also an IRC over TLS
+    listener, whose port is `irc_tls_port`."""
+    extra = ("--tls-cert", tls.cert, "--tls-key", tls.key, "--irc-tls-port", "0") if tls else ()
+    server = ServerProcess(SERVER, "--data-dir", data_dir, "--flood-rate", "0", "--max-connections-per-ip", "0",
+                           "--connect-rate", "0", *extra)
+    if tls:
+        end = time.monotonic() + DEADLINE
+        while not (m := re.search(r"IRC over TLS listener on 127\.0\.0\.1:(\d+)", "".join(server.log))):
+            if time.monotonic() > end:
+                server.kill()
+                raise AssertionError("no IRC over TLS listener in the log:\n" + "".join(server.log))
+            time.sleep(0.02)
+        server.irc_tls_port = int(m.group(1))
+    return server
+
+
+def tls_flags(tls):
+    """What makes the client speak TLS to 127.0.0.1 and trust `tls` (a Certificate)."""
+    return ("--host", "127.0.0.1", "--tls", "--tls-ca", tls.cert) if tls else ()
 
 
 def password_file(data_dir, password):
@@ -339,14 +395,51 @@ def test_login_scram(data_dir):
         server.kill()
 
 
-def test_login_plain(data_dir):
+PLAIN_REFUSED = ("Login failed: the server offers only PLAIN, which would send the password in the clear; "
+                 "use --tls. Connected as a guest.")
+
+
+def test_plain_refused_over_tcp(data_dir):
     """An account made with REGISTER on the running server; the server's
-    SCRAM-SHA-256 hidden, so the client logs in with PLAIN."""
+    SCRAM-SHA-256 hidden, over plain TCP: the client does not send the
+    password in the clear. It says why and goes on as a guest, as after a
+    wrong password."""
     server = start_server(data_dir)
     relay = Relay(server.irc_port, hide_scram=True)
     try:
         register_account(server.irc_port, "bob")
         c = logged_in_client(relay.port, "bob", password_file(data_dir, PASSWORD))
+        line = c.expect("Login failed")
+        assert line.endswith(PLAIN_REFUSED), line
+        c.expect("Connected as bob")
+        c.expect("You have joined #lobby")
+        ex = sasl_exchange(relay, 1)
+        assert ex == [(">", "CAP", "END")], ex  # not even AUTHENTICATE PLAIN
+        wire = "\n".join(relay.lines(1, ">"))
+        assert base64.b64encode(f"bob\0bob\0{PASSWORD}".encode()).decode() not in wire, wire
+        other = Raw(server.irc_port, "watcher")
+        other.send("WHOIS bob")
+        assert " 330 " not in other.expect(" 330 ", " 318 "), other.seen[-3:]  # a guest
+        other.close()
+        c.send("hello as a guest")
+        c.expect("bob > hello as a guest")
+        c.send("!logout")
+        assert c.wait() == 0
+        assert_never_shown(c, PASSWORD)
+    finally:
+        relay.close()
+        server.kill()
+
+
+def test_login_plain_over_tls(data_dir):
+    """The same over TLS (the server's TLS listener, a self-signed
+    certificate the client trusts with --tls-ca): PLAIN is used."""
+    tls = Certificate(os.path.dirname(data_dir))
+    server = start_server(data_dir, tls)
+    relay = Relay(server.irc_tls_port, hide_scram=True, tls=tls)
+    try:
+        register_account(server.irc_port, "bob")
+        c = logged_in_client(relay.port, "bob", password_file(data_dir, PASSWORD), *tls_flags(tls))
         c.expect("Logged in as bob")
         c.expect("You have joined #lobby")
         assert server.saw('bob logged in as "bob"'), "".join(server.log)
@@ -366,13 +459,14 @@ def test_login_plain(data_dir):
 
 def wrong_password(data_dir, hide_scram):
     """A wrong password: the client says so and goes on as a guest; the
-    server logs the failure and no login."""
+    server logs the failure and no login. PLAIN (SCRAM hidden) over TLS."""
     add_account(data_dir, "carol")
-    server = start_server(data_dir)
-    relay = Relay(server.irc_port, hide_scram=hide_scram)
+    tls = Certificate(os.path.dirname(data_dir)) if hide_scram else None
+    server = start_server(data_dir, tls)
+    relay = Relay(server.irc_tls_port if tls else server.irc_port, hide_scram=hide_scram, tls=tls)
     wrong = "not the password"
     try:
-        c = logged_in_client(relay.port, "carol", password_file(data_dir, wrong))
+        c = logged_in_client(relay.port, "carol", password_file(data_dir, wrong), *tls_flags(tls))
         line = c.expect("Login failed")
         assert line.endswith("Login failed: wrong account or password. Connected as a guest."), line
         c.expect("Connected as carol")

@@ -4,6 +4,8 @@ Usage: client_pipes.py CHAT_CLIENT CHAT_SERVER TEST_NAME
 Each test name is one ctest test (see tests/CMakeLists.txt).
 """
 import base64
+import hashlib
+import hmac
 import os
 import shutil
 import signal
@@ -154,11 +156,16 @@ def test_moderation_commands(server):
     bob.expect("Ignoring alice")
     alice.send("you cannot hear me")
     alice.expect("alice > you cannot hear me")
+    # Bob's answer to a WHOIS comes after alice's line on his connection: his
+    # client has dropped it before the unignore, even on a loaded machine.
+    bob.send("/whois alice")
+    bob.expect("alice is ~chat@")
     bob.send("/unignore alice")
     bob.expect("No longer ignoring alice")
     alice.send("now you can")
     line = bob.expect("alice > ")
     assert line.endswith("alice > now you can"), line
+    assert not any("you cannot hear me" in seen for seen in bob.seen), bob.seen
 
     alice.send("/kick bob calm down")
     bob.expect("You were kicked from #mod by alice (calm down)")
@@ -222,6 +229,56 @@ def test_configuration_file(server):
         # is not tried: --port given), and no error about the file.
         c = Client(CLIENT, "--no-config", "--port", str(server.irc_port), "--nick", "plain", env=env)
         c.expect("You have joined #lobby")
+        c.send("!logout")
+        assert c.wait() == 0
+
+
+def test_server_profiles(server):
+    """[servers.NAME] profiles: the one named (`chat-client NAME` or
+    --server NAME), else the one marked default, else the first; the file's
+    other keys are every profile's defaults; flags win; an unknown name is
+    a usage error that lists the known ones."""
+    with tempfile.TemporaryDirectory() as home:
+        os.makedirs(os.path.join(home, "chat-client"))
+        conf = os.path.join(home, "chat-client", "config.toml")
+        with open(conf, "w") as f:
+            f.write(f'host = "127.0.0.1"\nport = {server.irc_port}\ncolour = "never"\nnick = "toplevel"\n\n'
+                    '[servers.local]\nnick = "localnick"\nrooms = ["#one"]\n\n'
+                    '[servers.side]\ndefault = true\nnick = "sidenick"\nrooms = ["#two", "#three"]\n')
+        env = {"XDG_CONFIG_HOME": home}
+        chosen = Client(CLIENT, env=env)  # the default one
+        chosen.expect("Connected as sidenick")
+        # Both rooms (our server may answer a JOIN of two in either order).
+        joined = {chosen.expect("You have joined #t"), chosen.expect("You have joined #t")}
+        assert {line.split(" ", 1)[1] for line in joined} == {"You have joined #two.",
+                                                               "You have joined #three."}, joined
+        chosen.send("/topic")  # of the current room: the last listed
+        chosen.expect("No topic is set for #three.")
+        named = Client(CLIENT, "local", env=env)
+        named.expect("Connected as localnick")
+        named.expect("You have joined #one")
+        flag = Client(CLIENT, "--server", "local", "--nick", "flagwins", env=env)
+        flag.expect("Connected as flagwins")
+        flag.expect("You have joined #one")
+        named.expect("flagwins has joined #one")
+        for c in (chosen, named, flag):
+            c.send("!logout")
+            assert c.wait() == 0
+
+        c = Client(CLIENT, "nosuch", env=env)
+        assert c.wait() == 2
+        err = c.err.decode()
+        assert f"{conf}: no profile 'nosuch' in [servers]; known: local, side" in err, err
+        c = Client(CLIENT, "--no-config", "local", env=env)
+        assert c.wait() == 2
+        assert "--no-config reads no profiles" in c.err.decode(), c.err
+
+        # Without default = true, the first listed.
+        with open(conf, "w") as f:
+            f.write(f'port = {server.irc_port}\ncolour = "never"\n'
+                    '[servers.first]\nnick = "firstnick"\n[servers.second]\nnick = "secondnick"\n')
+        c = Client(CLIENT, env=env)
+        c.expect("Connected as firstnick")
         c.send("!logout")
         assert c.wait() == 0
 
@@ -371,10 +428,42 @@ def test_hostile_irc_server(_server):
     assert "<U+009B>" in text and "<U+202E>" in text, text
 
 
+def scram_server(fake, password):
+    """The server's side of SCRAM-SHA-256 (RFC 5802) for `password`: the
+    client's proof is checked, and the server's signature sent back."""
+    def b64(data):
+        return base64.b64encode(data).decode()
+
+    def authenticate():
+        line = fake.read_line()
+        assert line.startswith("AUTHENTICATE "), line
+        return base64.b64decode(line.split(" ", 1)[1]).decode()
+
+    client_first = authenticate()
+    assert client_first.startswith("n,,n=alice,r="), client_first
+    nonce = client_first.split("r=", 1)[1] + "server-nonce"
+    salt = b"fake-salt-16byte"
+    server_first = f"r={nonce},s={b64(salt)},i=4096"
+    fake.send(f"AUTHENTICATE {b64(server_first.encode())}\r\n".encode())
+    client_final = authenticate()
+    without_proof, proof = client_final.rsplit(",p=", 1)
+    assert without_proof == f"c=biws,r={nonce}", client_final
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 4096)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    auth = ",".join([client_first[3:], server_first, without_proof]).encode()
+    signature = hmac.new(hashlib.sha256(client_key).digest(), auth, "sha256").digest()
+    assert base64.b64decode(proof) == bytes(a ^ b for a, b in zip(client_key, signature)), "a wrong proof"
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    fake.send(f"AUTHENTICATE {b64(('v=' + b64(hmac.new(server_key, auth, 'sha256').digest())).encode())}\r\n"
+              .encode())
+    assert fake.read_line() == "AUTHENTICATE +"
+
+
 def test_account_and_history(_server):
-    """--account logs in with the password file's line (SASL PLAIN), never
-    shows it, and a room's history is asked for on joining and shown with
-    its own times, before the live lines, with an end marker."""
+    """--account logs in with the password file's line (SASL SCRAM-SHA-256,
+    played here by the fake server with hashlib), never shows it, and a
+    room's history is asked for on joining and shown with its own times,
+    before the live lines, with an end marker."""
     fake = FakeServer()
     secret = "pw-" + "x" * 12
     with tempfile.TemporaryDirectory() as tmp:
@@ -387,13 +476,12 @@ def test_account_and_history(_server):
         assert fake.read_line() == "CAP LS 302"
         assert fake.read_line() == "NICK alice"  # the nick defaults to the account; no PASS
         fake.read_until("USER ")
-        fake.send(b":srv CAP * LS :sasl=PLAIN draft/chathistory batch server-time message-tags\r\n")
+        fake.send(b":srv CAP * LS :sasl=PLAIN,SCRAM-SHA-256 draft/chathistory batch server-time message-tags\r\n")
         assert fake.read_line() == "CAP REQ :batch server-time message-tags draft/chathistory sasl"
         fake.send(b":srv CAP alice ACK :batch server-time message-tags draft/chathistory sasl\r\n")
-        assert fake.read_line() == "AUTHENTICATE PLAIN"
+        assert fake.read_line() == "AUTHENTICATE SCRAM-SHA-256"
         fake.send(b"AUTHENTICATE +\r\n")
-        payload = base64.b64encode(b"alice\0alice\0" + secret.encode()).decode()
-        assert fake.read_line() == "AUTHENTICATE " + payload
+        scram_server(fake, secret)
         fake.send(b":srv 900 alice alice!u@h alice :You are now logged in as alice\r\n"
                   b":srv 903 alice :SASL authentication successful\r\n")
         c.expect("Logged in as alice")

@@ -1,7 +1,8 @@
 """chat-client in a real terminal multiplexer (tmux), for what a terminal
 emulator library does not model: tmux rewraps lines when its window is
-resized, as most terminals do, and a client that redraws its input line as
-if it had not been rewrapped leaves a cut-off copy behind.
+resized, as most terminals do, and moves rows about; a client that redrew
+only part of its screen would leave a cut-off copy of its status or input
+line behind.
 
 Usage: client_tmux.py CHAT_CLIENT CHAT_SERVER TEST_NAME
 Only the standard library and the tmux program. Loopback only.
@@ -28,7 +29,8 @@ def tmux(*args):
 
 
 def screen():
-    return tmux("capture-pane", "-p", "-J").splitlines()  # the visible pane, rewrapped rows joined
+    """The visible pane, row by row, as tmux shows it."""
+    return [line.rstrip() for line in tmux("capture-pane", "-p").splitlines()]
 
 
 def wait_for(predicate, what):
@@ -41,8 +43,12 @@ def wait_for(predicate, what):
 
 
 def test_resize_rewrapped(server):
+    """Resized narrower and wider, again and again: the last row is the
+    input line (a long one scrolled sideways, never wrapped), the row above
+    it the one status line, and nothing of either is left anywhere else."""
     typed = "this is a long half typed line that will wrap when the window is narrowed"
-    tmux("new-session", "-d", "-x", "100", "-y", "20", "--", CLIENT, "--port", str(server.irc_port),
+    rows = 20
+    tmux("new-session", "-d", "-x", "100", "-y", str(rows), "--", CLIENT, "--port", str(server.irc_port),
          "--nick", "alice")
     try:
         wait_for(lambda: any(line.startswith("#lobby>") for line in screen()), "the prompt")
@@ -50,11 +56,22 @@ def test_resize_rewrapped(server):
         wait_for(lambda: any(typed in line for line in screen()), "the typed line")
         for width in (40, 100, 25, 60, 100, 30, 35):
             tmux("resize-window", "-x", str(width))
-            time.sleep(0.3)
-            # -J joins rewrapped rows back into lines: exactly one prompt line,
-            # holding all that was typed, and nothing cut off above it.
-            wait_for(lambda: [line for line in screen() if "#lobby>" in line] == [f"#lobby> {typed}"],
-                     f"one intact input line at width {width}")
+
+            def redrawn():
+                shown = screen()
+                if len(shown) != rows:
+                    return False
+                status, typing = shown[rows - 2], shown[rows - 1]
+                # The end of what was typed, where the cursor is; the prompt
+                # too when it all fits.
+                tail = typing.lstrip("<")
+                return (status == " #lobby | alice" and len(typing) < width and len(tail) > width // 2
+                        and typed.endswith(tail.removeprefix("#lobby> "))
+                        and (len(typed) + 8 >= width or typing == f"#lobby> {typed}")
+                        and sum("#lobby | alice" in line for line in shown) == 1
+                        and not any("half" in line or "narrowed" in line for line in shown[:rows - 1]))
+
+            wait_for(redrawn, f"one status line and one input line at width {width}")
         tmux("send-keys", "C-u", "!logout", "Enter")
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True, timeout=DEADLINE)

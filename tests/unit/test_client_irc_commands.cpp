@@ -15,6 +15,7 @@
 using client::effects;
 using client::irc_machine;
 using client::irc_options;
+using client::status_text;
 using lines_t = std::vector<std::string>;
 
 namespace {
@@ -181,37 +182,48 @@ TEST_CASE("irc mentions: a line naming us is marked, others are not", "[client][
   CHECK_FALSE(coloured.on_line(":alice!chat@h PRIVMSG #lobby :alice talks to herself").mentioned);
 }
 
-TEST_CASE("irc conversations: unread lines wait in the prompt until switched to", "[client][irc][switch]") {
+TEST_CASE("irc conversations: unread lines wait in the status until switched to", "[client][irc][switch]") {
   auto m = registered();
   m.on_line(":alice!chat@127.0.0.1 JOIN #rust");  // now current: #rust
   REQUIRE(m.prompt() == "#rust> ");
+  REQUIRE(status_text(m.status()) == "#rust | alice");
   m.on_line(":bob!b@h PRIVMSG #lobby :one");
   auto e = m.on_line(":bob!b@h PRIVMSG #lobby :two");
-  CHECK(e.prompt == std::optional<std::string>("[1:#lobby 2] #rust> "));
+  REQUIRE(e.status.has_value());
+  CHECK(*e.status == client::status{"#rust", "alice", false, {{1, "#lobby", 2, false}}, 0});
+  CHECK(m.prompt() == "#rust> ");  // the prompt is the place alone
   // The current room's lines are not unread.
   m.on_line(":bob!b@h PRIVMSG #rust :here");
-  CHECK(m.prompt() == "[1:#lobby 2] #rust> ");
+  CHECK(status_text(m.status()) == "#rust | alice | 1:#lobby(2)");
   // A private message opens a conversation, marked as naming us.
   m.on_line(":carol!c@h PRIVMSG alice :psst");
-  CHECK(m.prompt() == "[1:#lobby 2 3:carol 1!] #rust> ");
+  CHECK(status_text(m.status()) == "#rust | alice | 1:#lobby(2) 3:carol(1!)");
   m.on_line(":bob!b@h PRIVMSG #lobby :alice: look");
-  CHECK(m.prompt() == "[1:#lobby 3! 3:carol 1!] #rust> ");
+  CHECK(status_text(m.status()) == "#rust | alice | 1:#lobby(3!) 3:carol(1!)");
   // By number (Alt-1 sends "/switch 1"), then by name.
   e = m.on_input("/switch 1");
   CHECK(m.current_room() == "#lobby");
   CHECK(e.show == lines_t{"Now talking in #lobby."});
-  CHECK(m.prompt() == "[3:carol 1!] #lobby> ");
+  CHECK(e.prompt == std::optional<std::string>("#lobby> "));
+  CHECK(e.status ==
+        std::optional<client::status>(client::status{"#lobby", "alice", false, {{3, "carol", 1, true}}, 0}));
   m.on_input("/switch carol");
   CHECK(m.prompt() == "carol> ");
+  CHECK(status_text(m.status()) == "carol | alice");
   CHECK(m.on_input("hi carol").send == "PRIVMSG carol :hi carol\r\n");
   m.on_input("/switch rust");  // the '#' is optional
   CHECK(m.current_room() == "#rust");
   CHECK(m.on_input("/switch 9").show == lines_t{"No such room or conversation: 9. Type !join <#room>."});
   // Away shows in the status.
-  m.on_line(":irc.test 306 alice :You have been marked as being away");
-  CHECK(m.prompt() == "[away] #rust> ");
+  e = m.on_line(":irc.test 306 alice :You have been marked as being away");
+  REQUIRE(e.status.has_value());
+  CHECK(status_text(*e.status) == "#rust | alice | away");
   m.on_line(":irc.test 305 alice :You are no longer marked as being away");
-  CHECK(m.prompt() == "#rust> ");
+  CHECK(status_text(m.status()) == "#rust | alice");
+  // So does our nick, when it changes.
+  e = m.on_line(":alice!chat@h NICK :alicia");
+  REQUIRE(e.status.has_value());
+  CHECK(status_text(*e.status) == "#rust | alicia");
 }
 
 TEST_CASE("irc conversations: a query follows a nick change, and strangers are bounded",
@@ -224,16 +236,17 @@ TEST_CASE("irc conversations: a query follows a nick change, and strangers are b
   m.on_input("/join #lobby");
   m.on_line(":bob2!b@h PRIVMSG alice :yes");
   m.on_line(":bob2!b@h NICK :bob3");
-  CHECK(m.prompt() == "[2:bob3 1!] #lobby> ");
-  // Many strangers: at most kMaxQueries conversations, and the prompt lists
+  CHECK(status_text(m.status()) == "#lobby | alice | 2:bob3(1!)");
+  // Many strangers: at most kMaxQueries conversations, and the status lists
   // the first nine with a count of the rest.
   for (int i = 0; i < 100; ++i) m.on_line(":s" + std::to_string(i) + "!u@h PRIVMSG alice :hi");
-  const auto prompt = m.prompt();
-  CHECK(prompt.find(" +") != std::string::npos);
-  CHECK(prompt.size() < 200);
+  const auto s = m.status();
+  CHECK(s.waiting.size() == 8);  // 2 to 9: #lobby is current
+  CHECK(s.more == client::kMaxQueries - 8);
+  CHECK(status_text(s).ends_with(" +" + std::to_string(client::kMaxQueries - 8)));
   // A line "to" a room we are not in is no place of ours.
   m.on_line(":x!u@h PRIVMSG #elsewhere :noise");
-  CHECK(m.prompt().find("#elsewhere") == std::string::npos);
+  CHECK(status_text(m.status()).find("#elsewhere") == std::string::npos);
   // CTCP from a server (no nick!user@host) is not answered.
   CHECK(m.on_line(":irc.test PRIVMSG alice :\x01VERSION\x01").send.empty());
 }

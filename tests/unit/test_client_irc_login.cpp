@@ -29,6 +29,7 @@ irc_options account_options(std::string password = std::string(kPassword)) {
   o.account = "alice";
   o.account_password = std::move(password);
   o.nonce = [] { return std::string("rOprNGfwEbeRWgbNEkqO"); };
+  o.tls = true;  // PLAIN is used over TLS only
   return o;
 }
 
@@ -121,6 +122,34 @@ TEST_CASE("irc login: sasl without a value is tried with PLAIN", "[client][irc][
   auto m = make();
   up_to_plus(m, "sasl", "PLAIN");
   CHECK(m.on_line("AUTHENTICATE +").send.starts_with("AUTHENTICATE "));
+}
+
+TEST_CASE("irc login: PLAIN is refused over plain TCP", "[client][irc][sasl]") {
+  auto o = account_options();
+  o.tls = false;
+  auto m = make(o);
+  m.connected();
+  REQUIRE(m.on_line(":irc.test CAP * LS :sasl=PLAIN").send == "CAP REQ :sasl\r\n");
+  const auto e = m.on_line(":irc.test CAP alice ACK :sasl");
+  CHECK(e.send == "CAP END\r\n");
+  CHECK(e.show == std::vector<std::string>{
+                      "Login failed: the server offers only PLAIN, which would send the password in the "
+                      "clear; use --tls. Connected as a guest."});
+  CHECK_FALSE(e.quit);
+  m.on_line(":irc.test 001 alice :Welcome");
+  CHECK(m.registered());
+  CHECK(m.account().empty());
+}
+
+TEST_CASE("irc login: over plain TCP SCRAM-SHA-256 is still used and so is an unlisted sasl",
+          "[client][irc][sasl]") {
+  auto o = account_options();
+  o.tls = false;
+  const auto offered = GENERATE(as<std::string>{}, "sasl=PLAIN,SCRAM-SHA-256", "sasl");
+  INFO(offered);
+  auto m = make(o);
+  up_to_plus(m, offered, "SCRAM-SHA-256");
+  CHECK(m.on_line("AUTHENTICATE +").send == authenticate("n,,n=alice,r=rOprNGfwEbeRWgbNEkqO"));
 }
 
 TEST_CASE("irc login: a server with only other mechanisms is not tried", "[client][irc][sasl]") {

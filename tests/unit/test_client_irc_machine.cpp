@@ -172,11 +172,26 @@ TEST_CASE("irc_machine: 001 registers joins the room and sets the prompt", "[cli
 
 TEST_CASE("irc_machine: the room option is the one joined", "[client][irc][registration]") {
   auto o = options();
-  o.room = "#rust";
+  o.rooms = {"#rust"};
   auto m = make(o);
   m.connected();
   CHECK(m.on_line(":irc.test 001 alice :Welcome").send == "JOIN #rust\r\n");
   CHECK(m.current_room() == "#rust");
+}
+
+TEST_CASE("irc_machine: several rooms are joined at once in order", "[client][irc][registration]") {
+  auto o = options();
+  o.rooms = {"#rust", "#cpp"};
+  auto m = make(o);
+  m.connected();
+  CHECK(m.on_line(":irc.test 001 alice :Welcome").send == "JOIN #rust,#cpp\r\n");
+  CHECK(m.rooms() == std::vector<std::string>{"#rust", "#cpp"});
+  CHECK(m.current_room() == "#cpp");
+  // A server may answer them in any order: the current room stays.
+  m.on_line(":alice!chat@127.0.0.1 JOIN #cpp");
+  m.on_line(":alice!chat@127.0.0.1 JOIN #rust");
+  CHECK(m.current_room() == "#cpp");
+  CHECK(m.rooms() == std::vector<std::string>{"#rust", "#cpp"});
 }
 
 TEST_CASE("irc_machine: 001 takes the nick the server gives", "[client][irc][registration]") {

@@ -88,3 +88,90 @@ TEST_CASE("config file: a missing file is named", "[config]") {
   REQUIRE_FALSE(got.has_value());
   CHECK(got.error() == "/nonexistent/chat.toml: cannot be read");
 }
+
+namespace {
+
+const std::vector<std::string> kClientKeys = {"host", "port", "tls", "nick", "room", "rooms", "account"};
+const config::profile_choice kServers{"servers", ""};
+
+constexpr const char* kTwoProfiles =
+    "nick = \"alice\"\n"
+    "port = 6667\n"
+    "[servers.libera]\n"
+    "host = \"irc.libera.chat\"\n"
+    "tls = true\n"
+    "rooms = [\"#rust\", \"#cpp\"]\n"
+    "[servers.local]\n"
+    "host = \"127.0.0.1\"\n"
+    "nick = \"al\"\n";
+
+// "key=value value" for each setting, and whether it came from the profile.
+std::vector<std::string> summary(const std::vector<config::setting>& settings) {
+  std::vector<std::string> out;
+  for (const auto& s : settings) {
+    std::string line = (s.from_profile ? "*" : "") + s.key + "=";
+    for (std::size_t i = 0; i < s.values.size(); ++i) line += (i > 0 ? " " : "") + s.values[i];
+    out.push_back(line);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("config profiles: the first is read when none is named or marked", "[config]") {
+  const auto got = parse_config(kTwoProfiles, "c.toml", kClientKeys, kServers);
+  REQUIRE(got.has_value());
+  CHECK(summary(*got) == std::vector<std::string>{"nick=alice", "port=6667", "*host=irc.libera.chat",
+                                                  "*tls=true", "*rooms=#rust #cpp"});
+}
+
+TEST_CASE("config profiles: a named one is read and overrides the top-level keys", "[config]") {
+  const auto got = parse_config(kTwoProfiles, "c.toml", kClientKeys, {"servers", "local"});
+  REQUIRE(got.has_value());
+  CHECK(summary(*got) == std::vector<std::string>{"nick=alice", "port=6667", "*host=127.0.0.1", "*nick=al"});
+  CHECK((*got)[3].where == "c.toml:9:1");
+}
+
+TEST_CASE("config profiles: default = true picks one and is no option", "[config]") {
+  const auto got = parse_config("[servers.a]\nhost = \"a\"\n[servers.b]\ndefault = true\nhost = \"b\"\n",
+                                "c.toml", kClientKeys, kServers);
+  REQUIRE(got.has_value());
+  CHECK(summary(*got) == std::vector<std::string>{"*host=b"});
+  auto two = parse_config("[servers.a]\ndefault = true\n[servers.b]\ndefault = true\n", "c.toml", kClientKeys,
+                          kServers);
+  REQUIRE_FALSE(two.has_value());
+  CHECK(two.error() == "c.toml:3:10: profile 'b' is the default too, as 'a' at c.toml:1:10");
+  auto odd = parse_config("[servers.a]\ndefault = \"yes\"\n", "c.toml", kClientKeys, kServers);
+  REQUIRE_FALSE(odd.has_value());
+  CHECK(odd.error() == "c.toml:2:11: 'default' is true or false");
+}
+
+TEST_CASE("config profiles: an unknown name lists the known ones", "[config]") {
+  auto got = parse_config(kTwoProfiles, "c.toml", kClientKeys, {"servers", "oftc"});
+  REQUIRE_FALSE(got.has_value());
+  CHECK(got.error() == "c.toml: no profile 'oftc' in [servers]; known: libera, local");
+  got = parse_config("nick = \"alice\"\n", "c.toml", kClientKeys, {"servers", "oftc"});
+  REQUIRE_FALSE(got.has_value());
+  CHECK(got.error() == "c.toml: no profile 'oftc': the file has no [servers.NAME] table");
+}
+
+TEST_CASE("config profiles: a file without profiles reads as before", "[config]") {
+  const auto got =
+      parse_config("[servers]\nhost = \"h\"\n[chat]\nnick = \"n\"\n", "c.toml", kClientKeys, kServers);
+  REQUIRE(got.has_value());
+  CHECK(summary(*got) == std::vector<std::string>{"host=h", "nick=n"});
+}
+
+TEST_CASE("config profiles: a key twice in one profile is an error, and unknown keys are named", "[config]") {
+  auto got = parse_config("[servers.a]\nhost = \"a\"\nhost = \"b\"\n", "c.toml", kClientKeys, kServers);
+  REQUIRE_FALSE(got.has_value());  // TOML itself refuses a key twice in a table
+  got = parse_config("[servers.a]\nhost = \"a\"\n[servers.a.more]\nhost = \"b\"\n", "c.toml", kClientKeys,
+                     kServers);
+  REQUIRE_FALSE(got.has_value());
+  CHECK(got.error() == "c.toml:4:1: 'host' is already set at c.toml:2:1");
+  got = parse_config("[servers.a]\nnik = \"a\"\n", "c.toml", kClientKeys, kServers);
+  REQUIRE_FALSE(got.has_value());
+  CHECK(got.error() == "c.toml:2:1: unknown key 'nik' (did you mean 'nick'?)");
+  // The profiles not chosen are not read.
+  CHECK(parse_config("[servers.a]\nhost = \"a\"\n[servers.b]\nnik = 1\n", "c.toml", kClientKeys, kServers));
+}

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/sasl.hpp"
+#include "protocol/sasl_crypto.hpp"
 
 namespace sasl = protocol::sasl;
 
@@ -496,4 +497,31 @@ TEST_CASE("SASL PLAIN messages", "[sasl]") {
         sasl::kMaxPassword);
   CHECK(sasl::parse_plain("\0alice\0"s + std::string(sasl::kMaxPassword + 1, 'p')).error() ==
         "password too long");
+}
+
+namespace {
+
+std::string hex(const sasl::digest& d) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char b : d) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("SASL crypto helpers give the standard vectors", "[sasl]") {
+  sasl::digest d{};
+  REQUIRE(sasl::sha256("abc", d));  // FIPS 180-2
+  CHECK(hex(d) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  REQUIRE(sasl::hmac_sha256("Jefe", "what do ya want for nothing?", d));  // RFC 4231 case 2
+  CHECK(hex(d) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  REQUIRE(sasl::pbkdf2_sha256("passwd", "salt", 1, d));  // RFC 7914 section 11, the first 32 bytes
+  CHECK(hex(d) == "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+  CHECK_FALSE(sasl::pbkdf2_sha256("password", "salt", 0x8000'0000U, d));  // past what libcrypto takes
+  sasl::cleanse(d);
+  CHECK(d == sasl::digest{});
 }

@@ -47,22 +47,41 @@ void parse(CLI::App& app, const std::vector<std::string>& words) {
 tl::expected<std::vector<std::string>, std::string> file_words(const std::string& path,
                                                                const std::vector<std::string>& given,
                                                                const app_factory& make_app,
-                                                               std::span<const std::string_view> skip) {
+                                                               std::span<const std::string_view> skip,
+                                                               const profile_choice& profiles) {
   auto app = make_app();
   try {
     parse(*app, given);  // what the command line set; its errors are the caller's
   } catch (const CLI::ParseError&) {
   }
   const auto keys = long_names(*app, skip);
-  auto settings = read_config_file(path, keys);
+  auto settings = read_config_file(path, keys, profiles);
   if (!settings) return tl::make_unexpected(settings.error());
-  std::vector<std::string> words;
+  // Per option, in the file's order: the setting that counts and its words.
+  struct chosen {
+    const CLI::Option* option;
+    const setting* from;
+    std::vector<std::string> words;
+  };
+  std::vector<chosen> options;
   for (const auto& s : *settings) {
-    if (app->get_option("--" + s.key)->count() > 0) continue;  // the command line wins
+    const auto* opt = app->get_option("--" + s.key);
+    if (opt->count() > 0) continue;  // the command line wins
     auto more = words_of(s, *app, make_app);
     if (!more) return tl::make_unexpected(more.error());
-    words.insert(words.end(), more->begin(), more->end());
+    auto same =
+        std::find_if(options.begin(), options.end(), [&](const chosen& c) { return c.option == opt; });
+    if (same == options.end()) {
+      options.push_back({opt, &s, std::move(*more)});
+    } else if (s.from_profile && !same->from->from_profile) {
+      *same = {opt, &s, std::move(*more)};  // the profile's, over the defaults
+    } else {
+      return tl::make_unexpected(s.where + ": '" + s.key + "' sets what '" + same->from->key + "' set at " +
+                                 same->from->where);
+    }
   }
+  std::vector<std::string> words;
+  for (auto& c : options) words.insert(words.end(), c.words.begin(), c.words.end());
   return words;
 }
 

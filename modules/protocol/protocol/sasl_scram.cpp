@@ -2,10 +2,7 @@
 // the server's side of the exchange. SASLprep is not applied: names and
 // passwords are compared as their UTF-8 bytes, so non-ASCII is not normalised.
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -13,6 +10,7 @@
 #include <climits>
 
 #include "protocol/sasl.hpp"
+#include "protocol/sasl_crypto.hpp"
 #include "protocol/utf8.hpp"
 
 namespace protocol::sasl {
@@ -20,30 +18,6 @@ namespace protocol::sasl {
 namespace {
 
 constexpr std::string_view kCredentialPrefix = "scram-sha-256$";
-
-using digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
-
-const unsigned char* bytes(std::string_view s) noexcept {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
-
-std::string_view text(const digest& d) noexcept {
-  return {reinterpret_cast<const char*>(d.data()), d.size()};
-}
-
-// Every OpenSSL call is checked: a failure that left a zeroed digest could
-// otherwise turn into a key any client can match.
-bool hmac(std::string_view key, std::string_view data, digest& out) noexcept {
-  unsigned int size = 0;
-  return key.size() <= INT_MAX &&
-         HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), out.data(),
-              &size) != nullptr &&
-         size == out.size();
-}
-
-bool sha256(std::string_view data, digest& out) noexcept {
-  return SHA256(bytes(data), data.size(), out.data()) != nullptr;
-}
 
 // The key that makes the salts of unknown accounts: random per process, so
 // they cannot be told from real ones, yet the same on every try of a name.
@@ -123,24 +97,21 @@ scram_credential derive_credential(std::string_view password, std::string_view s
   scram_credential c;
   c.salt.assign(salt);
   c.iterations = iterations;
-  if (password.size() > INT_MAX || salt.size() > INT_MAX || iterations > INT_MAX) return c;
   digest salted{};
   digest client_key{};
   digest stored{};
   digest server{};
-  const bool ok = PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), bytes(salt),
-                                    static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
-                                    static_cast<int>(salted.size()), salted.data()) == 1 &&
-                  hmac(text(salted), "Client Key", client_key) && sha256(text(client_key), stored) &&
-                  hmac(text(salted), "Server Key", server);
+  const bool ok = pbkdf2_sha256(password, salt, iterations, salted) &&
+                  hmac_sha256(as_text(salted), "Client Key", client_key) &&
+                  sha256(as_text(client_key), stored) && hmac_sha256(as_text(salted), "Server Key", server);
   // Left empty on failure, the keys match no proof and no password.
   if (ok) {
-    c.stored_key.assign(text(stored));
-    c.server_key.assign(text(server));
+    c.stored_key.assign(as_text(stored));
+    c.server_key.assign(as_text(server));
   }
   // SaltedPassword and ClientKey are as good as the password.
-  OPENSSL_cleanse(salted.data(), salted.size());
-  OPENSSL_cleanse(client_key.data(), client_key.size());
+  cleanse(salted);
+  cleanse(client_key);
   return c;
 }
 
@@ -151,7 +122,7 @@ std::optional<scram_credential> make_credential(std::string_view password) {
 }
 
 bool verify_password(const scram_credential& c, std::string_view password) {
-  if (c.stored_key.size() != SHA256_DIGEST_LENGTH) return false;
+  if (c.stored_key.size() != kDigestBytes) return false;
   const scram_credential given = derive_credential(password, c.salt, c.iterations);
   return given.stored_key.size() == c.stored_key.size() &&
          CRYPTO_memcmp(given.stored_key.data(), c.stored_key.data(), c.stored_key.size()) == 0;
@@ -191,8 +162,8 @@ std::optional<scram_credential> decode_credential(std::string_view line) {
   auto salt = decode_base64(fields[1]);
   auto stored = decode_base64(fields[2]);
   auto server = decode_base64(fields[3]);
-  if (!salt || salt->empty() || !stored || stored->size() != SHA256_DIGEST_LENGTH || !server ||
-      server->size() != SHA256_DIGEST_LENGTH) {
+  if (!salt || salt->empty() || !stored || stored->size() != kDigestBytes || !server ||
+      server->size() != kDigestBytes) {
     return std::nullopt;
   }
   c.salt = std::move(*salt);
@@ -273,9 +244,9 @@ std::string scram_server::server_first_unknown(std::string_view account) {
   scram_credential c;
   // Shaped like a real credential so that the proof costs the same to check;
   // unknown_ fails it whatever the keys are.
-  if (hmac(text(key), account, fake)) c.salt.assign(text(fake).substr(0, kSaltBytes));
-  c.stored_key.assign(SHA256_DIGEST_LENGTH, '\0');
-  c.server_key.assign(SHA256_DIGEST_LENGTH, '\0');
+  if (hmac_sha256(as_text(key), account, fake)) c.salt.assign(as_text(fake).substr(0, kSaltBytes));
+  c.stored_key.assign(kDigestBytes, '\0');
+  c.server_key.assign(kDigestBytes, '\0');
   unknown_ = true;
   return server_first(c);
 }
@@ -308,7 +279,7 @@ tl::expected<std::string, std::string> scram_server::client_final(std::string_vi
   if (!binding || *binding != gs2_header_) return refuse("channel binding differs");
   if (*nonce != client_nonce_ + server_nonce_) return refuse("wrong nonce");
   const auto proof = decode_base64(*proof_b64);
-  if (!proof || proof->size() != SHA256_DIGEST_LENGTH) return refuse("bad proof");
+  if (!proof || proof->size() != kDigestBytes) return refuse("bad proof");
 
   const std::string auth_message =
       client_first_bare_ + "," + server_first_ + "," + std::string(without_proof);
@@ -316,21 +287,21 @@ tl::expected<std::string, std::string> scram_server::client_final(std::string_vi
   digest client_key{};
   digest stored{};
   digest server_signature{};
-  if (credential_.stored_key.size() != SHA256_DIGEST_LENGTH ||
-      !hmac(credential_.stored_key, auth_message, signature)) {
+  if (credential_.stored_key.size() != kDigestBytes ||
+      !hmac_sha256(credential_.stored_key, auth_message, signature)) {
     return refuse("wrong password");
   }
   for (std::size_t i = 0; i < client_key.size(); ++i) {
     client_key[i] = static_cast<unsigned char>(static_cast<unsigned char>((*proof)[i]) ^ signature[i]);
   }
-  const bool match = sha256(text(client_key), stored) &&
+  const bool match = sha256(as_text(client_key), stored) &&
                      CRYPTO_memcmp(stored.data(), credential_.stored_key.data(), stored.size()) == 0;
-  OPENSSL_cleanse(client_key.data(), client_key.size());
+  cleanse(client_key);
   if (!match || unknown_) return refuse("wrong password");
-  if (!hmac(credential_.server_key, auth_message, server_signature)) return refuse("wrong password");
+  if (!hmac_sha256(credential_.server_key, auth_message, server_signature)) return refuse("wrong password");
   state_ = state::done;
   credential_ = {};
-  return "v=" + encode_base64(text(server_signature));
+  return "v=" + encode_base64(as_text(server_signature));
 }
 
 }  // namespace protocol::sasl
