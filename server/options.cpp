@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "chat/replay.hpp"
 #include "config/cli.hpp"
 #include "door/secret.hpp"
 #include "protocol/limits.hpp"
@@ -178,6 +179,12 @@ void define_options(CLI::App& app, options& o) {
                  "How often history past --history-max-age or --history-max-per-target is deleted")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option(
+         "--seed-replay", o.seed_replay,
+         "Lines of the lobby's history a seed-door user is shown on logging in (0 keeps the original's "
+         "bytes; at most 100)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, chat::kMaxReplayLines));
   app.add_option("--nick-grace-ms", o.nick_grace_ms,
                  "Time someone may use a registered nick without logging in before it is changed")
       ->capture_default_str()
@@ -202,6 +209,7 @@ std::optional<std::string> complete(options& o) {
   cfg.web.request_timeout = std::chrono::milliseconds(o.http_request_timeout_ms);
   cfg.metrics_enabled = !o.no_metrics;
   cfg.irc.nick_grace = std::chrono::milliseconds(o.nick_grace_ms);
+  cfg.seed.replay = o.seed_replay;
   if (auto age = parse_age(o.history_max_age)) {
     o.history_max_age_ms = *age;
   } else {

@@ -50,6 +50,7 @@ struct options {
   bool no_store = false;
   std::string history_max_age = "0";  // "0": for ever; else 90d, 12h, 30m, 45s
   std::size_t history_max_per_target = 0;
+  std::size_t seed_replay = 0;
   std::uint64_t store_max_mb = 0;
   long long nick_grace_ms = door::kDefaultNickGrace.count();
   long long store_retention_interval_ms = store::kRetentionInterval.count();

@@ -424,6 +424,8 @@ def case_registered_channel(_):
         # A change after the registration is kept too.
         r.send("MODE #reg +s")
         r.expect(" MODE #reg +s")
+        r.send("MODE #reg +H 5:1d")
+        r.expect(" MODE #reg +H 5:1d")
         for c in (r, u, o):
             c.close()
         assert s.stop(signal.SIGTERM) == 0
@@ -437,7 +439,7 @@ def case_registered_channel(_):
         assert any(" 332 " in x and text_of(x) == "kept across restarts" for x in burst), burst
         assert any(" 333 " in x and " rita!" in x for x in burst), burst
         o.send("MODE #reg")
-        assert o.expect(" 324 ").split(" 324 ", 1)[1].split()[2] == "+mnst", o.seen[-1]
+        assert o.expect(" 324 ").split(" 324 ", 1)[1].split()[2:] == ["+Hmnst", "5:1d"], o.seen[-1]
         o.send("TOPIC #reg :mine now")
         o.expect(" 482 ")
         # The founder, logged in with SASL, is made operator on joining.
@@ -645,7 +647,128 @@ def case_admin_command(_):
         shutil.rmtree(d, ignore_errors=True)
 
 
-CASES_WITH_SERVER = {"seed_accounts", "register_and_sasl_plain", "sasl_scram", "nickserv", "nick_ownership",
+def mode_reply(c, channel, modes):
+    """MODE `channel` `modes`: its echo, or the error numeric."""
+    c.send(f"MODE {channel} {modes}")
+    return c.expect(f" MODE {channel} ", " 696 ", " 482 ", " 461 ")
+
+
+def replayed(c, channel, until_quiet=0.5):
+    """JOIN `channel`, then what follows the names until nothing comes."""
+    joined(c, channel)
+    got = []
+    while not c.quiet(until_quiet):
+        got.append(c.seen[-1])
+    return got
+
+
+def case_replay_on_join(s):
+    """+H <count>:<age>: a newcomer without CHATHISTORY sees the room's last
+    lines, with their times; one with CHATHISTORY does not (it asks)."""
+    op = Client(s.irc_port, "opal", caps=("echo-message",))
+    joined(op, "#replay")
+    # The setting's edges: 1..100 lines, 1 s..1 year, a unit or seconds.
+    for bad in ("0:1h", "101:1h", "5", "5:", ":1h", "5:0", "5:366d", "5:1y", "x:1h", "5:1hh"):
+        assert " 696 " in mode_reply(op, "#replay", f"+H {bad}"), (bad, op.seen[-1])
+    assert " 461 " in mode_reply(op, "#replay", "+H")
+    assert mode_reply(op, "#replay", "+H 100:365d").endswith("+H 100:365d"), op.seen[-1]
+    assert mode_reply(op, "#replay", "+H 3:1h30m").endswith("+H 3:90m"), op.seen[-1]
+    op.send("MODE #replay")
+    assert op.expect(" 324 ").split(" 324 ", 1)[1].split()[2:] == ["+Hnt", "3:90m"], op.seen[-1]
+    # Only an operator sets it.
+    other = Client(s.irc_port, "otto")
+    joined(other, "#replay")
+    assert " 482 " in mode_reply(other, "#replay", "+H 5:1h")
+    for i in range(5):
+        op.send(f"PRIVMSG #replay :old {i}")
+        op.expect(f":old {i}")
+    time.sleep(0.05)  # committed and in the past for the next joins
+    # With batch and server-time: the last 3, in a chathistory batch, with times.
+    t = Client(s.irc_port, "tess", caps=("batch", "server-time"))
+    got = replayed(t, "#replay")
+    msgs = [x for x in got if " PRIVMSG #replay " in x]
+    assert [text_of(x) for x in msgs] == ["old 2", "old 3", "old 4"], got
+    assert all("time=" in x and "batch=" in x for x in msgs), got
+    assert "BATCH +" in got[0] and "chathistory" in got[0] and "BATCH -" in got[-1], got
+    # Without times: a notice says what the lines are.
+    p = Client(s.irc_port, "pat")
+    got = replayed(p, "#replay")
+    assert "Replaying up to 3 lines of history from the last 90m" in got[0], got
+    assert [text_of(x) for x in got[1:]] == ["old 2", "old 3", "old 4"], got
+    # A client with CHATHISTORY gets none: it fetches what it wants.
+    h = Client(s.irc_port, "hal", caps=HISTORY_CAPS)
+    assert not [x for x in replayed(h, "#replay") if "PRIVMSG" in x]
+    # What is said after joining comes live, once.
+    op.send("PRIVMSG #replay :new one")
+    assert text_of(p.expect("PRIVMSG #replay")) == "new one"
+    # Lines older than the age are not replayed.
+    assert mode_reply(op, "#replay", "+H 10:1s").endswith("+H 10:1s")
+    time.sleep(1.2)
+    assert not [x for x in replayed(Client(s.irc_port, "late"), "#replay") if "PRIVMSG" in x]
+    # -H: no replay.
+    assert mode_reply(op, "#replay", "-H").endswith("-H"), op.seen[-1]
+    assert mode_reply(op, "#replay", "+H 10:1h").endswith("+H 10:1h")
+    assert mode_reply(op, "#replay", "-H").endswith("-H")
+    assert not [x for x in replayed(Client(s.irc_port, "none"), "#replay") if "PRIVMSG" in x]
+    # ISUPPORT lists H among the modes with an argument when set.
+    op.send("VERSION")
+    assert ",k,Hl," in op.expect("CHANMODES=")
+
+
+def case_replay_needs_store(_):
+    s = start("--no-store")
+    try:
+        c = Client(s.irc_port, "nora")
+        joined(c, "#x")
+        line = mode_reply(c, "#x", "+H 5:1h")
+        assert " 696 " in line and "not kept" in line, line
+    finally:
+        s.stop(signal.SIGTERM)
+
+
+def case_seed_replay(_):
+    """--seed-replay N: a seed user sees the lobby's last N lines after
+    "You have joined", in the original's format; without it, nothing."""
+    s = start("--seed-replay", "3")
+    try:
+        talker = Client(s.irc_port, "tom", caps=("echo-message",))
+        joined(talker, "#lobby")
+        for i in range(5):
+            talker.send(f"PRIVMSG #lobby :said {i}")
+            talker.expect(f":said {i}")
+        talker.send("PRIVMSG #lobby :\x01ACTION waves\x01")
+        talker.expect("ACTION waves")
+        time.sleep(0.05)
+        u = Seed(s.seed_port)
+        u.send("una")
+        assert u.frame() == "You have joined the chat!"
+        assert [u.frame() for _ in range(3)] == ["tom > said 3", "tom > said 4", "* tom waves"]
+        talker.send("PRIVMSG #lobby :live")
+        assert u.frame() == "tom > live", "then live lines, once"
+    finally:
+        s.stop(signal.SIGTERM)
+    # The default, 0: the original's bytes exactly.
+    s = start()
+    try:
+        talker = Client(s.irc_port, "tom", caps=("echo-message",))
+        joined(talker, "#lobby")
+        talker.send("PRIVMSG #lobby :before")
+        talker.expect(":before")
+        time.sleep(0.05)
+        u = Seed(s.seed_port)
+        u.send("una")
+        assert u.frame() == "You have joined the chat!"
+        talker.send("PRIVMSG #lobby :after")
+        assert u.frame() == "tom > after", "nothing replayed by default"
+    finally:
+        s.stop(signal.SIGTERM)
+    # The limit's edge: 100 is taken, 101 refused at start.
+    import subprocess
+    out = subprocess.run([SERVER, "--seed-replay", "101", "--no-store"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "seed-replay" in out.stderr, out
+
+
+CASES_WITH_SERVER = {"replay_on_join", "seed_accounts", "register_and_sasl_plain", "sasl_scram", "nickserv", "nick_ownership",
                      "account_visibility", "chathistory_channel", "private_history"}
 
 if __name__ == "__main__":

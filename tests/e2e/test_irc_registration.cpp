@@ -36,7 +36,7 @@ TEST_CASE("registration sends 001 to 005 - LUSERS and the MOTD", "[irc][registra
   const auto isupport = *first + *second;
   for (const auto* token :
        {"CASEMAPPING=ascii", "CHANTYPES=#", "NICKLEN=30", "CHANNELLEN=50", "NETWORK=TestNet", "PREFIX=(ov)@+",
-        "CHANMODES=beIq,k,l,imnst", "TOPICLEN=300", "WHOX", "MONITOR=100", "BOT=B", "ELIST=CMNTU",
+        "CHANMODES=beIq,k,Hl,imnst", "TOPICLEN=300", "WHOX", "MONITOR=100", "BOT=B", "ELIST=CMNTU",
         "EXCEPTS=e", "INVEX=I", "STATUSMSG=@+"}) {
     INFO(token);
     CHECK(isupport.find(token) != std::string::npos);

@@ -17,6 +17,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "chat/replay.hpp"
 #include "chat/small_mutex.hpp"
 
 namespace chat {
@@ -102,9 +103,10 @@ struct room_state {
   std::string topic_by;
   std::time_t topic_at = 0;
   std::time_t created_at = 0;
-  std::string modes;                   // e.g. "+ntl"
-  std::vector<std::string> mode_args;  // e.g. the limit, or the key for operators
-  bool secret = false;                 // +s: 353 says '@' rather than '='
+  std::string modes;                     // e.g. "+ntl"
+  std::vector<std::string> mode_args;    // e.g. the limit, or the key for operators
+  bool secret = false;                   // +s: 353 says '@' rather than '='
+  std::optional<replay_setting> replay;  // +H: what a newcomer is shown of the history
 };
 
 // Rendered bytes, shared by every recipient that renders alike.

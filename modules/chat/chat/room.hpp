@@ -277,13 +277,14 @@ class room : public std::enable_shared_from_this<room> {
   std::string topic_by_;
   std::time_t topic_at_ = 0;
   std::time_t created_at_;
-  bool topic_lock_ = true;    // +t
-  bool no_external_ = true;   // +n
-  bool moderated_ = false;    // +m
-  bool invite_only_ = false;  // +i
-  bool secret_ = false;       // +s
-  std::string key_;           // +k
-  std::size_t limit_ = 0;     // +l, 0: none
+  bool topic_lock_ = true;                // +t
+  bool no_external_ = true;               // +n
+  bool moderated_ = false;                // +m
+  bool invite_only_ = false;              // +i
+  bool secret_ = false;                   // +s
+  std::string key_;                       // +k
+  std::size_t limit_ = 0;                 // +l, 0: none
+  std::optional<replay_setting> replay_;  // +H: newcomers see the last lines
   // The mask lists, by kListModes: each at most protocol::kMaxListEntries.
   std::array<std::vector<std::string>, 4> lists_;
   std::uint32_t masks_version_ = 1;             // changes with lists_

@@ -103,6 +103,21 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
           record(c, "*");
         }
         break;
+      case 'H':
+        if (c.add) {
+          // The door refuses a malformed setting (696) before it gets here.
+          auto r = parse_replay(c.arg);
+          if (r && r != replay_) {
+            replay_ = r;
+            record(c, format_replay(*r));
+            kept_changed = true;
+          }
+        } else if (replay_) {
+          replay_.reset();
+          record(c);
+          kept_changed = true;
+        }
+        break;
       case 'l':
         if (c.add) {
           std::size_t limit = 0;
@@ -189,6 +204,7 @@ std::shared_ptr<const room_state> room::state(bool for_operator) const {
   s->topic_at = topic_at_;
   s->created_at = created_at_;
   s->modes = "+";
+  if (replay_) s->modes += 'H';
   if (invite_only_) s->modes += 'i';
   if (!key_.empty()) s->modes += 'k';
   if (limit_ > 0) s->modes += 'l';
@@ -196,9 +212,11 @@ std::shared_ptr<const room_state> room::state(bool for_operator) const {
   if (no_external_) s->modes += 'n';
   if (secret_) s->modes += 's';
   if (topic_lock_) s->modes += 't';
+  if (replay_) s->mode_args.push_back(format_replay(*replay_));
   if (!key_.empty()) s->mode_args.push_back(for_operator ? key_ : "*");
   if (limit_ > 0) s->mode_args.push_back(std::to_string(limit_));
   s->secret = secret_;
+  s->replay = replay_;
   return s;
 }
 

@@ -113,7 +113,14 @@ void room::apply(const saved_room& s) {
   topic_by_ = s.topic_by;
   topic_at_ = static_cast<std::time_t>(s.topic_at_ms / 1000);
   // Every kept flag is set or cleared: "+n" means -t.
-  auto has = [&](char c) { return s.modes.find(c) != std::string::npos; };
+  // "+nt", then " +H <count>:<age>" if the room replays its history.
+  const auto space = s.modes.find(' ');
+  const std::string_view flags = std::string_view(s.modes).substr(0, space);
+  auto has = [&](char c) { return flags.find(c) != std::string_view::npos; };
+  replay_.reset();
+  if (space != std::string::npos && std::string_view(s.modes).substr(space).starts_with(" +H ")) {
+    replay_ = parse_replay(std::string_view(s.modes).substr(space + 4));
+  }
   invite_only_ = has('i');
   moderated_ = has('m');
   no_external_ = has('n');
@@ -165,6 +172,7 @@ std::string room::saved_modes() const {
   if (no_external_) m += 'n';
   if (secret_) m += 's';
   if (topic_lock_) m += 't';
+  if (replay_) m += " +H " + format_replay(*replay_);
   return m;
 }
 

@@ -24,7 +24,7 @@ struct saved_room {
   std::string topic;
   std::string topic_by;  // nick!user@host of the setter
   std::int64_t topic_at_ms = 0;
-  std::string modes = "+nt";  // the flags kept: i, m, n, s, t (no key, no limit)
+  std::string modes = "+nt";  // the flags kept: i, m, n, s, t (no key, no limit), then " +H <n>:<age>" if set
   friend bool operator==(const saved_room&, const saved_room&) = default;
 };
 

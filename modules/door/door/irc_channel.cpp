@@ -208,7 +208,7 @@ void irc_door::cmd_mode(const message& m) {
       }
       chat::mode_change change{add, c, {}};
       const bool list = chat::kListModes.find(c) != std::string_view::npos;
-      const bool takes_arg = c == 'o' || c == 'v' || list || c == 'k' || (c == 'l' && add);
+      const bool takes_arg = c == 'o' || c == 'v' || list || c == 'k' || ((c == 'l' || c == 'H') && add);
       if (takes_arg) {
         if (next_arg < m.params.size()) {
           change.arg = m.params[next_arg++];
@@ -224,6 +224,21 @@ void irc_door::cmd_mode(const message& m) {
         if (k.empty() || k.size() > kMaxKeyLength || k.find_first_of(" ,") != std::string::npos ||
             k[0] == ':') {
           reply(numeric::err_invalidkey, {target_name, "Key is not well-formed"});
+          continue;
+        }
+      }
+      if (c == 'H' && add) {
+        // Replay on join needs the history, and a setting it can keep.
+        if (!settings_.store) {
+          reply(numeric::err_invalidmodeparam,
+                {target_name, "H", change.arg, "History is not kept on this server"});
+          continue;
+        }
+        if (!chat::parse_replay(change.arg)) {
+          reply(numeric::err_invalidmodeparam,
+                {target_name, "H", change.arg,
+                 "Expected <count>:<age> (count 1-" + std::to_string(chat::kMaxReplayLines) +
+                     ", age like 30m, 1d; at most a year)"});
           continue;
         }
       }

@@ -229,6 +229,11 @@ class irc_door final : public door {
   // ---- History (irc_history.cpp): CHATHISTORY
   void cmd_chathistory(const message& m);
   void send_history(std::string_view target, const std::vector<store::line>& lines);
+  // History lines as this client reads them (a chathistory batch if it can).
+  std::vector<std::string> render_history(std::string_view target, const std::vector<store::line>& lines);
+  // +H: the last lines of `room` said before `joined_ms`, within its age,
+  // for a newcomer without CHATHISTORY. On the strand.
+  void replay_history(const std::string& room, chat::replay_setting r, std::int64_t joined_ms);
   void send_targets(const std::vector<store::target_entry>& targets);
   // The history key of `target` for this user; empty if it may not read it.
   std::string readable_key(std::string_view target) const;

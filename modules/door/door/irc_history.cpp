@@ -171,6 +171,16 @@ void irc_door::cmd_chathistory(const message& m) {
 }
 
 void irc_door::send_history(std::string_view target, const std::vector<store::line>& lines) {
+  auto out = render_history(target, lines);
+  if (labeled()) {
+    for (auto& line : out) send_bytes(std::move(line));
+    return;
+  }
+  start_stream(std::make_shared<lines_stream>(std::move(out)));
+}
+
+std::vector<std::string> irc_door::render_history(std::string_view target,
+                                                  const std::vector<store::line>& lines) {
   const bool batch = caps_.has(cap::batch);
   const auto id = next_history_batch();
   std::vector<std::string> out;
@@ -209,11 +219,42 @@ void irc_door::send_history(std::string_view target, const std::vector<store::li
   }
   if (batch)
     out.push_back(irc::encode_line({{}, settings_.server_name, "BATCH"}, {"-" + id}, irc::last_param::plain));
-  if (labeled()) {
-    for (auto& line : out) send_bytes(std::move(line));
-    return;
-  }
-  start_stream(std::make_shared<lines_stream>(std::move(out)));
+  return out;
+}
+
+void irc_door::replay_history(const std::string& room, chat::replay_setting r, std::int64_t joined_ms) {
+  // Clients with CHATHISTORY ask for what they want themselves.
+  if (!settings_.store || caps_.has(cap::chathistory)) return;
+  store::query q;
+  q.what = store::query::kind::before;
+  q.target = protocol::fold_nick(room);
+  q.a.at_ms = joined_ms;  // what was said since comes live
+  q.limit = r.lines;
+  const auto oldest = joined_ms - std::chrono::duration_cast<std::chrono::milliseconds>(r.age).count();
+  settings_.store->history(
+      std::move(q), back_here<std::vector<store::line>>([this, room, r, oldest](
+                                                            store::result<std::vector<store::line>> got) {
+        if (!got) return;  // no history now: the join goes on without
+        std::vector<store::line> lines;
+        for (auto& l : *got) {
+          if (l.at_ms >= oldest) lines.push_back(std::move(l));
+        }
+        {
+          const std::lock_guard lock(info_mutex_);
+          if (lines.empty() || !rooms_.contains(protocol::fold_nick(room))) return;  // left meanwhile
+        }
+        auto out = render_history(room, lines);
+        if (!caps_.has(cap::server_time)) {
+          // Without times the lines would pass for new ones: say what they are.
+          const auto shown = chat::format_replay(r);
+          out.insert(out.begin(), irc::encode_line({{}, settings_.server_name, "NOTICE"},
+                                                   {room, "Replaying up to " + std::to_string(r.lines) +
+                                                              " lines of history from the last " +
+                                                              shown.substr(shown.find(':') + 1)}));
+        }
+        // Streamed on its own, never into a labeled reply being collected.
+        start_stream(std::make_shared<lines_stream>(std::move(out)));
+      }));
 }
 
 void irc_door::send_targets(const std::vector<store::target_entry>& targets) {

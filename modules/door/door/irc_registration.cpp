@@ -233,7 +233,7 @@ void irc_door::isupport() {
       "CASEMAPPING=ascii",
       "CHANLIMIT=#:" + n(settings_.max_rooms_per_user),
       settings_.store ? "CHATHISTORY=" + n(store::kMaxQueryLimit) : std::string(),
-      "CHANMODES=" + std::string(chat::kListModes) + ",k,l,imnst",
+      "CHANMODES=" + std::string(chat::kListModes) + ",k,Hl,imnst",
       "CHANNELLEN=" + n(protocol::kMaxRoomNameLength),
       "CHANTYPES=#",
       "ELIST=CMNTU",

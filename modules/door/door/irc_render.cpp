@@ -44,7 +44,7 @@ std::string_view command_of(chat::message_kind kind) noexcept {
 // records them: o v and the lists always, k always (its key, or "*"), l
 // when set.
 bool has_arg(char mode, bool add) noexcept {
-  return mode == 'o' || mode == 'v' || mode == 'k' || (mode == 'l' && add) ||
+  return mode == 'o' || mode == 'v' || mode == 'k' || ((mode == 'l' || mode == 'H') && add) ||
          chat::kListModes.find(mode) != std::string_view::npos;
 }
 
@@ -360,6 +360,15 @@ void irc_door::render_state(const chat::event_ptr& evp) {
   if (!out.empty()) send_bytes(std::move(out));
   if (ev.query == chat::state_query::join) {
     render_roster(evp, /*as_names=*/true);  // the join reply ends with the names
+    if (st.replay && settings_.store) {
+      // After the names (posted after a streamed roster, too).
+      const auto joined_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+      link_.post([self = self_irc(), room = ev.room, r = *st.replay, joined_ms] {
+        if (self->link_.open()) self->replay_history(room, r, joined_ms);
+      });
+    }
   }
 }
 

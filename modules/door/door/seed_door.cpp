@@ -2,9 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <utility>
 #include <vector>
 
+#include "chat/replay.hpp"
 #include "door/log.hpp"
 #include "door/render_keys.hpp"
 #include "door/services.hpp"
@@ -241,6 +245,7 @@ void seed_door::login(std::string_view data) {
 }
 
 void seed_door::resume() {
+  if (replaying_) return;  // join_lobby() resumes
   waiting_ = false;
   link_.hold_input(false);
 }
@@ -265,7 +270,45 @@ void seed_door::enter(std::string name, std::string account) {
   }
   spdlog::info("seed {}: {} joined{}", link_.remote_label(), nick_, account_.empty() ? "" : " (logged in)");
   metrics::registered(metrics::door_kind::seed);
-  hub_.lobby()->join(as_actor());
+  join_lobby();
+}
+
+void seed_door::join_lobby() {
+  if (settings_.replay == 0 || !settings_.store) {
+    hub_.lobby()->join(as_actor());
+    return;
+  }
+  // The lobby's last lines before joining: what is said after comes live,
+  // so nothing shows twice. Input waits meanwhile.
+  replaying_ = true;
+  waiting_ = true;
+  link_.hold_input(true);
+  store::query q;
+  q.what = store::query::kind::before;
+  q.target = protocol::fold_nick(chat::kLobby);
+  q.a.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  q.limit = std::min(settings_.replay, chat::kMaxReplayLines);
+  settings_.store->history(std::move(q), [self = std::static_pointer_cast<seed_door>(self())](
+                                             store::result<std::vector<store::line>> got) mutable {
+    auto* d = self.get();
+    d->link_.post([self = std::move(self), got = std::move(got)] {
+      if (got) {
+        for (const auto& l : *got) {
+          if (l.kind == store::line_kind::tagmsg) continue;
+          const auto from = std::string_view(l.source).substr(0, l.source.find('!'));
+          self->replay_.push_back(std::make_shared<const std::string>(
+              seed::encode_frame(l.kind == store::line_kind::action ? seed::action_text(from, l.text)
+                                                                    : seed::said_text(from, l.text))));
+        }
+      }
+      self->replaying_ = false;
+      if (!self->link_.open()) return;
+      self->hub_.lobby()->join(self->as_actor());
+      self->resume();
+    });
+  });
 }
 
 chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
@@ -277,6 +320,7 @@ chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
         // Reachable for private messages only once "You have joined" is
         // queued, so that it stays the first frame a newcomer receives.
         link_.send(you_joined_frame());
+        for (auto& frame : std::exchange(replay_, {})) link_.send(std::move(frame));
         hub_.directory().publish(ev->from, this);
       } else {
         link_.send(cached_frame(*ev, [&] { return seed::joined_text(ev->from); }));

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chat/hub.hpp"
 #include "chat/small_mutex.hpp"
@@ -35,6 +36,10 @@ struct seed_settings {
   // slow_work (empty: on the strand).
   std::shared_ptr<store::store> store;
   std::function<void(std::function<void()>)> slow_work;
+  // Lines of the lobby's history a user is shown after "You have joined"
+  // (--seed-replay; at most chat::kMaxReplayLines). 0, the default, keeps
+  // the original's bytes exact.
+  std::size_t replay = 0;
 };
 
 class seed_door final : public door {
@@ -62,6 +67,8 @@ class seed_door final : public door {
   // The name is free of any account's claim (or its password was right):
   // take it and join.
   void enter(std::string name, std::string account);
+  // Joins the lobby, after reading its last lines (settings_.replay).
+  void join_lobby();
   // The store answered: input goes on.
   void resume();
   void send_text(std::string_view text);
@@ -81,8 +88,10 @@ class seed_door final : public door {
   chat::hub& hub_;
   const seed_settings& settings_;
   protocol::seed::frame_decoder decoder_;
-  std::string nick_;      // empty until logged in
-  bool waiting_ = false;  // the store or a password check is answering: input waits
+  std::string nick_;             // empty until logged in
+  bool waiting_ = false;         // the store or a password check is answering: input waits
+  bool replaying_ = false;       // the lobby's history is being read: input waits until joined
+  std::vector<payload> replay_;  // frames for after "You have joined"; handed to the lobby's strand by join()
 
   mutable chat::small_mutex info_mutex_;
   std::string public_nick_;  // nick_ for other threads; guarded by info_mutex_

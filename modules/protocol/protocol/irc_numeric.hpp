@@ -118,6 +118,7 @@ enum class numeric : std::uint16_t {
   err_helpnotfound = 524,
   err_invalidkey = 525,
   rpl_whoissecure = 671,
+  err_invalidmodeparam = 696,
   rpl_helpstart = 704,
   rpl_helptxt = 705,
   rpl_endofhelp = 706,
