@@ -715,6 +715,42 @@ def case_replay_on_join(s):
     assert ",k,Hl," in op.expect("CHANMODES=")
 
 
+def case_labeled_history(s):
+    """A labeled CHATHISTORY is streamed in a labeled-response batch around
+    the chathistory batch: 1,000 long lines (about 500 KB, past the SendQ
+    of 256 KiB) arrive whole, and the connection stays."""
+    caps = ("batch", "server-time", "message-tags", "labeled-response", "draft/chathistory")
+    a = Client(s.irc_port, "lana", caps=caps)
+    joined(a, "#big")
+    text = "y" * 380
+    a.sock.sendall(b"".join(f"PRIVMSG #big :{i} {text}\r\n".encode() for i in range(1000)))
+    a.send("@label=small PING :sync")
+    a.expect("PONG")
+    a.send("@label=big CHATHISTORY LATEST #big * 1000")
+    first = a.expect("labeled-response", "FAIL")
+    assert first.startswith("@label=big ") and " BATCH +" in first, first
+    outer = first.split(" BATCH +", 1)[1].split()[0]
+    inner_start = a.line()
+    assert inner_start.startswith(f"@batch={outer} ") and "chathistory #big" in inner_start, inner_start
+    inner = inner_start.split(" BATCH +", 1)[1].split()[0]
+    got = []
+    while True:
+        line = a.line()
+        if " BATCH -" in line:
+            break
+        assert line.startswith(f"@batch={inner};") or f";batch={inner}" in line.split(" ", 1)[0], line
+        got.append(text_of(line))
+    assert line.startswith(f"@batch={outer} ") and line.endswith(f"BATCH -{inner}"), line
+    assert a.line().endswith(f"BATCH -{outer}")
+    assert got == [f"{i} {text}" for i in range(1000)], (len(got), got[:2])
+    # Still connected; a short labeled reply still carries its label.
+    a.send("@label=after CHATHISTORY LATEST #big * 1")
+    line = a.expect("BATCH +")
+    assert line.startswith("@label=after "), line
+    a.send("PING :still")
+    a.expect("PONG")
+
+
 def case_replay_needs_store(_):
     s = start("--no-store")
     try:
@@ -768,7 +804,7 @@ def case_seed_replay(_):
     assert out.returncode != 0 and "seed-replay" in out.stderr, out
 
 
-CASES_WITH_SERVER = {"replay_on_join", "seed_accounts", "register_and_sasl_plain", "sasl_scram", "nickserv", "nick_ownership",
+CASES_WITH_SERVER = {"replay_on_join", "labeled_history", "seed_accounts", "register_and_sasl_plain", "sasl_scram", "nickserv", "nick_ownership",
                      "account_visibility", "chathistory_channel", "private_history"}
 
 if __name__ == "__main__":

@@ -297,6 +297,10 @@ class irc_door final : public door {
   bool collect(const std::string& bytes);
   // `resume`: handle the input that waited (not from inside the decoder).
   void finish_label(bool resume);
+  // A long answer to the labeled command, to be streamed rather than
+  // collected: `lines` with the label on the first, or in a
+  // labeled-response batch; the label is then answered.
+  std::vector<std::string> label_stream(std::vector<std::string> lines);
 
   // ---- Replies and lifetime (irc_door.cpp)
   // ":server <n> <nick> params... :last"
@@ -353,6 +357,7 @@ class irc_door final : public door {
     std::vector<std::shared_ptr<chat::room>> touched;  // rooms the command reached
     std::size_t fences = 0;                            // of them, those yet to answer
     std::string collected;                             // the answers so far; guarded by info_mutex_
+    bool streamed = false;                             // the answer went out labeled as a stream
   };
   std::unique_ptr<label_state> label_;
   bool in_command_ = false;

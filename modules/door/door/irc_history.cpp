@@ -171,12 +171,9 @@ void irc_door::cmd_chathistory(const message& m) {
 }
 
 void irc_door::send_history(std::string_view target, const std::vector<store::line>& lines) {
-  auto out = render_history(target, lines);
-  if (labeled()) {
-    for (auto& line : out) send_bytes(std::move(line));
-    return;
-  }
-  start_stream(std::make_shared<lines_stream>(std::move(out)));
+  // Streamed, labeled or not: a thousand lines collected whole could pass
+  // the client's SendQ.
+  start_stream(std::make_shared<lines_stream>(label_stream(render_history(target, lines))));
 }
 
 std::vector<std::string> irc_door::render_history(std::string_view target,

@@ -5,6 +5,7 @@
 // posted before it has) and sends when the last fence is back; input waits
 // meanwhile, so that the next command's answers cannot join this one's.
 #include <atomic>
+#include <utility>
 
 #include "door/irc_door.hpp"
 
@@ -56,6 +57,7 @@ void irc_door::begin_label(std::string label) {
   label_->label = std::move(label);
   label_->touched.clear();
   label_->fences = 0;
+  label_->streamed = false;
   {
     const std::lock_guard lock(info_mutex_);
     label_->collected.clear();
@@ -104,6 +106,14 @@ void irc_door::finish_label(bool resume) {
     labeling_.store(false, std::memory_order_release);
     lines.swap(label_->collected);
   }
+  if (std::exchange(label_->streamed, false)) {
+    // Answered already (label_stream): anything else goes out as it is.
+    label_->label.clear();
+    if (!lines.empty()) link_.send(std::make_shared<const std::string>(std::move(lines)));
+    link_.hold_input(false);
+    if (resume && link_.open()) on_bytes({});
+    return;
+  }
   std::string tag;
   irc::append_tag(tag, "label", label_->label);
   label_->label.clear();
@@ -135,6 +145,36 @@ void irc_door::finish_label(bool resume) {
   link_.send(std::make_shared<const std::string>(std::move(out)));
   link_.hold_input(false);
   if (resume && link_.open()) on_bytes({});  // the commands that waited
+}
+
+std::vector<std::string> irc_door::label_stream(std::vector<std::string> lines) {
+  if (lines.empty() || !labeled()) return lines;
+  label_->streamed = true;
+  std::string tag;
+  irc::append_tag(tag, "label", label_->label);
+  std::vector<std::string> out;
+  out.reserve(lines.size() + 2);
+  if (lines.size() == 1 || !caps_.has(cap::batch)) {
+    std::string first;
+    append_tagged(first, lines.front(), tag);
+    lines.front() = std::move(first);
+    return lines;
+  }
+  const auto id = next_batch_id();
+  std::string start;
+  append_tagged(start,
+                irc::encode_line({{}, settings_.server_name, "BATCH"}, {"+" + id, "labeled-response"},
+                                 irc::last_param::plain),
+                tag);
+  out.push_back(std::move(start));
+  const std::string batch_tag = "batch=" + id;
+  for (const auto& line : lines) {
+    std::string tagged;
+    append_tagged(tagged, line, batch_tag);
+    out.push_back(std::move(tagged));
+  }
+  out.push_back(irc::encode_line({{}, settings_.server_name, "BATCH"}, {"-" + id}, irc::last_param::plain));
+  return out;
 }
 
 }  // namespace door
