@@ -142,6 +142,13 @@ TEST_CASE("sasl external is not offered without a store") {
   CHECK_FALSE(has_line(got, "AUTHENTICATE +"));
 }
 
+TEST_CASE("sasl cap lists external among its mechanisms") {
+  fixture f;
+  auto& c = f.h.irc();
+  c.send("CAP LS 302");
+  CHECK(has_line(c.lines(), " sasl=PLAIN,EXTERNAL,SCRAM-SHA-256"));
+}
+
 TEST_CASE("sasl unknown mechanism lists external among the mechanisms") {
   fixture f;
   auto& c = sasl_client(f.h, "alice", "");
