@@ -143,7 +143,7 @@ class Relay:
 
     `log` holds (connection number, ">" client to server or "<" server to
     client, line) in the order the relay saw them: a line that answers
-    another comes after it. `hide_scram` takes SCRAM-SHA-256 out of the
+    another comes after it. `hide_scram` leaves only PLAIN in the
     server's CAP LS. `hold()` keeps new connections waiting (accepted, their
     lines unread) until `release()`; `upstream_port` may change between
     connections (a restarted server).
@@ -214,7 +214,7 @@ class Relay:
                     text = raw.rstrip(b"\r").decode("utf-8", "replace")
                     self.log.append((number, direction, text))
                     if direction == "<" and self.hide_scram and " CAP " in text and " LS " in text:
-                        raw = raw.replace(b"sasl=PLAIN,SCRAM-SHA-256", b"sasl=PLAIN")
+                        raw = raw.replace(b"sasl=PLAIN,EXTERNAL,SCRAM-SHA-256", b"sasl=PLAIN")
                     out += raw + b"\n"
                 dst.sendall(out)
             if pending:
@@ -343,7 +343,7 @@ def assert_never_shown(client, secret):
 
 def test_login_scram(data_dir):
     """An account made with `chat-server account add`: the client logs in
-    with SCRAM-SHA-256 (the server offers sasl=PLAIN,SCRAM-SHA-256), and the
+    with SCRAM-SHA-256 (the server offers sasl=PLAIN,EXTERNAL,SCRAM-SHA-256), and the
     server's finish is what the client expects: the server-final message in
     an AUTHENTICATE line, the client's `AUTHENTICATE +`, then 900 and 903."""
     add_account(data_dir, "alice")
@@ -358,7 +358,7 @@ def test_login_scram(data_dir):
         assert server.saw('alice logged in as "alice"'), "".join(server.log)
 
         caps = next(t for t in relay.lines(1, "<") if " CAP " in t and " LS " in t)
-        assert "sasl=PLAIN,SCRAM-SHA-256" in caps, caps
+        assert "sasl=PLAIN,EXTERNAL,SCRAM-SHA-256" in caps, caps
         ex = sasl_exchange(relay, 1)
         assert [(d, cmd) for d, cmd, _ in ex] == [(">", "AUTHENTICATE"), ("<", "AUTHENTICATE"),
                                                   (">", "AUTHENTICATE"), ("<", "AUTHENTICATE"),

@@ -174,6 +174,14 @@ door_harness::door_harness(std::shared_ptr<store::store> s)
 }
 
 door_harness::~door_harness() {
+  // Answers the store still owes the doors (a nick owner's lookup nobody
+  // waited for) come first: they would post to links that are gone. Each of
+  // the store's threads answers in order, so one request through each is
+  // answered after them.
+  if (const auto& s = irc_settings_.store) {
+    (void)store::wait<store::account>([&](auto done) { s->find_account("", std::move(done)); });
+    (void)store::wait<void>([&](auto done) { s->set_email("", "", std::move(done)); });
+  }
   for (auto& c : clients_) c->stop();
   poll();
 }

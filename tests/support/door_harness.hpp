@@ -51,6 +51,10 @@ class fake_link final : public door::link {
   // The door this link serves (its handle()).
   void serve(const std::shared_ptr<door::door>& d) { door_ = d; }
   [[nodiscard]] bool secure() const override { return false; }
+  // The client certificate's fingerprint (default: none). Set it before
+  // the door needs it, as the handshake would.
+  [[nodiscard]] const std::string& certfp() const override { return certfp_; }
+  void set_certfp(std::string fp) { certfp_ = std::move(fp); }
   [[nodiscard]] door::clock::time_point now() const override;
 
   // Everything sent so far, as one string, and how many sends were marked
@@ -83,6 +87,7 @@ class fake_link final : public door::link {
   asio::io_context& io_;
   const std::string address_;
   const std::string label_;
+  std::string certfp_;
   mutable std::mutex mutex_;
   std::string sent_;
   std::size_t taken_ = 0;

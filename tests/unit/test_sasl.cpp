@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <cctype>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -385,6 +386,31 @@ TEST_CASE("SASL base64 is strict", "[sasl]") {
   CHECK_FALSE(sasl::decode_base64("Z=g="));
   CHECK_FALSE(sasl::decode_base64("Zg==Zm9v"));
   CHECK_FALSE(sasl::decode_base64("Zg==Zg=="));
+}
+
+TEST_CASE("SASL certificate fingerprints are 64 hex digits kept lower case", "[sasl]") {
+  const std::string lower = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  CHECK(sasl::parse_certfp(lower) == lower);
+  CHECK(sasl::parse_certfp("0123456789ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef") == lower);
+  // As openssl x509 -fingerprint -sha256 prints it.
+  std::string colons;
+  for (std::size_t i = 0; i < lower.size(); i += 2) {
+    if (i > 0) colons += ':';
+    colons += static_cast<char>(std::toupper(static_cast<unsigned char>(lower[i])));
+    colons += static_cast<char>(std::toupper(static_cast<unsigned char>(lower[i + 1])));
+  }
+  CHECK(sasl::parse_certfp(colons) == lower);
+
+  CHECK_FALSE(sasl::parse_certfp(""));
+  CHECK_FALSE(sasl::parse_certfp(lower.substr(1)));
+  CHECK_FALSE(sasl::parse_certfp(lower + "0"));
+  CHECK_FALSE(sasl::parse_certfp(lower.substr(1) + "g"));
+  CHECK_FALSE(sasl::parse_certfp(lower.substr(1) + " "));
+  std::string misplaced = colons;
+  std::swap(misplaced[2], misplaced[3]);  // "0:12..." instead of "01:2..."
+  CHECK_FALSE(sasl::parse_certfp(misplaced));
+  CHECK_FALSE(sasl::parse_certfp(std::string(95, ':')));
+  CHECK(sasl::parse_certfp(std::string(sasl::kCertfpLength, 'F')) == std::string(64, 'f'));
 }
 
 TEST_CASE("SASL chunks split AUTHENTICATE payloads", "[sasl]") {

@@ -27,6 +27,7 @@ struct member_info {
   bool bot = false;        // marked as a bot (+B)
   bool invisible = false;  // +i: hidden from those who share no room with it
   bool secure = false;     // connected over TLS
+  std::string certfp;      // its TLS client certificate's fingerprint; empty: none (info(), not details())
   std::time_t signon = 0;  // when it registered
   std::time_t idle = 0;    // seconds since its last message
 };

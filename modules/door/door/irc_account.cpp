@@ -149,7 +149,7 @@ void irc_door::nickserv(std::string_view text) {
   if (!settings_.store) return say("Accounts are not kept on this server.");
   const auto words = protocol::split_words(text);
   if (words.empty())
-    return say("Commands: REGISTER, IDENTIFY, GHOST, DROP, SET PASSWORD, INFO. /msg NickServ HELP");
+    return say("Commands: REGISTER, IDENTIFY, GHOST, DROP, SET PASSWORD, INFO, CERT. /msg NickServ HELP");
   std::string verb(words[0]);
   for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const std::string me = account();
@@ -160,8 +160,12 @@ void irc_door::nickserv(std::string_view text) {
     say("GHOST <nick>: disconnect a connection that uses your account's nick");
     say("SET PASSWORD <new password>: change your password");
     say("DROP: delete your account (logged in)");
-    return say("INFO [account]: when an account was registered");
+    say("INFO [account]: when an account was registered");
+    return say(
+        "CERT LIST | CERT ADD [fingerprint] | CERT DEL <fingerprint>: the TLS client certificates that log "
+        "you in with SASL EXTERNAL (logged in; ADD alone adds this connection's)");
   }
+  if (verb == "CERT") return nickserv_cert(words);
   if (verb == "REGISTER") {
     if (words.size() < 2) return say("Syntax: REGISTER <password> [email]");
     if (!me.empty()) return say(fmt::format("You are logged in as {} already.", me));

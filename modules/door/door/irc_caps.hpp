@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "protocol/sasl.hpp"
+
 namespace door {
 
 enum class cap : std::uint8_t {
@@ -60,7 +62,7 @@ inline constexpr std::array kCaps = {
     cap_spec{"labeled-response", cap::labeled_response, ""},
     cap_spec{"message-tags", cap::message_tags, ""},
     cap_spec{"multi-prefix", cap::multi_prefix, ""},
-    cap_spec{"sasl", cap::sasl, "PLAIN,SCRAM-SHA-256", true},
+    cap_spec{"sasl", cap::sasl, protocol::sasl::kMechanisms, true},
     cap_spec{"server-time", cap::server_time, ""},
     cap_spec{"setname", cap::setname, ""},
     cap_spec{"standard-replies", cap::standard_replies, ""},

@@ -85,6 +85,7 @@ chat::member_info irc_door::details() const {
 
 chat::member_info irc_door::info() const {
   auto i = details();
+  i.certfp = link_.certfp();  // fixed before the door is published (link::certfp)
   const std::lock_guard lock(info_mutex_);
   for (const auto& [key, r] : rooms_) {
     i.rooms.push_back(r.room->name());

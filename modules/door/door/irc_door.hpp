@@ -191,7 +191,7 @@ class irc_door final : public door {
   void killed(const std::string& by, const std::string& reason);
 
   // ---- Accounts (irc_sasl.cpp: SASL; irc_account.cpp: REGISTER, VERIFY,
-  // NickServ and ChanServ, nick ownership)
+  // NickServ and ChanServ, nick ownership; irc_cert.cpp: NickServ CERT)
   // True if this server offers `c` (those that need the store, only with it).
   [[nodiscard]] bool offered(cap c) const noexcept;
   void cmd_authenticate(const message& m);
@@ -199,9 +199,12 @@ class irc_door final : public door {
   void sasl_plain(const std::string& data);
   void sasl_scram_first(const std::string& data);
   void sasl_scram_final(const std::string& data);
+  void sasl_external(const std::string& authzid);
   // Ends the exchange: 906 when `say`.
   void sasl_abort(bool say);
-  void sasl_failed(std::string_view why);  // 904, and flood tokens
+  // 904, and flood tokens; `why` goes to the log, `tell` (if any) to the
+  // client. Password mechanisms tell nothing: no account probing.
+  void sasl_failed(std::string_view why, std::string_view tell = {});
   // Logged in as `name` (900, account-notify); `sasl`: also 903.
   void log_in(std::string name, bool sasl);
   void log_out();
@@ -212,6 +215,8 @@ class irc_door final : public door {
   // A line to NickServ or ChanServ; true if `to` is one of them.
   bool to_service(std::string_view to, std::string_view text);
   void nickserv(std::string_view text);
+  // NickServ CERT (irc_cert.cpp); `words` from CERT on.
+  void nickserv_cert(std::span<const std::string_view> words);
   void chanserv(std::string_view text);
   // ChanServ DROP of `name` through its room; a room that closed meanwhile
   // is looked up again, `tries` times in all.

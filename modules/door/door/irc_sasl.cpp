@@ -1,7 +1,9 @@
 // SASL (IRCv3 `sasl`, AUTHENTICATE, 900-908): PLAIN and SCRAM-SHA-256
-// against the accounts in the store. Lookups go to the store and password
-// checks to the slow-work thread; input waits meanwhile. A failure costs
-// flood tokens, so guessing runs at the flood rate.
+// against the accounts in the store, and EXTERNAL by the fingerprint of the
+// TLS client certificate (link::certfp; NickServ CERT adds them). Lookups
+// go to the store and password checks to the slow-work thread; input waits
+// meanwhile. A failure costs flood tokens, so guessing runs at the flood
+// rate.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -46,8 +48,10 @@ void irc_door::cmd_authenticate(const message& m) {
       state->mech = sasl_state::mechanism::plain;
     } else if (protocol::fold_equal{}(arg, "SCRAM-SHA-256")) {
       state->mech = sasl_state::mechanism::scram;
+    } else if (protocol::fold_equal{}(arg, "EXTERNAL")) {
+      state->mech = sasl_state::mechanism::external;
     } else {
-      reply(numeric::rpl_saslmechs, {"PLAIN,SCRAM-SHA-256", "are available SASL mechanisms"});
+      reply(numeric::rpl_saslmechs, {sasl::kMechanisms, "are available SASL mechanisms"});
       return sasl_failed("unknown mechanism");
     }
     sasl_ = std::move(state);
@@ -71,8 +75,15 @@ void irc_door::cmd_authenticate(const message& m) {
 void irc_door::sasl_message(std::string data) {
   switch (sasl_->at) {
     case sasl_state::step::message:
-      if (sasl_->mech == sasl_state::mechanism::plain) return sasl_plain(data);
-      return sasl_scram_first(data);
+      switch (sasl_->mech) {
+        case sasl_state::mechanism::plain:
+          return sasl_plain(data);
+        case sasl_state::mechanism::scram:
+          return sasl_scram_first(data);
+        case sasl_state::mechanism::external:
+          return sasl_external(data);
+      }
+      return;
     case sasl_state::step::scram_final:
       return sasl_scram_final(data);
     case sasl_state::step::scram_ack:
@@ -110,6 +121,31 @@ void irc_door::sasl_plain(const std::string& data) {
                    if (*ok) return log_in(name, /*sasl=*/true);
                    sasl_failed("wrong password");
                  });
+      }));
+}
+
+void irc_door::sasl_external(const std::string& authzid) {
+  // The message is the authzid: empty ("+") for the certificate's account.
+  const std::string& fp = link_.certfp();
+  if (fp.empty()) return sasl_failed("no client certificate", "you showed no TLS client certificate");
+  sasl_->at = sasl_state::step::busy;
+  begin_wait();
+  settings_.store->find_account_by_cert(
+      fp, back_here<store::account>([this, authzid](store::result<store::account> found) {
+        if (!sasl_) return end_wait();
+        if (!found) {
+          if (found.error() == store::errc::not_found) {
+            sasl_failed("unknown certificate", "your TLS client certificate is not on any account");
+          } else {
+            sasl_failed(store::describe(found.error()));
+          }
+        } else if (!authzid.empty() && !protocol::fold_equal{}(authzid, found->name)) {
+          sasl_failed("authzid is not the certificate's account",
+                      "your TLS client certificate is not on the account you asked for");
+        } else {
+          log_in(found->name, /*sasl=*/true);
+        }
+        end_wait();
       }));
 }
 
@@ -151,11 +187,12 @@ void irc_door::sasl_abort(bool say) {
   if (say) reply(numeric::err_saslaborted, {"SASL authentication aborted"});
 }
 
-void irc_door::sasl_failed(std::string_view why) {
+void irc_door::sasl_failed(std::string_view why, std::string_view tell) {
   sasl_.reset();
   spdlog::info("irc {}: {} failed SASL: {}", link_.remote_label(), target(), why);
   for (std::size_t i = 0; i < kLoginFailureTokens; ++i) link_.spend_token();
-  reply(numeric::err_saslfail, {"SASL authentication failed"});
+  if (tell.empty()) return reply(numeric::err_saslfail, {"SASL authentication failed"});
+  reply(numeric::err_saslfail, {fmt::format("SASL authentication failed: {}", tell)});
 }
 
 // `name` by value: it may be sasl_->account, which sasl_.reset() frees.

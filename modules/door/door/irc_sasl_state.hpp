@@ -11,7 +11,7 @@
 namespace door {
 
 struct irc_door::sasl_state {
-  enum class mechanism : std::uint8_t { plain, scram };
+  enum class mechanism : std::uint8_t { plain, scram, external };
   enum class step : std::uint8_t {
     message,      // waiting for the client's (first) message
     scram_final,  // SCRAM: server-first sent, waiting for client-final

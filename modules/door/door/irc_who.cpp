@@ -117,6 +117,10 @@ void irc_door::cmd_whois(const message& m) {
   if (!i.account.empty()) reply(numeric::rpl_whoisaccount, {i.nick, i.account, "is logged in as"});
   if (i.bot) reply(numeric::rpl_whoisbot, {i.nick, "is a bot on " + settings_.network});
   if (i.secure) reply(numeric::rpl_whoissecure, {i.nick, "is using a secure connection"});
+  // The fingerprint only to the user itself and to operators.
+  if (!i.certfp.empty() && (peer.get() == this || oper_)) {
+    reply(numeric::rpl_whoiscertfp, {i.nick, "has client certificate fingerprint " + i.certfp});
+  }
   if (i.signon != 0) {
     reply(numeric::rpl_whoisidle,
           {i.nick, std::to_string(i.idle), std::to_string(i.signon), "seconds idle, signon time"});

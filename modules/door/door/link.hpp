@@ -93,6 +93,13 @@ class link {
   // True if the transport is encrypted (TLS). Thread-safe.
   [[nodiscard]] virtual bool secure() const = 0;
 
+  // The fingerprint of the TLS client certificate the client showed: SHA-256
+  // of its DER, 64 lowercase hex digits (SASL EXTERNAL, NickServ CERT);
+  // empty without one, and always over plain TCP and WebSocket. Set once,
+  // after the handshake and before the door gets any input; thread-safe
+  // from then on.
+  [[nodiscard]] virtual const std::string& certfp() const = 0;
+
   // When the input being handled was read: one clock reading per read, not
   // per command.
   [[nodiscard]] virtual clock::time_point now() const = 0;

@@ -66,6 +66,10 @@ class basic_connection final : public connection {
       // The handshake (TLS) runs under the deadline the door just armed.
       std::tie(ec) = co_await c.stream_.handshake(c.executor());
       if (ec) spdlog::info("connection {}: handshake failed: {}", c.remote_label(), ec.message());
+      // A client certificate (TLS) is known now, before any input.
+      if constexpr (requires { c.stream_.fingerprint(); }) {
+        if (!ec) c.set_certfp(c.stream_.fingerprint());
+      }
       while (!ec && !c.stopped()) {
         std::string_view bytes;
         std::tie(ec, bytes) = co_await c.stream_.read(c.executor());

@@ -85,6 +85,7 @@ class connection : public door::link, public std::enable_shared_from_this<connec
   [[nodiscard]] bool open() const override { return !closing_ && !stopped_; }
   [[nodiscard]] const std::string& remote_address() const override { return address_; }
   [[nodiscard]] std::string remote_label() const override;
+  [[nodiscard]] const std::string& certfp() const override { return certfp_; }
   [[nodiscard]] std::shared_ptr<door::door> handle() override;
   [[nodiscard]] door::clock::time_point now() const override { return input_at_; }
 
@@ -110,6 +111,9 @@ class connection : public door::link, public std::enable_shared_from_this<connec
 
   // ---- Called by the read loop.
   void door_start() { door_->on_start(); }
+  // The handshake showed a client certificate with this fingerprint: set
+  // once, before any input reaches the door (see link::certfp).
+  void set_certfp(std::string fp) { certfp_ = std::move(fp); }
   // Bytes read: to the door, unless the connection is closing.
   void on_input(std::string_view bytes);
   // True while input must wait: flood control (fake lag, see spend_token),
@@ -168,6 +172,7 @@ class connection : public door::link, public std::enable_shared_from_this<connec
 
   strand strand_;
   std::string address_;  // "127.0.0.1"
+  std::string certfp_;   // the client certificate's fingerprint; empty: none (set_certfp)
   std::uint16_t port_;   // the client's
   connection_registry* registry_;
   std::unique_ptr<door::door> door_;

@@ -12,7 +12,9 @@ namespace net {
 server::session_factory server::http_sessions_with(const http_context& ctx) {
   return [this, &ctx](stream_socket s, admission::ticket t) {
     if (ctx.secure) {
-      std::make_shared<http_session<tls_stream>>(tls_stream(std::move(s), tls_.get()), std::move(t), ctx)
+      // No client certificate asked for: browsers would prompt their users.
+      std::make_shared<http_session<tls_stream>>(
+          tls_stream(std::move(s), tls_.get(), tls_stream::peer_certs::ignore), std::move(t), ctx)
           ->start();
     } else {
       std::make_shared<http_session<plain_stream>>(plain_stream(std::move(s)), std::move(t), ctx)->start();

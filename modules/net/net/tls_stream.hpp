@@ -1,11 +1,14 @@
 // TLS over TCP under a connection (the shape is described in
 // plain_stream.hpp). The handshake runs first, under the door's login
 // deadline; a batch is written as one TLS record; close_notify before the
-// half-close, so that clients see a clean end.
+// half-close, so that clients see a clean end. After the handshake,
+// fingerprint() is the client certificate's (tls.hpp), if it showed one.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <tuple>
@@ -20,6 +23,7 @@
 #include "net/asio.hpp"
 #include "net/limits.hpp"
 #include "net/task.hpp"
+#include "net/tls.hpp"
 #include "net/write_state.hpp"
 
 namespace net {
@@ -30,10 +34,18 @@ class tls_stream {
   static constexpr metrics::transport kTransport = metrics::transport::tls;
   static constexpr bool kHasCloseNotify = true;
 
+  // Whether to ask the client for a certificate (the context does), or not:
+  // the web listener does not, since a browser would ask its user to pick
+  // one from those installed.
+  enum class peer_certs : std::uint8_t { ask, ignore };
+
   // Keeps `context` alive: a reload may replace the server's while this
   // connection still uses it.
-  tls_stream(stream_socket socket, std::shared_ptr<asio::ssl::context> context)
-      : context_(std::move(context)), stream_(std::move(socket), *context_) {}
+  tls_stream(stream_socket socket, std::shared_ptr<asio::ssl::context> context,
+             peer_certs certs = peer_certs::ask)
+      : context_(std::move(context)), stream_(std::move(socket), *context_) {
+    if (certs == peer_certs::ignore) SSL_set_verify(stream_.native_handle(), SSL_VERIFY_NONE, nullptr);
+  }
 
   stream_socket& lowest_layer() noexcept { return stream_.next_layer(); }
 
@@ -42,6 +54,10 @@ class tls_stream {
       stream_.async_handshake(asio::ssl::stream_base::server, asio::bind_executor(on, std::move(resume)));
     });
   }
+
+  // The client certificate's fingerprint (net::peer_fingerprint), empty
+  // without one. Once the handshake has succeeded.
+  std::string fingerprint() { return peer_fingerprint(stream_.native_handle()); }
 
   // TLS decrypts into the buffer while the reader is suspended, so each TLS
   // connection reads into a buffer of its own (made on the first read, after

@@ -1,4 +1,5 @@
-// SASL's framing: AUTHENTICATE chunks, strict base64 and the PLAIN message.
+// SASL's framing: AUTHENTICATE chunks, strict base64, the PLAIN message and
+// the certificate fingerprints EXTERNAL goes by.
 // (SCRAM-SHA-256 and the stored credentials are in sasl_scram.cpp.)
 #include "protocol/sasl.hpp"
 
@@ -120,6 +121,29 @@ tl::expected<plain_message, std::string> parse_plain(std::string_view message) {
   m.authzid.assign(message.substr(0, first));
   m.password.assign(password);
   return m;
+}
+
+std::optional<std::string> parse_certfp(std::string_view text) {
+  // With colons: "ab:cd:...", a colon after every pair but the last.
+  const bool colons = text.size() == kCertfpLength + kCertfpLength / 2 - 1;
+  if (text.size() != kCertfpLength && !colons) return std::nullopt;
+  std::string out;
+  out.reserve(kCertfpLength);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (colons && i % 3 == 2) {
+      if (c != ':') return std::nullopt;
+      continue;
+    }
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+      out += c;
+    } else if (c >= 'A' && c <= 'F') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
 }
 
 }  // namespace protocol::sasl

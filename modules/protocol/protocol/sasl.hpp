@@ -34,6 +34,15 @@ inline constexpr std::size_t kMaxPassword = 300;
 // The mechanisms this server offers, as the `sasl` cap's value lists them.
 inline constexpr std::string_view kMechanisms = "PLAIN,EXTERNAL,SCRAM-SHA-256";
 
+// A TLS client certificate's fingerprint as accounts keep it (EXTERNAL):
+// SHA-256 of the certificate's DER, this many lowercase hex digits.
+inline constexpr std::size_t kCertfpLength = 64;
+
+// `text` as a fingerprint, lowercased: 64 hex digits in either case, or the
+// same as 32 pairs with a colon between each (as `openssl x509 -fingerprint
+// -sha256` prints it); nullopt for anything else.
+std::optional<std::string> parse_certfp(std::string_view text);
+
 // Puts AUTHENTICATE chunks together into one message.
 class assembler {
  public:

@@ -67,6 +67,7 @@ sql::expected<writer> writer::prepare(sql::db& db) {
   auto ok = prepare_all(
       db, p{&w.exists_, "SELECT 1 FROM accounts WHERE name_folded = ?1"}, p{&w.insert_, insert},
       p{&w.owner_, "SELECT account FROM certs WHERE fingerprint = ?1"},
+      p{&w.count_certs_, "SELECT count(*) FROM certs WHERE account = ?1"},
       p{&w.insert_cert_, "INSERT INTO certs(fingerprint, account) VALUES(?1, ?2)"},
       p{&w.set_credential_,
         "UPDATE accounts SET salt = ?2, iterations = ?3, stored_key = ?4, server_key = ?5 WHERE name_folded "
@@ -150,6 +151,15 @@ sql::expected<result<void>> writer::add_cert(const std::string& name, const std:
     if (!row) return tl::unexpected(row.error());
     // Already this account's: nothing to do. Someone else's: taken.
     if (*row) return owner_.text(0) == folded ? result<void>() : result<void>(tl::unexpected(errc::exists));
+  }
+  {
+    // The writer is the only one adding: counting first is enough.
+    sql::reset_guard g(count_certs_);
+    auto row = count_certs_.bind(1, folded).step();
+    if (!row) return tl::unexpected(row.error());
+    if (*row && count_certs_.int64(0) >= static_cast<std::int64_t>(kMaxCertsPerAccount)) {
+      return fail<void>(errc::limit);
+    }
   }
   auto ok = insert_cert_.bind(1, fp).bind(2, folded).run();
   if (!ok) return tl::unexpected(ok.error());

@@ -40,8 +40,8 @@ class writer {
   sql::expected<bool> exists(const std::string& folded);
   sql::expected<result<void>> one_row(sql::stmt& s);  // not_found unless it changed a row
 
-  sql::stmt exists_, insert_, owner_, insert_cert_, set_credential_, set_email_, del_cert_, drop_,
-      save_channel_, drop_channel_, set_marker_;
+  sql::stmt exists_, insert_, owner_, count_certs_, insert_cert_, set_credential_, set_email_, del_cert_,
+      drop_, save_channel_, drop_channel_, set_marker_;
 };
 
 // The reader connection's statements.

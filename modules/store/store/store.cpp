@@ -27,6 +27,8 @@ std::string_view describe(errc e) noexcept {
       return "already exists";
     case errc::failed:
       return "the database refused the change";
+    case errc::limit:
+      return "too many";
   }
   return "unknown error";
 }

@@ -45,6 +45,10 @@ inline constexpr std::chrono::milliseconds kRetentionInterval{60'000};
 // The schema this build writes; older files are migrated at open, newer
 // ones refused.
 inline constexpr int kSchemaVersion = 1;
+// The most TLS client-certificate fingerprints one account may have (SASL
+// EXTERNAL): a client per device is plenty; add_cert past it is
+// errc::limit. Bounds what one account makes the server keep.
+inline constexpr std::size_t kMaxCertsPerAccount = 16;
 // The database's file name inside the data directory.
 inline constexpr std::string_view kDatabaseFile = "chat.db";
 
@@ -137,6 +141,7 @@ enum class errc : std::uint8_t {
   not_found,    // no such account (or channel)
   exists,       // the name is taken
   failed,       // the database refused the change (full, read-only, ...)
+  limit,        // the account has as many as it may (kMaxCertsPerAccount)
 };
 std::string_view describe(errc e) noexcept;
 
@@ -201,7 +206,10 @@ class store {
   void find_account_by_cert(std::string fingerprint, callback<account> done);
   void set_credential(std::string name, protocol::sasl::scram_credential c, callback<void> done);
   void set_email(std::string name, std::string email, callback<void> done);
-  void add_cert(std::string name, std::string fingerprint, callback<void> done);  // exists: someone's already
+  // exists: someone else's already; limit: the account has
+  // kMaxCertsPerAccount (one it has already is fine). Fingerprints are hex,
+  // compared without case.
+  void add_cert(std::string name, std::string fingerprint, callback<void> done);
   void del_cert(std::string name, std::string fingerprint, callback<void> done);
   void drop_account(std::string name, callback<void> done);  // its channels and certificates go too
   void list_accounts(callback<std::vector<account>> done);

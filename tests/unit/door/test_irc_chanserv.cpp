@@ -1,7 +1,5 @@
 // ChanServ at the IRC door, with a real store in a fresh temporary
 // directory: what it answers, and what reaches the store.
-#include <stdlib.h>
-
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -11,9 +9,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "protocol/sasl.hpp"
 #include "store/store.hpp"
 #include "support/door_harness.hpp"
+#include "support/door_store.hpp"
 
 namespace {
 
@@ -23,42 +21,10 @@ using test::has_line;
 
 constexpr std::string_view kPassword = "correct-horse";
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "chat-chanserv-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
+using test::temp_dir;
 
- private:
-  std::filesystem::path path_;
-};
-
-// A store in `d` with an account (password kPassword) for each of `names`.
 std::shared_ptr<store::store> open_store(const temp_dir& d, const std::vector<std::string>& names) {
-  store::options o;
-  o.dir = d.path();
-  auto opened = store::store::open(o);
-  if (!opened) FAIL("store: " << opened.error());
-  std::shared_ptr<store::store> s(std::move(*opened));
-  for (const auto& name : names) {
-    store::account a;
-    a.name = name;
-    a.created_ms = 1;
-    auto cred = protocol::sasl::make_credential(kPassword);
-    REQUIRE(cred.has_value());
-    a.credential = std::move(*cred);
-    REQUIRE(store::wait<void>([&](auto done) { s->create_account(std::move(a), std::move(done)); }));
-  }
-  return s;
+  return test::open_store(d, names, kPassword);
 }
 
 std::vector<store::channel> channels(store::store& s) {

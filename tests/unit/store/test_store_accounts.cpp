@@ -137,6 +137,26 @@ TEST_CASE("store: certificates are added found and deleted") {
   CHECK(by_cert(*s, "cd34"));
 }
 
+TEST_CASE("store: an account has at most kMaxCertsPerAccount certificates") {
+  temp_dir d;
+  auto s = open_store(options_for(d.path()));
+  REQUIRE(create(*s, make_account("ivy")));
+  const auto fp = [](std::size_t i) { return "c" + std::to_string(i); };
+  for (std::size_t i = 0; i < store::kMaxCertsPerAccount; ++i) REQUIRE(add_cert(*s, "ivy", fp(i)));
+  // One more is refused, and not kept; one it has already is still fine.
+  auto more = add_cert(*s, "ivy", "c-extra");
+  REQUIRE_FALSE(more);
+  CHECK(more.error() == errc::limit);
+  CHECK_FALSE(by_cert(*s, "c-extra"));
+  CHECK(add_cert(*s, "IVY", "C0"));
+  auto got = find(*s, "ivy");
+  REQUIRE(got);
+  CHECK(got->certfps.size() == store::kMaxCertsPerAccount);
+  // Room again after a deletion.
+  REQUIRE(store::wait<void>([&](auto cb) { s->del_cert("ivy", fp(3), cb); }));
+  CHECK(add_cert(*s, "ivy", "c-extra"));
+}
+
 TEST_CASE("store: an account whose certificate is taken is not created at all") {
   temp_dir d;
   auto s = open_store(options_for(d.path()));
