@@ -18,13 +18,6 @@ void move_to(unsigned row, unsigned column) {
   std::fprintf(stdout, "\x1b[%u;%uH", row, column);
 }
 
-constexpr std::string_view kSaveCursor =
-    "\x1b"
-    "7";
-constexpr std::string_view kRestoreCursor =
-    "\x1b"
-    "8";
-
 }  // namespace
 
 bool split_screen::measure() {
