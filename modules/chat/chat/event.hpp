@@ -50,6 +50,8 @@ enum class event_kind {
   user_online,        // `from` (`source`) is online: to those who MONITOR it
   user_offline,       // `from` went offline: to those who MONITOR it
   error,              // a request of `from` failed: `code`, about `text` (and `room`)
+  read_marker,        // the account's read marker on `target` (a room or a nick, as named when set) is
+                      // now `text` (a server-time timestamp): to the account's other sessions
 };
 
 // What an attribute_changed event changed.

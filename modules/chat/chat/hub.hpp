@@ -12,6 +12,7 @@
 #include <asio/io_context.hpp>
 
 #include "chat/directory.hpp"
+#include "chat/logins.hpp"
 #include "chat/monitor.hpp"
 #include "chat/room.hpp"
 #include "chat/saved_room.hpp"
@@ -36,6 +37,7 @@ class hub {
   chat::directory& directory() noexcept { return directory_; }
   chat::whowas& whowas() noexcept { return whowas_; }
   chat::monitor& monitor() noexcept { return monitor_; }
+  chat::logins& logins() noexcept { return logins_; }
 
   // IRC operators online, invisible (+i) users, and the most users ever
   // registered at once (for LUSERS, which must not walk every user). Doors
@@ -90,6 +92,7 @@ class hub {
   chat::directory directory_;
   chat::whowas whowas_;
   chat::monitor monitor_;
+  chat::logins logins_;
   std::atomic<std::size_t> opers_{0};
   std::atomic<std::size_t> invisible_{0};
   std::atomic<std::size_t> max_users_{0};

@@ -100,8 +100,15 @@ list_query parse_list(const std::vector<std::string>& params) {
 
 void irc_door::cmd_join(const message& m) {
   if (m.params[0] == "0") return leave_everything(kLeftAll);
-  const auto names = protocol::split_list(m.params[0]);
-  const auto keys = m.params.size() > 1 ? protocol::split_list(m.params[1]) : std::vector<std::string_view>{};
+  std::string keys = m.params.size() > 1 ? m.params[1] : std::string();
+  if (wants_markers()) return join_with_markers(m.params[0], std::move(keys));
+  join_all(m.params[0], keys, nullptr);
+}
+
+void irc_door::join_all(const std::string& names_list, const std::string& keys_list,
+                        const join_markers* markers) {
+  const auto names = protocol::split_list(names_list);
+  const auto keys = protocol::split_list(keys_list);
   if (names.size() > 1) spend_extra(names.size() - 1);
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string name(names[i]);
@@ -109,11 +116,14 @@ void irc_door::cmd_join(const message& m) {
       reply(numeric::err_nosuchchannel, {name, "No such channel"});
       continue;
     }
-    join_room(name, i < keys.size() ? std::string(keys[i]) : std::string());
+    std::optional<std::optional<std::int64_t>> marker;
+    if (markers && i < markers->size()) marker = (*markers)[i];
+    join_room(name, i < keys.size() ? std::string(keys[i]) : std::string(), marker);
   }
 }
 
-void irc_door::join_room(const std::string& name, const std::string& key) {
+void irc_door::join_room(const std::string& name, const std::string& key,
+                         std::optional<std::optional<std::int64_t>> marker) {
   auto folded = protocol::fold_nick(name);
   {
     const std::lock_guard lock(info_mutex_);
@@ -128,7 +138,13 @@ void irc_door::join_room(const std::string& name, const std::string& key) {
   auto r = hub_.room_named(name);
   {
     const std::lock_guard lock(info_mutex_);
-    rooms_.emplace(std::move(folded), joined{r});
+    joined j;
+    j.room = r;
+    if (marker) {
+      j.marker_due = true;
+      j.marker = *marker;
+    }
+    rooms_.emplace(std::move(folded), std::move(j));
   }
   auto who = as_actor();
   {

@@ -55,6 +55,9 @@ std::span<const irc_door::command_spec> irc_door::commands() noexcept {
            "LIST [<channel>,...] [<filter>,...]: channels, filtered by mask (M, !mask), users (>n, <n), "
            "creation (C>m, C<m) or topic time (T>m, T<m), in minutes ago."},
       spec{"LUSERS", 0, p::registered, false, &irc_door::cmd_lusers, "LUSERS: how many users and channels."},
+      spec{"MARKREAD", 0, p::registered, false, &irc_door::cmd_markread,
+           "MARKREAD <target> [timestamp=<time>]: where you have read up to in a channel or a private "
+           "conversation, shared by all your clients (IRCv3 read-marker; needs an account)."},
       spec{"MODE", 1, p::registered, false, &irc_door::cmd_mode,
            "MODE <channel> [<modes> [<args>...]] | <nick> [<modes>]: channel modes (o v b e I q k l i m n s "
            "t) "

@@ -326,10 +326,13 @@ void irc_door::on_stop() {
   if (oper_.exchange(false)) hub_.opers().fetch_sub(1, std::memory_order_relaxed);
   if (invisible_.exchange(false)) hub_.invisible().fetch_sub(1, std::memory_order_relaxed);
   std::string nick;
+  std::string account;
   {
     const std::lock_guard lock(info_mutex_);
     nick = nick_;
+    account = account_;
   }
+  if (!account.empty()) hub_.logins().remove(account, this);
   if (!nick.empty()) {
     hub_.directory().release(nick, this);
     if (registered_) spdlog::info("irc {}: {} left", link_.remote_label(), nick);

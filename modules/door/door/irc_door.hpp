@@ -106,7 +106,12 @@ class irc_door final : public door {
     std::shared_ptr<chat::room> room;
     bool op = false;
     bool voice = false;
+    // draft/read-marker: the join reply says this read marker (none: '*').
+    bool marker_due = false;
+    std::optional<std::int64_t> marker;
   };
+  // A JOIN's read markers, one per name of the list (read-marker).
+  using join_markers = std::vector<std::optional<std::int64_t>>;
 
   // ---- Input and dispatch (irc_door.cpp)
   // False to stop handling input (closing, flood control, a long reply or
@@ -136,7 +141,11 @@ class irc_door final : public door {
   void cmd_kick(const message& m);
   void cmd_invite(const message& m);
   void cmd_rename(const message& m);
-  void join_room(const std::string& name, const std::string& key);
+  // The JOIN list `names` with `keys`; with `markers` (read-marker), each
+  // join reply says its name's.
+  void join_all(const std::string& names, const std::string& keys, const join_markers* markers);
+  void join_room(const std::string& name, const std::string& key,
+                 std::optional<std::optional<std::int64_t>> marker = std::nullopt);
   // A room this door touched in the command being handled (labeled-response
   // waits for its answers), returned as it is.
   const std::shared_ptr<chat::room>& touch(const std::shared_ptr<chat::room>& r);
@@ -243,6 +252,16 @@ class irc_door final : public door {
   // The history key of `target` for this user; empty if it may not read it.
   std::string readable_key(std::string_view target) const;
 
+  // ---- Read markers (irc_marker.cpp): IRCv3 draft/read-marker, MARKREAD
+  void cmd_markread(const message& m);
+  // True if this client's joins say read markers (the cap, an account, a
+  // store).
+  [[nodiscard]] bool wants_markers() const;
+  // JOIN for such a client: the markers are read first, then join_all.
+  void join_with_markers(std::string names, std::string keys);
+  // "MARKREAD <target> timestamp=...|*" from this server.
+  std::string marker_line(std::string_view target, std::optional<std::int64_t> at_ms) const;
+
   // ---- Answers from elsewhere (the store, the slow-work thread): input
   // waits from begin_wait until end_wait, so commands keep their order and a
   // labeled command's label waits for the answer too.
@@ -294,6 +313,9 @@ class irc_door final : public door {
   // The handler has run: waits for the rooms it touched to answer, then
   // sends the collected lines with the label (one line, a batch, or ACK).
   void end_label();
+  // The rooms touched since the label's end was reached (by a command that
+  // waited for the store, then went on) are waited for too.
+  void fence_touched();
   // True while a labeled command's answers are being collected.
   [[nodiscard]] bool labeling() const noexcept { return labeling_.load(std::memory_order_acquire); }
   // A labeled command is being handled (on the strand).

@@ -80,7 +80,13 @@ void irc_door::end_label() {
   }
   // Input waits until the rooms (and a password check) have answered.
   link_.hold_input(true);
-  label_->fences = touched.size() + (awaiting_ ? 1 : 0);
+  label_->fences = awaiting_ ? 1 : 0;
+  fence_touched();
+}
+
+void irc_door::fence_touched() {
+  auto& touched = label_->touched;
+  label_->fences += touched.size();
   for (const auto& r : touched) {
     r->fence([self = self_irc()] {
       self->link_.post([self] {

@@ -200,6 +200,15 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
     case event_kind::error:
       render_error(*ev);
       return chat::delivery::queued;
+    case event_kind::read_marker:
+      // Another client of this account moved it. Sent as it is, never into
+      // a labeled reply this client is collecting.
+      if (caps_.has(cap::read_marker)) {
+        link_.send(std::make_shared<const std::string>(
+            irc::encode_line({{}, settings_.server_name, "MARKREAD"}, {ev->target, "timestamp=" + ev->text},
+                             last_param::plain)));
+      }
+      return chat::delivery::queued;
   }
   return chat::delivery::queued;
 }
@@ -356,6 +365,20 @@ void irc_door::render_state(const chat::event_ptr& evp) {
     irc::append_numeric(out, srv, numeric::rpl_topic, ev.from, {ev.room, st.topic});
     irc::append_numeric(out, srv, numeric::rpl_topicwhotime, ev.from,
                         {ev.room, st.topic_by, std::to_string(st.topic_at)}, last_param::plain);
+  }
+  if (ev.query == chat::state_query::join && caps_.has(cap::read_marker)) {
+    // draft/read-marker: after the JOIN, before the end of the names.
+    std::optional<std::int64_t> marker;
+    bool due = false;
+    {
+      const std::lock_guard lock(info_mutex_);
+      auto it = rooms_.find(protocol::fold_nick(ev.room));
+      if (it != rooms_.end()) {
+        due = std::exchange(it->second.marker_due, false);
+        marker = it->second.marker;
+      }
+    }
+    if (due) out += marker_line(ev.room, marker);
   }
   if (!out.empty()) send_bytes(std::move(out));
   if (ev.query == chat::state_query::join) {

@@ -198,10 +198,13 @@ void irc_door::sasl_failed(std::string_view why, std::string_view tell) {
 // `name` by value: it may be sasl_->account, which sasl_.reset() frees.
 void irc_door::log_in(std::string name, bool with_sasl) {
   sasl_.reset();
+  std::string before;
   {
     const std::lock_guard lock(info_mutex_);
-    account_ = name;
+    before = std::exchange(account_, name);
   }
+  if (!before.empty()) hub_.logins().remove(before, this);
+  hub_.logins().add(name, self_irc());
   spdlog::info("irc {}: {} logged in as {}", link_.remote_label(), target(), sample(name));
   const auto who = nick_.empty() ? std::string("*") : source();
   reply(numeric::rpl_loggedin, {who, name, fmt::format("You are now logged in as {}", name)});
@@ -214,6 +217,7 @@ void irc_door::log_out() {
   {
     const std::lock_guard lock(info_mutex_);
     if (account_.empty()) return;
+    hub_.logins().remove(account_, this);
     account_.clear();
   }
   reply(numeric::rpl_loggedout, {source(), "You are now logged out"});

@@ -392,6 +392,7 @@ chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
     case event_kind::user_online:
     case event_kind::user_offline:
     case event_kind::invited:
+    case event_kind::read_marker:
       break;  // IRC-only notions: the seed protocol has no words for them
   }
   return chat::delivery::queued;

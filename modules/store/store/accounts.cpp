@@ -83,7 +83,11 @@ sql::expected<writer> writer::prepare(sql::db& db) {
       p{&w.drop_channel_, "DELETE FROM channels WHERE name_folded = ?1"},
       p{&w.set_marker_,
         "INSERT INTO read_markers(account, target, at) VALUES(?1, ?2, ?3) ON CONFLICT(account, target) "
-        "DO UPDATE SET at = max(at, excluded.at) RETURNING at"});
+        "DO UPDATE SET at = max(at, excluded.at) RETURNING at"},
+      p{&w.count_markers_, "SELECT count(*) FROM read_markers WHERE account = ?1"},
+      p{&w.trim_markers_,
+        "DELETE FROM read_markers WHERE account = ?1 AND target IN (SELECT target FROM read_markers WHERE "
+        "account = ?1 AND target != ?2 ORDER BY at, target LIMIT ?3)"});
   if (!ok) return tl::unexpected(ok.error());
   return w;
 }
@@ -222,6 +226,21 @@ sql::expected<result<std::int64_t>> writer::set_marker(const std::string& accoun
     if (!*row) break;
     now = set_marker_.int64(0);
   }
+  std::int64_t count = 0;
+  {
+    sql::reset_guard c(count_markers_);
+    auto row = count_markers_.bind(1, folded).step();
+    if (!row) return tl::unexpected(row.error());
+    if (*row) count = count_markers_.int64(0);
+  }
+  if (count > static_cast<std::int64_t>(kMaxReadMarkers)) {
+    sql::reset_guard t(trim_markers_);
+    auto ok = trim_markers_.bind(1, folded)
+                  .bind(2, where)
+                  .bind(3, count - static_cast<std::int64_t>(kMaxReadMarkers))
+                  .run();
+    if (!ok) return tl::unexpected(ok.error());
+  }
   return result<std::int64_t>(now);
 }
 
@@ -240,7 +259,8 @@ sql::expected<reader> reader::prepare(sql::db& db) {
       p{&r.channels_,
         "SELECT c.name, a.name, c.registered, c.topic, c.topic_by, c.topic_at, c.modes FROM channels c "
         "JOIN accounts a ON a.name_folded = c.founder ORDER BY c.name_folded"},
-      p{&r.marker_, "SELECT at FROM read_markers WHERE account = ?1 AND target = ?2"});
+      p{&r.marker_, "SELECT at FROM read_markers WHERE account = ?1 AND target = ?2"},
+      p{&r.markers_, "SELECT target, at FROM read_markers WHERE account = ?1 ORDER BY target"});
   if (!ok) return tl::unexpected(ok.error());
   return r;
 }
@@ -329,6 +349,19 @@ sql::expected<std::optional<std::int64_t>> reader::marker(const std::string& acc
   if (!row) return tl::unexpected(row.error());
   if (!*row) return std::optional<std::int64_t>();
   return std::optional<std::int64_t>(marker_.int64(0));
+}
+
+sql::expected<std::vector<read_mark>> reader::markers(const std::string& account) {
+  std::vector<read_mark> out;
+  sql::reset_guard g(markers_);
+  markers_.bind(1, fold_nick(account));
+  for (;;) {
+    auto row = markers_.step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(read_mark{std::string(markers_.text(0)), markers_.int64(1)});
+  }
+  return out;
 }
 
 }  // namespace store::accounts

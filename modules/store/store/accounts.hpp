@@ -41,7 +41,7 @@ class writer {
   sql::expected<result<void>> one_row(sql::stmt& s);  // not_found unless it changed a row
 
   sql::stmt exists_, insert_, owner_, count_certs_, insert_cert_, set_credential_, set_email_, del_cert_,
-      drop_, save_channel_, drop_channel_, set_marker_;
+      drop_, save_channel_, drop_channel_, set_marker_, count_markers_, trim_markers_;
 };
 
 // The reader connection's statements.
@@ -54,9 +54,10 @@ class reader {
   sql::expected<std::vector<account>> list();
   sql::expected<std::vector<channel>> channels();
   sql::expected<std::optional<std::int64_t>> marker(const std::string& account, const std::string& target);
+  sql::expected<std::vector<read_mark>> markers(const std::string& account);
 
  private:
-  sql::stmt by_name_, certs_of_, owner_, all_, all_certs_, channels_, marker_;
+  sql::stmt by_name_, certs_of_, owner_, all_, all_certs_, channels_, marker_, markers_;
 };
 
 }  // namespace store::accounts

@@ -432,6 +432,17 @@ void store::read_marker(std::string account, std::string target, callback<std::o
       std::move(done));
 }
 
+void store::read_markers(std::string account, callback<std::vector<read_mark>> done) {
+  impl& m = *impl_;
+  m.read<std::vector<read_mark>>(
+      [&m, account = std::move(account)]() -> sql::expected<result<std::vector<read_mark>>> {
+        auto r = m.ar->markers(account);
+        if (!r) return tl::unexpected(r.error());
+        return result<std::vector<read_mark>>(std::move(*r));
+      },
+      std::move(done));
+}
+
 void store::expire_now(callback<std::size_t> done) {
   impl& m = *impl_;
   {

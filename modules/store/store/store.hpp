@@ -49,6 +49,10 @@ inline constexpr int kSchemaVersion = 1;
 // EXTERNAL): a client per device is plenty; add_cert past it is
 // errc::limit. Bounds what one account makes the server keep.
 inline constexpr std::size_t kMaxCertsPerAccount = 16;
+// The most read markers one account keeps (draft/read-marker): a session
+// with the cap loads them all at login. Setting one more forgets the one
+// that points furthest back.
+inline constexpr std::size_t kMaxReadMarkers = 1000;
 // The database's file name inside the data directory.
 inline constexpr std::string_view kDatabaseFile = "chat.db";
 
@@ -112,6 +116,13 @@ struct target_entry {
   std::string name;  // a channel name, or the other party's nick as last written
   std::int64_t latest_ms = 0;
   friend bool operator==(const target_entry&, const target_entry&) = default;
+};
+
+// A read marker: up to when an account has read a target.
+struct read_mark {
+  std::string target;  // folded: a channel name, or a nick
+  std::int64_t at_ms = 0;
+  friend bool operator==(const read_mark&, const read_mark&) = default;
 };
 
 // An account.
@@ -220,10 +231,13 @@ class store {
   void list_channels(callback<std::vector<channel>> done);
 
   // draft/read-marker: the time up to which `account` has read `target`;
-  // set only moves it forward.
+  // set only moves it forward and answers the time kept; past
+  // kMaxReadMarkers the account's marker furthest back is forgotten.
   void set_read_marker(std::string account, std::string target, std::int64_t at_ms,
                        callback<std::int64_t> done);
   void read_marker(std::string account, std::string target, callback<std::optional<std::int64_t>> done);
+  // Every read marker of `account` (at most kMaxReadMarkers), by target.
+  void read_markers(std::string account, callback<std::vector<read_mark>> done);
 
   // Runs retention now (tests; otherwise every retention_interval).
   void expire_now(callback<std::size_t> done);  // how many lines went

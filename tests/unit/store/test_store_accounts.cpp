@@ -1,6 +1,7 @@
 // Accounts, certificates, registered channels and read markers in a real
 // SQLite file: folded names, conflicts, cascades, markers that only move
 // forward.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -262,6 +263,41 @@ TEST_CASE("store: read markers only move forward") {
   auto nobody = store::wait<std::int64_t>([&](auto cb) { s->set_read_marker("nobody", "#room", 1, cb); });
   REQUIRE_FALSE(nobody);
   CHECK(nobody.error() == errc::not_found);
+}
+
+TEST_CASE("store: an account keeps at most kMaxReadMarkers read markers") {
+  temp_dir d;
+  auto s = open_store(options_for(d.path()));
+  REQUIRE(create(*s, make_account("kim")));
+  // kMaxReadMarkers of them, the first furthest back; the writer takes them
+  // in order, so waiting for the last waits for all.
+  for (std::size_t i = 0; i + 1 < store::kMaxReadMarkers; ++i) {
+    s->set_read_marker("kim", "#r" + std::to_string(i), 1000 + static_cast<std::int64_t>(i), [](auto) {});
+  }
+  REQUIRE(store::wait<std::int64_t>([&](auto cb) { s->set_read_marker("kim", "#last", 5000, cb); }));
+  auto all = store::wait<std::vector<store::read_mark>>([&](auto cb) { s->read_markers("KIM", cb); });
+  REQUIRE(all);
+  REQUIRE(all->size() == store::kMaxReadMarkers);  // at the limit: all kept
+
+  // One more: the marker furthest back (#r0) goes; the new one stays, even
+  // when it points further back than any.
+  REQUIRE(store::wait<std::int64_t>([&](auto cb) { s->set_read_marker("kim", "#old", 1, cb); }));
+  all = store::wait<std::vector<store::read_mark>>([&](auto cb) { s->read_markers("kim", cb); });
+  REQUIRE(all);
+  CHECK(all->size() == store::kMaxReadMarkers);
+  const auto has = [&](std::string_view t) {
+    return std::any_of(all->begin(), all->end(), [&](const store::read_mark& m) { return m.target == t; });
+  };
+  CHECK(has("#old"));
+  CHECK_FALSE(has("#r0"));
+  CHECK(has("#r1"));
+  CHECK(has("#last"));
+  // Another account's are its own.
+  REQUIRE(create(*s, make_account("lee")));
+  REQUIRE(store::wait<std::int64_t>([&](auto cb) { s->set_read_marker("lee", "#r0", 7, cb); }));
+  auto lee = store::wait<std::vector<store::read_mark>>([&](auto cb) { s->read_markers("lee", cb); });
+  REQUIRE(lee);
+  CHECK(*lee == std::vector<store::read_mark>{{"#r0", 7}});
 }
 
 TEST_CASE("store: a refused change does not spoil the history committed with it") {
