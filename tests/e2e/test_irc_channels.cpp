@@ -152,6 +152,41 @@ TEST_CASE("an empty channel closes and can be made again", "[irc][channels]") {
   CHECK(alice.line() == ":chat.server 331 alice #temp :No topic is set");
 }
 
+TEST_CASE("a JOIN right behind a PART joins again as a client cycling the channel sends them",
+          "[irc][channels]") {
+  test::test_server server;
+  auto alice = irc_login(server.irc_port(), "alice");
+  auto bob = irc_login(server.irc_port(), "bob");
+  bob.join("#cycle");
+  alice.join("#cycle");
+  REQUIRE(bob.expect("JOIN #cycle").has_value());
+
+  // In one write: the JOIN reaches the door before the PART's answer.
+  alice.send_raw("PART #cycle :brb\r\nJOIN #cycle\r\n");
+  CHECK(alice.expect("PART #cycle") == ":alice!~alice@127.0.0.1 PART #cycle :brb");
+  CHECK(alice.expect("JOIN #cycle") == ":alice!~alice@127.0.0.1 JOIN #cycle");
+  CHECK(alice.expect(" 366 ").has_value());
+  CHECK(bob.expect("PART #cycle").has_value());
+  CHECK(bob.expect("JOIN #cycle") == ":alice!~alice@127.0.0.1 JOIN #cycle");
+  bob.send("NAMES #cycle");
+  CHECK(bob.expect(" 353 ") == ":chat.server 353 bob = #cycle :@bob alice");
+
+  // Alone: the PART closes the room, and the JOIN makes it again, with
+  // alice its operator.
+  alice.send_raw("JOIN #solo\r\n");
+  REQUIRE(alice.expect("366 alice #solo").has_value());
+  alice.send_raw("PART #solo\r\nJOIN #solo\r\nNAMES #solo\r\n");
+  CHECK(alice.expect("PART #solo").has_value());
+  CHECK(alice.expect("JOIN #solo") == ":alice!~alice@127.0.0.1 JOIN #solo");
+  CHECK(alice.expect(" 353 ") == ":chat.server 353 alice = #solo :@alice");
+  // The PART was not taken for another PART: alice is in both rooms.
+  alice.send("WHOIS alice");
+  const auto channels = alice.expect(" 319 ");
+  REQUIRE(channels.has_value());
+  CHECK(channels->find("#cycle") != std::string::npos);
+  CHECK(channels->find("#solo") != std::string::npos);
+}
+
 TEST_CASE("100 clients in one channel on several threads: no loss - no duplicate - per-sender order",
           "[irc][load]") {
   test::test_server server(test::test_config(4));

@@ -166,6 +166,14 @@ void irc_door::cmd_part(const message& m) {
       reply(numeric::err_nosuchchannel, {name, "No such channel"});
       continue;
     }
+    {
+      // Forgotten now, not when the PART comes back: a JOIN right behind it
+      // (a client's /cycle) goes to the room after this PART, instead of
+      // being taken for a JOIN already on its way. The room answers 442 if
+      // we were not in it after all.
+      const std::lock_guard lock(info_mutex_);
+      rooms_.erase(protocol::fold_nick(name));
+    }
     touch(r)->part(as_actor(), reason);
   }
 }

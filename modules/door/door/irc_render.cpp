@@ -108,12 +108,9 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
       return delivered;
     }
     case event_kind::left:
-      if (mine) {
-        // Forget the room before the client can see the PART: a JOIN it sends
-        // on seeing it must find the slot free (CHANLIMIT).
-        const std::lock_guard lock(info_mutex_);
-        rooms_.erase(protocol::fold_nick(ev->room));
-      }
+      // Our own PART: the room was forgotten when the PART was sent (and
+      // JOIN 0 forgets them all at once), so that a JOIN behind it finds the
+      // slot free (CHANLIMIT); an entry here now is that JOIN's.
       return emit(cached([&] {
                     return ev->text.empty() ? relay("PART", {ev->room}, last_param::plain)
                                             : relay("PART", {ev->room, ev->text});
