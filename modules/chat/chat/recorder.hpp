@@ -26,6 +26,14 @@ class recorder {
   // `ev.target`, whose account is `target_account` (empty: none). Called on
   // the sender's strand; must not block.
   virtual void told(const event& ev, const std::string& target_account) = 0;
+  // A channel event in `room` (joined, left, quit, nick_changed,
+  // topic_changed or kicked), for IRCv3 event-playback. Called on the
+  // room's strand after the room announced it; shared events (quit, nick)
+  // come once per room. Must not block.
+  virtual void happened(const event& ev, const std::string& room) {
+    (void)ev;
+    (void)room;
+  }
 
   // Whether a change was kept (`why` empty then), told on another thread.
   using kept = std::function<void(bool ok, std::string why)>;

@@ -73,6 +73,7 @@ void room::join(actor who, std::string key) {
     ev->account = std::move(who.account);
     if (!who.away.empty()) ev->args.push_back(std::move(who.away));
     self->fan_out(ev);
+    self->remember(*ev);
 
     auto state = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
     state->state = self->state(first);
@@ -103,6 +104,7 @@ void room::part(actor who, std::string reason) {
                ev->source = who.source;
                ev->text = std::move(reason);
                self->fan_out(ev);  // the leaver included: IRC clients expect their own PART
+               self->remember(*ev);
                self->remove(it);
              });
 }
@@ -118,7 +120,10 @@ void room::leave(const member* m, std::string source, std::string reason, bool a
     ev->source = std::move(source);
     ev->text = std::move(reason);
     self->remove(it);
-    if (announce) self->fan_out(ev);
+    if (announce) {
+      self->fan_out(ev);
+      self->remember(*ev);
+    }
   });
 }
 
@@ -129,7 +134,10 @@ void room::quit(const member* m, event_ptr quit) {
       return;
     }
     self->remove(it);
-    if (quit) self->fan_out(quit);
+    if (quit) {
+      self->fan_out(quit);
+      self->remember(*quit);
+    }
   });
 }
 
@@ -144,6 +152,7 @@ void room::rename(const member* m, event_ptr nick_changed) {
     for (const auto& e : self->members_) {
       if (e.m.get() != m) e.m->deliver(ev);
     }
+    self->remember(*ev);
   });
 }
 
@@ -274,6 +283,7 @@ void room::topic(actor who, std::optional<std::string> text) {
     ev->source = who.source;
     ev->text = std::move(*text);
     self->fan_out(ev);
+    self->remember(*ev);
   });
 }
 
@@ -299,6 +309,7 @@ void room::kick(actor who, std::string target, std::string reason) {
     ev->target = victim->nick;
     ev->text = std::move(reason);
     self->fan_out(ev);  // the victim included
+    self->remember(*ev);
     self->remove(victim);
   });
 }
@@ -381,6 +392,10 @@ void room::snapshot(std::function<void(std::vector<std::string>)> done) {
 room_summary room::summary() const {
   const std::lock_guard lock(summary_mutex_);
   return summary_;
+}
+
+void room::remember(const event& ev) const {
+  if (history_) history_->happened(ev, name_);
 }
 
 void room::fan_out(const event_ptr& ev) const {

@@ -221,6 +221,8 @@ class room : public std::enable_shared_from_this<room> {
   static constexpr std::size_t kQuiets = 3;
 
   void fan_out(const event_ptr& ev) const;
+  // Hands a channel event to the history (event-playback), if one is kept.
+  void remember(const event& ev) const;
   void reply_error(const actor& who, error_code code, std::string about = {}) const;
   iterator find(const member* m);
   iterator find_nick(std::string_view nick);

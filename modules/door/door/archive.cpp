@@ -71,6 +71,12 @@ chat::message_kind message_kind_of(store::line_kind k) noexcept {
     case store::line_kind::tagmsg:
       return chat::message_kind::tagmsg;
     case store::line_kind::privmsg:
+    case store::line_kind::join:  // events: no message kind
+    case store::line_kind::part:
+    case store::line_kind::quit:
+    case store::line_kind::nick:
+    case store::line_kind::topic:
+    case store::line_kind::kick:
       break;
   }
   return chat::message_kind::privmsg;
@@ -121,6 +127,43 @@ void archive::room_dropped(const std::string& name, kept done) {
 
 void archive::said(const chat::event& ev) {
   store_->append(line_of(ev, protocol::fold_nick(ev.room), ev.room));
+}
+
+void archive::happened(const chat::event& ev, const std::string& room) {
+  using chat::event_kind;
+  store::line l;
+  l.target = protocol::fold_nick(room);
+  l.msgid = ev.id.to_string();
+  l.at_ms = millis(ev.at);
+  l.source = ev.source.empty() ? ev.from : ev.source;
+  l.account = ev.account;
+  l.to = room;
+  l.text = ev.text;
+  switch (ev.kind) {
+    case event_kind::joined:
+      l.kind = store::line_kind::join;
+      break;
+    case event_kind::left:
+      l.kind = store::line_kind::part;
+      break;
+    case event_kind::quit:
+      l.kind = store::line_kind::quit;
+      break;
+    case event_kind::nick_changed:
+      l.kind = store::line_kind::nick;
+      l.text = ev.target;
+      break;
+    case event_kind::topic_changed:
+      l.kind = store::line_kind::topic;
+      break;
+    case event_kind::kicked:
+      l.kind = store::line_kind::kick;
+      l.text = ev.target + " " + ev.text;
+      break;
+    default:
+      return;  // not an event that is played back
+  }
+  store_->append(std::move(l));
 }
 
 void archive::told(const chat::event& ev, const std::string& target_account) {

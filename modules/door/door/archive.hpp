@@ -46,6 +46,7 @@ class archive final : public chat::recorder {
 
   void said(const chat::event& ev) override;
   void told(const chat::event& ev, const std::string& target_account) override;
+  void happened(const chat::event& ev, const std::string& room) override;
   void room_changed(const chat::saved_room& r, kept done) override;
   void room_dropped(const std::string& name, kept done) override;
 

@@ -36,6 +36,7 @@ enum class cap : std::uint8_t {
   chathistory,
   sasl,
   read_marker,
+  event_playback,
 };
 
 struct cap_spec {
@@ -56,6 +57,7 @@ inline constexpr std::array kCaps = {
     cap_spec{"draft/account-registration", cap::account_registration, "before-connect", true},
     cap_spec{"draft/channel-rename", cap::channel_rename, ""},
     cap_spec{"draft/chathistory", cap::chathistory, "", true},
+    cap_spec{"draft/event-playback", cap::event_playback, "", true},
     cap_spec{"draft/read-marker", cap::read_marker, "", true},
     cap_spec{"echo-message", cap::echo_message, ""},
     cap_spec{"extended-join", cap::extended_join, ""},

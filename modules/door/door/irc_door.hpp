@@ -245,6 +245,8 @@ class irc_door final : public door {
   void send_history(std::string_view target, const std::vector<store::line>& lines);
   // History lines as this client reads them (a chathistory batch if it can).
   std::vector<std::string> render_history(std::string_view target, const std::vector<store::line>& lines);
+  // One event line of a channel's history (event-playback) with `tags`.
+  std::string render_event_line(const std::string& tags, const store::line& l) const;
   // +H: the last lines of `room` said before `joined_ms`, within its age,
   // for a newcomer without CHATHISTORY. On the strand.
   void replay_history(const std::string& room, chat::replay_setting r, std::int64_t joined_ms);

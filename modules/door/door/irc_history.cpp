@@ -154,6 +154,7 @@ void irc_door::cmd_chathistory(const message& m) {
   const auto limit = parse_limit(m.params[limit_at]);
   if (!limit) return fail("INVALID_PARAMS", {sub, m.params[limit_at]}, "The limit must be a positive number");
   q.limit = *limit;
+  q.events = caps_.has(cap::event_playback) && target.starts_with('#');
   q.target = readable_key(target);
   if (q.target.empty()) return fail("INVALID_TARGET", {sub, target}, "Messages could not be retrieved");
   begin_wait();
@@ -198,6 +199,12 @@ std::vector<std::string> irc_door::render_history(std::string_view target,
       }
     }
     if (caps_.has(cap::account_tag) && !l.account.empty()) irc::append_tag(tags, "account", l.account);
+    if (l.kind > store::kLastMessageKind) {
+      // draft/event-playback: what happened in the channel, as it was shown.
+      if (!caps_.has(cap::event_playback)) continue;
+      out.push_back(render_event_line(tags, l));
+      continue;
+    }
     const auto kind = message_kind_of(l.kind);
     std::string_view command = "PRIVMSG";
     std::string text = l.text;
@@ -217,6 +224,38 @@ std::vector<std::string> irc_door::render_history(std::string_view target,
   if (batch)
     out.push_back(irc::encode_line({{}, settings_.server_name, "BATCH"}, {"-" + id}, irc::last_param::plain));
   return out;
+}
+
+std::string irc_door::render_event_line(const std::string& tags, const store::line& l) const {
+  using irc::last_param;
+  auto with = [&](std::string_view verb, std::initializer_list<std::string_view> params,
+                  last_param last = last_param::trailing) {
+    return irc::encode_line({tags, l.source, verb}, params, last);
+  };
+  switch (l.kind) {
+    case store::line_kind::join:
+      if (caps_.has(cap::extended_join))
+        return with("JOIN", {l.to, l.account.empty() ? "*" : l.account, l.text});
+      return with("JOIN", {l.to}, last_param::plain);
+    case store::line_kind::part:
+      return l.text.empty() ? with("PART", {l.to}, last_param::plain) : with("PART", {l.to, l.text});
+    case store::line_kind::quit:
+      return with("QUIT", {l.text});
+    case store::line_kind::nick:
+      return with("NICK", {l.text});  // as relayed live: ":newnick"
+    case store::line_kind::topic:
+      return with("TOPIC", {l.to, l.text});
+    case store::line_kind::kick: {
+      const auto space = l.text.find(' ');
+      const std::string_view victim = std::string_view(l.text).substr(0, space);
+      const std::string_view reason =
+          space == std::string::npos ? std::string_view() : std::string_view(l.text).substr(space + 1);
+      return with("KICK", {l.to, victim, reason});
+    }
+    default:
+      break;
+  }
+  return {};
 }
 
 void irc_door::replay_history(const std::string& room, chat::replay_setting r, std::int64_t joined_ms) {

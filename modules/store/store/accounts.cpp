@@ -353,8 +353,9 @@ sql::expected<std::optional<std::int64_t>> reader::marker(const std::string& acc
 
 sql::expected<std::vector<read_mark>> reader::markers(const std::string& account) {
   std::vector<read_mark> out;
+  const std::string folded = fold_nick(account);  // bound, not copied: it must outlive the steps
   sql::reset_guard g(markers_);
-  markers_.bind(1, fold_nick(account));
+  markers_.bind(1, folded);
   for (;;) {
     auto row = markers_.step();
     if (!row) return tl::unexpected(row.error());

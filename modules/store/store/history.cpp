@@ -26,7 +26,9 @@ std::string select_range(std::string_view order) {
   // AND at<?)), with no sort step in either direction.
   return std::string("SELECT ")
       .append(kColumns)
-      .append(" FROM messages WHERE target = ?1 AND (at, id) > (?2, ?3) AND (at, id) < (?4, ?5) ORDER BY ")
+      .append(
+          " FROM messages WHERE target = ?1 AND (at, id) > (?2, ?3) AND (at, id) < (?4, ?5) AND kind <= ?7 "
+          "ORDER BY ")
       .append(order)
       .append(" LIMIT ?6");
 }
@@ -37,8 +39,8 @@ line read_line(const sql::stmt& s) {
   l.msgid = s.text(1);
   l.at_ms = s.int64(2);
   const auto kind = s.int64(3);
-  l.kind = kind >= 0 && kind <= static_cast<std::int64_t>(line_kind::tagmsg) ? static_cast<line_kind>(kind)
-                                                                             : line_kind::privmsg;
+  l.kind = kind >= 0 && kind <= static_cast<std::int64_t>(line_kind::kick) ? static_cast<line_kind>(kind)
+                                                                           : line_kind::privmsg;
   l.source = s.text(4);
   l.account = s.text(5);
   l.to = s.text(6);
@@ -223,7 +225,7 @@ sql::expected<reader> reader::prepare(sql::db& db) {
                 })
                 .and_then([&] {
                   return p(r.latest_in_,
-                           "SELECT at FROM messages WHERE target = ?1 AND at > ?2 AND at < ?3 "
+                           "SELECT at FROM messages WHERE target = ?1 AND at > ?2 AND at < ?3 AND kind <= 3 "
                            "ORDER BY at DESC LIMIT 1");
                 });
   if (!ok) return tl::unexpected(ok.error());
@@ -240,10 +242,16 @@ sql::expected<std::optional<reader::point>> reader::locate(const std::string& ta
 }
 
 sql::expected<std::vector<line>> reader::range(const std::string& target, point lo, point hi,
-                                               std::size_t limit, bool newest) {
+                                               std::size_t limit, bool newest, line_kind last_kind) {
   sql::stmt& s = newest ? desc_ : asc_;
   sql::reset_guard g(s);
-  s.bind(1, target).bind(2, lo.at).bind(3, lo.id).bind(4, hi.at).bind(5, hi.id).bind(6, as_int(limit));
+  s.bind(1, target)
+      .bind(2, lo.at)
+      .bind(3, lo.id)
+      .bind(4, hi.at)
+      .bind(5, hi.id)
+      .bind(6, as_int(limit))
+      .bind(7, static_cast<std::int64_t>(last_kind));
   std::vector<line> out;
   for (;;) {
     auto row = s.step();
@@ -258,6 +266,7 @@ sql::expected<std::vector<line>> reader::range(const std::string& target, point 
 
 sql::expected<std::vector<line>> reader::run(const query& q) {
   const std::size_t limit = clamp_limit(q.limit);
+  const line_kind last_kind = q.events ? line_kind::kick : kLastMessageKind;
   constexpr point first{kMin, kMin};
   constexpr point last{kMax, kMax};
 
@@ -287,11 +296,11 @@ sql::expected<std::vector<line>> reader::run(const query& q) {
 
   switch (q.what) {
     case query::kind::latest:
-      return range(q.target, ra.lower(), last, limit, true);
+      return range(q.target, ra.lower(), last, limit, true, last_kind);
     case query::kind::before:
-      return range(q.target, first, ra.upper(), limit, true);
+      return range(q.target, first, ra.upper(), limit, true, last_kind);
     case query::kind::after:
-      return range(q.target, ra.lower(), last, limit, false);
+      return range(q.target, ra.lower(), last, limit, false, last_kind);
     case query::kind::between: {
       auto b = resolve(q.b);
       if (!b) return tl::unexpected(b.error());
@@ -302,18 +311,18 @@ sql::expected<std::vector<line>> reader::run(const query& q) {
       bool forward = ra.none || rb.none || ra.p.at < rb.p.at;
       if (!ra.none && !rb.none && ra.p.at == rb.p.at)
         forward = !(ra.by_msgid && rb.by_msgid) || ra.p.id < rb.p.id;
-      if (forward) return range(q.target, ra.lower(), rb.none ? last : rb.upper(), limit, false);
-      return range(q.target, rb.lower(), ra.upper(), limit, true);
+      if (forward) return range(q.target, ra.lower(), rb.none ? last : rb.upper(), limit, false, last_kind);
+      return range(q.target, rb.lower(), ra.upper(), limit, true, last_kind);
     }
     case query::kind::around: {
-      if (ra.none) return range(q.target, first, last, limit, true);
+      if (ra.none) return range(q.target, first, last, limit, true, last_kind);
       // About half before, the rest from the bound on (a msgid's own line
       // first, as Ergo does); a side with too few lines leaves its share
       // to the other.
       const point from = ra.by_msgid ? point{ra.p.at, ra.p.id - 1} : point{ra.p.at, kMin};
-      auto before = range(q.target, first, ra.upper(), limit, true);
+      auto before = range(q.target, first, ra.upper(), limit, true, last_kind);
       if (!before) return before;
-      auto after = range(q.target, from, last, limit, false);
+      auto after = range(q.target, from, last, limit, false, last_kind);
       if (!after) return after;
       std::size_t nb = std::min(before->size(), (limit - 1) / 2);
       const std::size_t na = std::min(after->size(), limit - nb);

@@ -88,8 +88,9 @@ class reader {
     std::int64_t id;
   };
   sql::expected<std::optional<point>> locate(const std::string& target, const std::string& msgid);
+  // Lines of kinds up to `last_kind` (messages only, or events too).
   sql::expected<std::vector<line>> range(const std::string& target, point lo, point hi, std::size_t limit,
-                                         bool newest);
+                                         bool newest, line_kind last_kind);
   sql::expected<std::optional<std::int64_t>> latest_in(const std::string& target, std::int64_t lo,
                                                        std::int64_t hi);
 

@@ -84,6 +84,12 @@ CREATE TABLE read_markers(
   PRIMARY KEY(account, target)) WITHOUT ROWID;
 )sql";
 
+// Version 2: messages.kind 4 to 9 are channel events (line_kind join to
+// kick, IRCv3 draft/event-playback). No table changes; but a version 1
+// build would show those rows as messages, so it must refuse the file, as
+// it refuses any newer one.
+constexpr std::string_view kVersion2 = "-- channel events in messages.kind 4..9";
+
 struct migration {
   int version;
   std::string_view sql;
@@ -91,7 +97,7 @@ struct migration {
 
 // In order; the last one is kSchemaVersion. A new version appends its step
 // (ALTER TABLE, new indexes) and raises kSchemaVersion.
-constexpr migration kMigrations[] = {{1, kVersion1}};
+constexpr migration kMigrations[] = {{1, kVersion1}, {2, kVersion2}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

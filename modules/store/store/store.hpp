@@ -44,7 +44,7 @@ inline constexpr std::chrono::milliseconds kRetryInterval{2000};
 inline constexpr std::chrono::milliseconds kRetentionInterval{60'000};
 // The schema this build writes; older files are migrated at open, newer
 // ones refused.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 // The most TLS client-certificate fingerprints one account may have (SASL
 // EXTERNAL): a client per device is plenty; add_cert past it is
 // errc::limit. Bounds what one account makes the server keep.
@@ -56,8 +56,13 @@ inline constexpr std::size_t kMaxReadMarkers = 1000;
 // The database's file name inside the data directory.
 inline constexpr std::string_view kDatabaseFile = "chat.db";
 
-// What a history line is.
-enum class line_kind : std::uint8_t { privmsg, notice, action, tagmsg };
+// What a history line is: a message, or (IRCv3 draft/event-playback) an
+// event in a channel. For events `to` is the channel, and `text` the real
+// name (join), the reason (part, quit), the new nick (nick), the topic
+// (topic), or "<kicked nick> <reason>" (kick).
+enum class line_kind : std::uint8_t { privmsg, notice, action, tagmsg, join, part, quit, nick, topic, kick };
+// The last kind that is a message: queries without events stop there.
+inline constexpr line_kind kLastMessageKind = line_kind::tagmsg;
 
 // One line of history.
 struct line {
@@ -100,6 +105,7 @@ struct query {
   bound a;
   bound b;
   std::size_t limit = 50;
+  bool events = false;  // also channel events (draft/event-playback); the limit counts them too
 };
 
 // CHATHISTORY TARGETS: the targets `identity` may read (the channels given,

@@ -89,6 +89,39 @@ TEST_CASE("store: every field of a line survives") {
   CHECK_FALSE(elsewhere->has_value());
 }
 
+TEST_CASE("store: channel events are read only by queries that ask for them") {
+  temp_dir d;
+  auto s = open_store(options_for(d.path()));
+  store::line join = make_line("#e", "j1", 100, "Real Name");
+  join.kind = store::line_kind::join;
+  store::line kick = make_line("#e", "k1", 300, "bob be nice");
+  kick.kind = store::line_kind::kick;
+  s->append(join);
+  s->append(make_line("#e", "m1", 200, "hello"));
+  s->append(kick);
+  s->append(make_line("#e", "m2", 400, "again"));
+
+  // Messages only: events are skipped, and do not count towards the limit.
+  CHECK(msgids(history(*s, q_of(kind::latest, "#e", star(), 10))) == std::vector<std::string>{"m1", "m2"});
+  CHECK(msgids(history(*s, q_of(kind::latest, "#e", star(), 1))) == std::vector<std::string>{"m2"});
+  CHECK(msgids(history(*s, q_of(kind::before, "#e", id("m2"), 1))) == std::vector<std::string>{"m1"});
+
+  // With events: every line in order, each kind and field kept.
+  auto q = q_of(kind::latest, "#e", star(), 10);
+  q.events = true;
+  const auto all = history(*s, q);
+  CHECK(msgids(all) == std::vector<std::string>{"j1", "m1", "k1", "m2"});
+  REQUIRE(all.size() == 4);
+  CHECK(all[0] == join);
+  CHECK(all[2] == kick);
+  q = q_of(kind::before, "#e", id("m2"), 1);
+  q.events = true;
+  CHECK(msgids(history(*s, q)) == std::vector<std::string>{"k1"});
+  q = q_of(kind::after, "#e", at(100), 2);
+  q.events = true;
+  CHECK(msgids(history(*s, q)) == std::vector<std::string>{"m1", "k1"});
+}
+
 TEST_CASE("store: LATEST") {
   temp_dir d;
   auto s = open_store(options_for(d.path()));
