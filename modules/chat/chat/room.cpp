@@ -103,7 +103,11 @@ void room::join(actor who, std::string key) {
       if (who.hosts_in_names) {
         state->roster.push_back(self->roster_of(e));
       } else {
-        state->roster.push_back(names_entry(e));
+        // In place: a join storm builds millions of these.
+        auto& r = state->roster.emplace_back();
+        r.nick = e.nick;
+        r.op = e.op;
+        r.voice = e.voice;
       }
     }
     who.m->deliver(state);

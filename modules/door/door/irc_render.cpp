@@ -227,6 +227,12 @@ chat::delivery irc_door::render_joins(const chat::event& ev) {
                           std::any_of(first, joins.end(), [](const auto& j) { return !j->args.empty(); });
   auto render = [&] {
     std::string out;
+    // Every JOIN line is rendered (and cached) first, then copied once.
+    std::size_t size = 0;
+    for (auto it = first; it != joins.end(); ++it) {
+      size += (*it)->rendered.get(format(), [&] { return join_line(**it); })->size();
+    }
+    out.reserve(size);
     for (auto it = first; it != joins.end(); ++it) {
       const auto& j = **it;
       // Each JOIN line is rendered once per format, however many batches
