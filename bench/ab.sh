@@ -10,7 +10,7 @@
 #   REPS=5 SCENARIOS="fanout" bench/ab.sh A B
 #
 # Environment (all optional):
-#   SCENARIOS   subset of "fanout private capacity light latency" (default: the first three)
+#   SCENARIOS   subset of "fanout private capacity joinstorm light latency" (default: the first three)
 #   REPS        pairs per scenario (default 3)
 #   THREADS     --threads of both servers (default 1)
 #   SCALE       quick or full, as in compare.sh (default full)
@@ -52,6 +52,9 @@ figures = {
     "latency": [("p50 ms", lambda j: j["latency_ms"]["p50"]), ("p99 ms", lambda j: j["latency_ms"]["p99"])],
     "capacity": [("seconds to all joined", lambda j: j["seconds"]),
                  ("bytes per connection", lambda j: j["bytes_per_connection"])],
+    "joinstorm": [("seconds to all joined", lambda j: j["seconds"]),
+                  ("server CPU s", lambda j: j.get("server_cpu_seconds")),
+                  ("bytes per connection", lambda j: j["bytes_per_connection"])],
 }
 def load(side, rep, scenario):
     p = os.path.join(out, f"{side}-{rep}", f"ours-t{threads}.{scenario}.json")

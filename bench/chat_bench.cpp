@@ -105,7 +105,9 @@ struct results {
   std::uint64_t reordered = 0;
   double seconds = 0;                     // from the first send to the last delivery
   double bytes_per_connection = 0;        // capacity
-  double server_cpu_seconds = -1;         // while sending, given --server-pid (-1: not measured)
+  double server_cpu_seconds = -1;         // while sending (capacity: the whole storm), given --server-pid
+                                          // (-1: not measured)
+  std::uint64_t joins_seen = 0;           // capacity: JOIN lines the idle clients received
   std::vector<std::uint32_t> history_us;  // history scenario: one per reply, request to batch end
   std::uint64_t history_lines = 0;        // lines in all those replies
   std::string notes;
@@ -549,7 +551,14 @@ struct bench {
         // Idle clients keep reading, as real ones do: otherwise everything
         // the server sends them (joins of later clients) piles up in kernel
         // buffers and the run measures the kernel, not the server.
-        if (opt.scenario == "capacity") spawn_receive(c, [](const incoming&) {});
+        if (opt.scenario == "capacity") {
+          spawn_receive(
+              c, [](const incoming&) {},
+              [this](std::string_view line) {
+                const auto space = line.find(' ');
+                if (space != std::string_view::npos && line.substr(space + 1, 5) == "JOIN ") ++res.joins_seen;
+              });
+        }
         clients.push_back(std::move(c));
       }
       if (!opt.quiet) std::fprintf(stderr, "\rconnected %zu/%zu", clients.size(), n);
@@ -741,6 +750,7 @@ struct bench {
   // per connection.
   awaitable<void> capacity() {
     const auto before = rss_kib(opt.server_pid);
+    const auto cpu0 = cpu_seconds(opt.server_pid);
     const auto t0 = clock_type::now();
     co_await connect_all(opt.clients);
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -749,8 +759,15 @@ struct bench {
     t.expires_after(std::chrono::seconds(1));
     co_await t.async_wait(use_nothrow);
     const auto after = rss_kib(opt.server_pid);
+    // The server's CPU over the whole storm, the settling second included:
+    // the last joins' notices may still be on their way when all are joined.
+    measure_server_cpu(cpu0);
     res.notes +=
         fmt::format("connected, registered and joined {} clients in {:.3f} s\n", clients.size(), res.seconds);
+    if (res.server_cpu_seconds >= 0) {
+      res.notes += fmt::format("server CPU {:.2f} s (connect to settled)\n", res.server_cpu_seconds);
+    }
+    res.notes += fmt::format("JOIN lines received by the clients after their own: {}\n", res.joins_seen);
     if (opt.server_pid > 0) {
       const double per = (static_cast<double>(after) - static_cast<double>(before)) * 1024.0 /
                          static_cast<double>(clients.size());
@@ -1005,15 +1022,16 @@ void report(const options& opt, results& r) {
         "{{\"scenario\":\"{}\",\"protocol\":\"{}\",\"clients\":{},\"senders\":{},\"window\":{},\"rate\":{},"
         "\"sent\":{},\"delivered\":{},\"lost\":{},\"duplicates\":{},\"out_of_order\":{},\"seconds\":{:.3f},"
         "\"deliveries_per_s\":{:.1f},\"bytes_per_connection\":{:.0f},\"server_cpu_us_per_delivery\":{:.4f},"
+        "\"server_cpu_seconds\":{:.3f},"
         "\"latency_ms\":{{\"p50\":{:.3f},\"p90\":"
         "{:.3f},\"p99\":{:.3f},"
         "\"p999\":{:.3f},\"max\":{:.3f}}},\"history_ms\":{{\"replies\":{},\"p50\":{:.3f},\"p99\":{:.3f},"
         "\"max\":{:.3f}}}}}\n",
         opt.scenario, opt.protocol, opt.clients, opt.senders, opt.window, opt.rate, r.sent, r.delivered, lost,
-        r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, cpu_us, r.percentile(50),
-        r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100), r.history_us.size(),
-        results::percentile_of(r.history_us, 50), results::percentile_of(r.history_us, 99),
-        results::percentile_of(r.history_us, 100));
+        r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, cpu_us, r.server_cpu_seconds,
+        r.percentile(50), r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100),
+        r.history_us.size(), results::percentile_of(r.history_us, 50),
+        results::percentile_of(r.history_us, 99), results::percentile_of(r.history_us, 100));
   }
   if (!opt.latencies.empty()) {
     std::ofstream out(opt.latencies);

@@ -17,7 +17,8 @@
 #
 # Environment (all optional):
 #   SCALE         quick (default) or full
-#   SCENARIOS     subset of "light fanout latency private" (default: all four)
+#   SCENARIOS     subset of "light fanout latency private capacity joinstorm"
+#                 (default: the first four)
 #   SERVERS       subset of "ours ngircd inspircd ceiling" (default: the
 #                 first three). ceiling is bench/ceiling.cpp, the least
 #                 server chat-bench can measure: a yardstick for what this
@@ -26,7 +27,7 @@
 #   RESULTS       results directory (default: build/compare/<UTC time>-<scale>)
 #   CHAT_SERVER, CHAT_BENCH, CHAT_CEILING   binaries (default: build/release/...; built
 #                 with the release preset when missing)
-#   LIGHT_ARGS, FANOUT_ARGS, LATENCY_ARGS, PRIVATE_ARGS
+#   LIGHT_ARGS, FANOUT_ARGS, LATENCY_ARGS, PRIVATE_ARGS, CAPACITY_ARGS, JOINSTORM_ARGS
 #                 replace the chat-bench arguments of one scenario
 #   GRACE         extra seconds each chat-bench run may take beyond its
 #                 sending time before it is stopped (default: 40 + 1 per 10
@@ -46,6 +47,11 @@
 #            127.0.0.x): connect-and-join time and server memory per
 #            connection; quick: 2,000, full: 10,000. Not in the default
 #            SCENARIOS (add it: SCENARIOS="... capacity").
+#   joinstorm idle clients all joining one room (capacity --rooms 1): every
+#            join is shown to every member already there, so n clients
+#            make n^2/2 JOIN notices; time to all joined, the server's CPU
+#            seconds over the storm and memory per connection; quick: 2,000,
+#            full: 5,000. Not in the default SCENARIOS either.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -64,8 +70,8 @@ log() { printf '[compare] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 case $SCALE in
-  quick) N=200; SECS=5; CAP=2000 ;;
-  full) N=1000; SECS=10; CAP=10000 ;;
+  quick) N=200; SECS=5; CAP=2000; STORM=2000 ;;
+  full) N=1000; SECS=10; CAP=10000; STORM=5000 ;;
   *) die "SCALE must be quick or full, not '$SCALE'" ;;
 esac
 
@@ -79,13 +85,16 @@ scenario_args() {
     latency) echo "${LATENCY_ARGS:-latency --clients $N --senders 10 --rate 200 --duration $SECS}" ;;
     private) echo "${PRIVATE_ARGS:-private --clients $N --window 4 --duration $SECS}" ;;
     capacity) echo "${CAPACITY_ARGS:-capacity --clients $CAP --rooms 100}" ;;
-    *) die "unknown scenario '$1' (light, fanout, latency, private, capacity)" ;;
+    joinstorm) echo "${JOINSTORM_ARGS:-capacity --clients $STORM --rooms 1 --room #storm}" ;;
+    *) die "unknown scenario '$1' (light, fanout, latency, private, capacity, joinstorm)" ;;
   esac
 }
 # Nick prefixes differ between scenarios, so that a nick still being
 # released by a server after one scenario cannot collide in the next.
 scenario_prefix() {
-  case $1 in light) echo l ;; fanout) echo f ;; latency) echo t ;; private) echo p ;; capacity) echo c ;; esac
+  case $1 in
+    light) echo l ;; fanout) echo f ;; latency) echo t ;; private) echo p ;; capacity) echo c ;; joinstorm) echo j ;;
+  esac
 }
 for s in $SCENARIOS; do scenario_args "$s" >/dev/null; done
 

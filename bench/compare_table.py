@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-SCENARIO_ORDER = ["light", "fanout", "latency", "private", "capacity"]
+SCENARIO_ORDER = ["light", "fanout", "latency", "private", "capacity", "joinstorm"]
 PEERS = ("ngircd", "inspircd")
 
 
@@ -112,27 +112,38 @@ def scenario_title(rows):
     return ""
 
 
-def print_capacity(rows):
-    """Idle clients: seconds to connect, register and join all, and server memory per connection."""
+def server_cpu_seconds(j):
+    """The server's CPU seconds over a capacity run, or None when not measured."""
+    v = j.get("server_cpu_seconds") if j else None
+    return v if v is not None and v >= 0 else None
+
+
+def print_capacity(rows, scenario):
+    """Idle clients (capacity, joinstorm): seconds to connect, register and join all, the server's
+    CPU seconds meanwhile, and server memory per connection."""
     print()
-    print(f"capacity: chat-bench {scenario_title(rows)}")
-    header = f"{'scenario':<9} {'server':<9} {'seconds':>9} {'bytes/conn':>11} {'xseconds':>9} {'xbytes':>7}  status"
+    print(f"{scenario}: chat-bench {scenario_title(rows)}")
+    header = (f"{'scenario':<9} {'server':<9} {'seconds':>9} {'cpu s':>7} {'bytes/conn':>11} {'xseconds':>9} "
+              f"{'xcpu':>7} {'xbytes':>7}  status")
     print(header)
     print("-" * len(header))
     peers = [r for r in rows if r["server"] in PEERS and clean(r)]
     best_s = min((r["json"]["seconds"] for r in peers), default=None)
+    best_c = min((server_cpu_seconds(r["json"]) for r in peers if server_cpu_seconds(r["json"]) is not None),
+                 default=None)
     best_b = min((r["json"]["bytes_per_connection"] for r in peers if r["json"]["bytes_per_connection"] > 0),
                  default=None)
     for r in rows:
         j = r["json"]
         secs = j["seconds"] if j else None
+        cpu = server_cpu_seconds(j)
         per = j["bytes_per_connection"] if j else None
-        cmp = ["", ""]
+        cmp = ["", "", ""]
         if r["server"].startswith("ours") and j:
-            cmp = [ratio(secs, best_s), ratio(per, best_b)]
-        print(f"{'':<9} {r['server']:<9} {fmt_num(secs, 2):>9} {fmt_num(per):>11} {cmp[0]:>9} {cmp[1]:>7}  "
-              f"{describe(r)}")
-    print(f"{'':<9} (below 1x is better for both)")
+            cmp = [ratio(secs, best_s), ratio(cpu, best_c), ratio(per, best_b)]
+        print(f"{'':<9} {r['server']:<9} {fmt_num(secs, 2):>9} {fmt_num(cpu, 2):>7} {fmt_num(per):>11} "
+              f"{cmp[0]:>9} {cmp[1]:>7} {cmp[2]:>7}  {describe(r)}")
+    print(f"{'':<9} (below 1x is better for all three)")
 
 
 def main():
@@ -169,8 +180,8 @@ def main():
               f"{'lost':>8} {'cpu us':>7} {'xdeliv/s':>9} {'xp50':>7} {'xp99':>7} {'xcpu':>7}  status")
     for sc in scenarios:
         rows = [r for r in runs if r["scenario"] == sc]
-        if sc == "capacity":
-            print_capacity(rows)
+        if sc in ("capacity", "joinstorm"):
+            print_capacity(rows, sc)
             continue
         print()
         print(f"{sc}: chat-bench {scenario_title(rows)}")

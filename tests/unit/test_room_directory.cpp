@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <asio/executor_work_guard.hpp>
@@ -56,13 +57,30 @@ class test_member : public chat::member {
                        std::string host = "example.test")
       : name_(std::move(name)), host_(std::move(host)), journal_(std::move(j)) {}
 
+  // A room's batch of joins (event_kind::joins) counts as the joined events
+  // it shows, one by one, in events() and the journal; batches() keeps the
+  // batches themselves.
   chat::delivery deliver(const chat::event_ptr& ev) override {
+    std::vector<chat::event_ptr> shown;
+    if (ev->kind == event_kind::joins) {
+      for (auto i = ev->batch_from; i < ev->batch->size(); ++i) shown.push_back((*ev->batch)[i]);
+    } else {
+      shown.push_back(ev);
+    }
     {
       const std::lock_guard lock(mutex_);
-      events_.push_back(ev);
+      if (ev->kind == event_kind::joins) batches_.push_back(ev);
+      events_.insert(events_.end(), shown.begin(), shown.end());
     }
-    if (journal_) journal_->add(name_, ev);
+    if (journal_) {
+      for (const auto& s : shown) journal_->add(name_, s);
+    }
     return backlogged_ ? chat::delivery::backlogged : chat::delivery::queued;
+  }
+
+  std::vector<chat::event_ptr> batches() const {
+    const std::lock_guard lock(mutex_);
+    return batches_;
   }
 
   // Backpressure: this member reports its queue backlogged; and what it was
@@ -123,6 +141,7 @@ class test_member : public chat::member {
   mutable std::mutex mutex_;
   std::string away_;                                     // guarded by mutex_
   std::vector<chat::event_ptr> events_;                  // guarded by mutex_
+  std::vector<chat::event_ptr> batches_;                 // guarded by mutex_
   std::vector<std::weak_ptr<chat::member>> waited_for_;  // guarded by mutex_
   std::atomic<bool> backlogged_{false};
 };
@@ -391,7 +410,7 @@ TEST_CASE("directory rename of letter case only succeeds and keeps the published
 
 // ---- room: the basics -----------------------------------------------------------
 
-TEST_CASE("room delivers joined to everyone, the newcomer last", "[chat][room]") {
+TEST_CASE("room delivers joined to everyone: the newcomer at once, the others in a batch", "[chat][room]") {
   asio::io_context io;
   auto r = make_room(io);
   CHECK(r->name() == "#test");
@@ -407,13 +426,15 @@ TEST_CASE("room delivers joined to everyone, the newcomer last", "[chat][room]")
   io.run();
 
   const auto entries = log->entries();
-  // Each newcomer gets its own joined, then the channel_state.
+  // Each newcomer gets its own joined, then the channel_state; the members
+  // before it get it at the end of the strand's turn, with the turn's other
+  // joins (each sees those who came after it).
   const std::vector<std::tuple<std::string, event_kind, std::string>> expected = {
-      {"alice", event_kind::joined, "alice"},        {"alice", event_kind::channel_state, "alice"},
-      {"alice", event_kind::joined, "bob"},          {"bob", event_kind::joined, "bob"},
-      {"bob", event_kind::channel_state, "bob"},     {"alice", event_kind::joined, "carol"},
-      {"bob", event_kind::joined, "carol"},          {"carol", event_kind::joined, "carol"},
-      {"carol", event_kind::channel_state, "carol"},
+      {"alice", event_kind::joined, "alice"}, {"alice", event_kind::channel_state, "alice"},
+      {"bob", event_kind::joined, "bob"},     {"bob", event_kind::channel_state, "bob"},
+      {"carol", event_kind::joined, "carol"}, {"carol", event_kind::channel_state, "carol"},
+      {"alice", event_kind::joined, "bob"},   {"alice", event_kind::joined, "carol"},
+      {"bob", event_kind::joined, "carol"},
   };
   REQUIRE(entries.size() == expected.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -424,13 +445,81 @@ TEST_CASE("room delivers joined to everyone, the newcomer last", "[chat][room]")
     CHECK(entries[i].ev->room == "#test");
   }
   // A broadcast is one shared event.
-  CHECK(entries[5].ev == entries[7].ev);
-  CHECK(entries[5].ev->origin == c.get());
-  CHECK(entries[5].ev->source == c->source());
+  CHECK(entries[4].ev == entries[7].ev);
+  CHECK(entries[4].ev == entries[8].ev);
+  CHECK(entries[4].ev->origin == c.get());
+  CHECK(entries[4].ev->source == c->source());
 
   CHECK(a->events().size() == 4);
   CHECK(b->events().size() == 3);
   CHECK(c->events().size() == 2);
+  // One batch each: alice's shows both, bob's the one after him; both share it.
+  REQUIRE(a->batches().size() == 1);
+  REQUIRE(b->batches().size() == 1);
+  CHECK(c->batches().empty());
+  CHECK(a->batches()[0]->batch_from == 0);
+  CHECK(b->batches()[0]->batch_from == 1);
+  CHECK(a->batches()[0]->batch == b->batches()[0]->batch);
+}
+
+TEST_CASE("room coalesces a turn's joins: one batch per member", "[chat][room]") {
+  asio::io_context io;
+  auto r = make_room(io);
+  auto a = make_member("alice");
+  join_all(io, *r, {a});
+  std::vector<std::shared_ptr<test_member>> many;
+  for (int i = 0; i < 10; ++i) many.push_back(make_member("m" + std::to_string(i)));
+  join_all(io, *r, many);
+  REQUIRE(a->batches().size() == 1);
+  CHECK(a->batches()[0]->batch->size() == 10);
+  CHECK(a->events_of(event_kind::joined).size() == 11);  // its own, then the ten
+  // The last joiner is told of nobody; each other joiner of those after it.
+  CHECK(many.back()->batches().empty());
+  for (std::size_t i = 0; i + 1 < many.size(); ++i) {
+    INFO("joiner " << i);
+    REQUIRE(many[i]->batches().size() == 1);
+    const auto joined = many[i]->events_of(event_kind::joined);
+    REQUIRE(joined.size() == many.size() - i);
+    CHECK(joined.front()->from == many[i]->name());
+    CHECK(joined.back()->from == many.back()->name());
+  }
+  // At most kMaxJoinBatch joins a batch.
+  auto b = make_member("bob");
+  join_all(io, *r, {b});
+  std::vector<std::shared_ptr<test_member>> storm;
+  for (std::size_t i = 0; i < chat::kMaxJoinBatch + 1; ++i)
+    storm.push_back(make_member("s" + std::to_string(i)));
+  join_all(io, *r, storm);
+  const auto batches = b->batches();
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[0]->batch->size() == chat::kMaxJoinBatch);
+  CHECK(batches[1]->batch->size() == 1);
+}
+
+TEST_CASE("room shows a pending join before what the joiner does next", "[chat][room]") {
+  asio::io_context io;
+  auto r = make_room(io);
+  auto a = make_member("alice");
+  join_all(io, *r, {a});
+  auto b = make_member("bob");
+  auto c = make_member("carol");
+  r->join(as(b));
+  r->say(as(b), said_by(b, "hi"));
+  r->join(as(c));
+  r->part(as(c), "bye");
+  run(io);
+  std::vector<std::pair<event_kind, std::string>> seen;
+  for (const auto& ev : a->events()) seen.emplace_back(ev->kind, ev->from);
+  const std::vector<std::pair<event_kind, std::string>> expected = {
+      {event_kind::joined, "alice"}, {event_kind::channel_state, "alice"}, {event_kind::joined, "bob"},
+      {event_kind::said, "bob"},     {event_kind::joined, "carol"},        {event_kind::left, "carol"},
+  };
+  CHECK(seen == expected);
+  // Bob saw carol come and go, after his own message.
+  std::vector<event_kind> bob_saw;
+  for (const auto& ev : b->events()) bob_saw.push_back(ev->kind);
+  CHECK(bob_saw == std::vector<event_kind>{event_kind::joined, event_kind::channel_state, event_kind::said,
+                                           event_kind::joined, event_kind::left});
 }
 
 TEST_CASE("room newcomer gets the channel state with the roster", "[chat][room]") {

@@ -26,7 +26,9 @@ class member;
 
 enum class event_kind {
   joined,             // `from` entered `room` (`text`: its real name; `args`: its away message, if away);
-                      // the newcomer receives it too
+                      // the newcomer receives it at once, the others within a `joins`
+  joins,              // `batch` from `batch_from` on: `joined` events of `room`, in join order, that a
+                      // room shows its members together (room::flush_joins)
   left,               // `from` left `room` (IRC PART); `text` is the reason; the leaver receives it too
   quit,               // `from` left the server; `text` is the reason (one event, shared by all rooms)
   kicked,             // `from` removed `target` from `room`; `text` is the reason; the target receives it too
@@ -234,6 +236,11 @@ struct event {
   std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
   const member* origin = nullptr;  // who caused it, if local; compared by address only
   render_cache rendered;
+  // joins: the joined events of one batch, shared by every member it is
+  // shown to, and the first of them this delivery shows (a member that
+  // joined within the batch sees only those who came after it).
+  std::shared_ptr<const std::vector<std::shared_ptr<const event>>> batch;
+  std::size_t batch_from = 0;
   // Set for the kinds several rooms deliver (new_event does it): check
   // reached->first(this) before showing one.
   std::shared_ptr<reach_set> reached;

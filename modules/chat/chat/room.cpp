@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <utility>
 
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
@@ -59,11 +60,13 @@ void room::join(actor who, std::string key) {
     // users), so in the lobby the first member who can becomes operator
     // while none is. A registered room's operator is its founder instead,
     // whenever they come, and nobody else by arriving first.
-    const bool opless =
-        std::none_of(self->members_.begin(), self->members_.end(), [](const entry& e) { return e.op; });
+    // (Looked for only in a persistent room: a scan of every member per join.)
+    const auto opless = [&] {
+      return std::none_of(self->members_.begin(), self->members_.end(), [](const entry& e) { return e.op; });
+    };
     const bool first =
         who.may_operate && (self->registered_ ? self->is_founder(who.account)
-                                              : self->members_.empty() || (self->persistent_ && opless));
+                                              : self->members_.empty() || (self->persistent_ && opless()));
     self->members_.push_back(entry{who.m, who.nick, first, false});
     self->publish_summary();
 
@@ -72,8 +75,24 @@ void room::join(actor who, std::string key) {
     ev->text = std::move(who.realname);
     ev->account = std::move(who.account);
     if (!who.away.empty()) ev->args.push_back(std::move(who.away));
-    self->fan_out(ev);
-    self->remember(*ev);
+    const event_ptr joined = ev;
+    who.m->deliver(joined);
+    // The others see it with the rest of this turn's joins: one delivery per
+    // member per batch, however many joined.
+    if (self->members_.size() > 1) {
+      if (self->pending_joins_.empty()) self->pending_from_ = self->members_.size() - 1;
+      self->pending_joins_.push_back(joined);
+      if (self->pending_joins_.size() >= kMaxJoinBatch) {
+        self->flush_joins();
+      } else if (!self->flush_posted_) {
+        self->flush_posted_ = true;
+        asio::post(self->strand_, [self] {
+          self->flush_posted_ = false;
+          self->flush_joins();
+        });
+      }
+    }
+    self->remember(*joined);
 
     auto state = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
     state->state = self->state(first);
@@ -85,7 +104,11 @@ void room::join(actor who, std::string key) {
       if (who.hosts_in_names) {
         state->roster.push_back(self->roster_of(e));
       } else {
-        state->roster.push_back(names_entry(e));
+        // In place: a join storm builds millions of these.
+        auto& r = state->roster.emplace_back();
+        r.nick = e.nick;
+        r.op = e.op;
+        r.voice = e.voice;
       }
     }
     who.m->deliver(state);
@@ -95,6 +118,7 @@ void room::join(actor who, std::string key) {
 void room::part(actor who, std::string reason) {
   asio::post(strand_,
              [self = shared_from_this(), who = std::move(who), reason = std::move(reason)]() mutable {
+               self->flush_joins();
                auto it = self->find(who.m.get());
                if (it == self->members_.end()) {
                  self->reply_error(who, error_code::not_on_room);
@@ -112,6 +136,7 @@ void room::part(actor who, std::string reason) {
 void room::leave(const member* m, std::string source, std::string reason, bool announce) {
   asio::post(strand_, [self = shared_from_this(), m, source = std::move(source), reason = std::move(reason),
                        announce]() mutable {
+    self->flush_joins();
     auto it = self->find(m);
     if (it == self->members_.end()) {
       return;
@@ -129,6 +154,7 @@ void room::leave(const member* m, std::string source, std::string reason, bool a
 
 void room::quit(const member* m, event_ptr quit) {
   asio::post(strand_, [self = shared_from_this(), m, quit = std::move(quit)] {
+    self->flush_joins();
     auto it = self->find(m);
     if (it == self->members_.end()) {
       return;
@@ -143,6 +169,7 @@ void room::quit(const member* m, event_ptr quit) {
 
 void room::rename(const member* m, event_ptr nick_changed) {
   asio::post(strand_, [self = shared_from_this(), m, ev = std::move(nick_changed)] {
+    self->flush_joins();
     auto it = self->find(m);
     if (it == self->members_.end()) {
       return;
@@ -158,6 +185,7 @@ void room::rename(const member* m, event_ptr nick_changed) {
 
 void room::relay(const member* m, event_ptr ev) {
   asio::post(strand_, [self = shared_from_this(), m, ev = std::move(ev)] {
+    self->flush_joins();
     auto it = self->find(m);
     if (it == self->members_.end()) {
       return;
@@ -174,6 +202,7 @@ void room::say(actor who, std::shared_ptr<event> said) {
   // now, inside the sender's read, and joins the writes of this round rather
   // than of the next. (Order is kept: a strand with work queued queues this.)
   asio::dispatch(strand_, [self = shared_from_this(), who = std::move(who), said = std::move(said)] {
+    self->flush_joins();
     said->room = self->name_;  // as it is now: a RENAME may have come first
     auto it = self->find(who.m.get());
     const bool here = it != self->members_.end();
@@ -219,6 +248,7 @@ void room::say(actor who, std::shared_ptr<event> said) {
 
 void room::who(actor who) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who)] {
+    self->flush_joins();
     auto ev = new_event(event_kind::who_reply, self->name_, who.nick, who.m.get());
     ev->text = who.context;
     const bool member = self->find(who.m.get()) != self->members_.end();
@@ -236,6 +266,7 @@ void room::who(actor who) {
 
 void room::names(actor who) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who)] {
+    self->flush_joins();
     auto ev = new_event(event_kind::names_reply, self->name_, who.nick, who.m.get());
     if (self->secret_) ev->state = self->state(false);  // 353 says '@' for a secret room
     const bool member = self->find(who.m.get()) != self->members_.end();
@@ -258,6 +289,7 @@ void room::names(actor who) {
 
 void room::topic(actor who, std::optional<std::string> text) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who), text = std::move(text)]() mutable {
+    self->flush_joins();
     auto it = self->find(who.m.get());
     if (!text) {
       auto ev = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
@@ -290,6 +322,7 @@ void room::topic(actor who, std::optional<std::string> text) {
 void room::kick(actor who, std::string target, std::string reason) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who), target = std::move(target),
                        reason = std::move(reason)]() mutable {
+    self->flush_joins();
     auto it = self->find(who.m.get());
     if (it == self->members_.end()) {
       self->reply_error(who, error_code::not_on_room);
@@ -317,6 +350,7 @@ void room::kick(actor who, std::string target, std::string reason) {
 void room::invite(actor who, std::shared_ptr<member> target, std::string target_nick) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who), target = std::move(target),
                        target_nick = std::move(target_nick)]() mutable {
+    self->flush_joins();
     auto it = self->find(who.m.get());
     if (it == self->members_.end()) {
       self->reply_error(who, error_code::not_on_room);
@@ -347,6 +381,7 @@ void room::rename_to(actor who, std::string to, std::string reason,
                      std::function<bool(const std::string& from, const std::string& to)> claim) {
   asio::post(strand_, [self = shared_from_this(), who = std::move(who), to = std::move(to),
                        reason = std::move(reason), claim = std::move(claim)]() mutable {
+    self->flush_joins();
     auto it = self->find(who.m.get());
     if (it == self->members_.end()) return self->reply_error(who, error_code::not_on_room);
     if (!it->op) return self->reply_error(who, error_code::chanop_needed);
@@ -377,7 +412,10 @@ std::string room::name() const {
 }
 
 void room::fence(std::function<void()> done) {
-  asio::post(strand_, [self = shared_from_this(), done = std::move(done)] { done(); });
+  asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
+    self->flush_joins();
+    done();
+  });
 }
 
 void room::snapshot(std::function<void(std::vector<std::string>)> done) {
@@ -401,6 +439,28 @@ void room::remember(const event& ev) const {
 void room::fan_out(const event_ptr& ev) const {
   for (const auto& e : members_) {
     e.m->deliver(ev);
+  }
+}
+
+void room::flush_joins() {
+  if (pending_joins_.empty()) return;
+  const auto joins = std::make_shared<const std::vector<event_ptr>>(std::exchange(pending_joins_, {}));
+  // The joiners are the last members (nobody left meanwhile), but never
+  // index past the list.
+  const std::size_t first = std::min(pending_from_, members_.size());
+  const std::size_t end = std::min(members_.size(), first + joins->size());
+  // Those who were here before see all of them: one event, rendered once
+  // per format.
+  auto all = new_event(event_kind::joins, name_, {}, nullptr);
+  all->batch = joins;
+  const event_ptr shown = all;
+  for (std::size_t i = 0; i < first; ++i) members_[i].m->deliver(shown);
+  // Each joiner sees those who came after it.
+  for (std::size_t i = first; i + 1 < end; ++i) {
+    auto later = new_event(event_kind::joins, name_, {}, nullptr);
+    later->batch = joins;
+    later->batch_from = i - first + 1;
+    members_[i].m->deliver(later);
   }
 }
 
@@ -428,6 +488,7 @@ bool room::take_invite(const member* m) {
 }
 
 void room::remove(iterator it) {
+  flush_joins();  // the handlers did already; pending_from_ must stay right
   // Keep the member alive until after the erase: its destructor may run
   // here, and must not see itself still listed.
   auto departing = std::move(it->m);

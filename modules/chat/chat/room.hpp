@@ -66,6 +66,12 @@ struct mode_change {
 // The mask lists, in the order of list_modes.
 inline constexpr std::string_view kListModes = "beIq";
 
+// Joins a room shows its members in one `joins` event, at most (see
+// room::join): a batch that reaches it goes out at once, so that one
+// payload stays well below a member's outbox limit (kMaxJoinBatch JOIN
+// lines of at most 512 bytes: 128 KiB).
+inline constexpr std::size_t kMaxJoinBatch = 256;
+
 // What LIST shows, readable from any thread.
 struct room_summary {
   std::string name;
@@ -108,8 +114,12 @@ class room : public std::enable_shared_from_this<room> {
   std::string name() const;
 
   // Adds `who` (checking bans, invite-only, key and limit) and tells
-  // everyone, the newcomer last, with a `joined` event; the newcomer then
-  // gets a `channel_state`. The first member becomes an operator, unless it
+  // everyone with a `joined` event; the newcomer then gets a
+  // `channel_state`. The newcomer gets its `joined` at once; the members
+  // before it get it in a `joins` event with the other joins of this turn
+  // of the strand (at most kMaxJoinBatch), before anything else the room
+  // does: in a join storm each member gets one delivery per batch, not one
+  // per join. The first member becomes an operator, unless it
   // may not operate; in a persistent room the first able member becomes
   // operator while there is none. A registered room's founder (by the
   // joiner's account) becomes operator whoever is there. Joining twice is
@@ -223,6 +233,10 @@ class room : public std::enable_shared_from_this<room> {
   void fan_out(const event_ptr& ev) const;
   // Hands a channel event to the history (event-playback), if one is kept.
   void remember(const event& ev) const;
+  // Shows the pending joins (pending_joins_) to the members who have not
+  // seen them: every other handler calls it first, so that a member sees a
+  // joiner's JOIN before anything the joiner does next.
+  void flush_joins();
   void reply_error(const actor& who, error_code code, std::string about = {}) const;
   iterator find(const member* m);
   iterator find_nick(std::string_view nick);
@@ -275,6 +289,12 @@ class room : public std::enable_shared_from_this<room> {
 
   // Guarded by strand_.
   std::vector<entry> members_;  // join order
+  // Joins not shown yet to the members before them: those of
+  // members_[pending_from_] on, the last members (nobody leaves while a
+  // join is pending: every other handler flushes first).
+  std::vector<event_ptr> pending_joins_;
+  std::size_t pending_from_ = 0;
+  bool flush_posted_ = false;  // a flush_joins() is queued on the strand
   std::string topic_;
   std::string topic_by_;
   std::time_t topic_at_ = 0;

@@ -15,6 +15,7 @@ namespace chat {
 void room::mode(actor who, std::vector<mode_change> changes) {
   asio::post(strand_,
              [self = shared_from_this(), who = std::move(who), changes = std::move(changes)]() mutable {
+               self->flush_joins();
                auto it = self->find(who.m.get());
                const bool op = it != self->members_.end() && it->op;
                if (changes.empty()) {

@@ -402,6 +402,9 @@ void irc_door::start_stream(std::shared_ptr<reply_stream> s) {
 bool irc_door::pump_streams() {
   while (!streams_.empty()) {
     std::string out;
+    // A chunk ends past kReplyChunk by at most a line: one allocation,
+    // not a string grown by doubling (a join storm streams every NAMES).
+    out.reserve(kReplyChunk + protocol::kIrcMaxLine);
     const bool done = streams_.front()->fill(out, kReplyChunk);
     if (done) streams_.erase(streams_.begin());
     const auto sent = out.empty() ? chat::delivery::queued

@@ -286,6 +286,10 @@ class irc_door final : public door {
 
   // ---- Rendering events (irc_render.cpp, irc_render_users.cpp)
   chat::delivery render_said(const chat::event_ptr& ev, bool mine);
+  // A joiner's JOIN line as this client sees it (extended-join, tags), and
+  // a room's batch of them (chat::event_kind::joins).
+  std::string join_line(const chat::event& ev) const;
+  chat::delivery render_joins(const chat::event& ev);
   // WHO or NAMES of a roster: at once when small, else as a stream (posted
   // to this door's strand; deliver() may run on a room's).
   void render_roster(const chat::event_ptr& ev, bool as_names);

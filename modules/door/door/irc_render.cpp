@@ -93,20 +93,15 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
     // Other users' comings and goings may wait a little (kDeferredFlushDelay):
     // a join storm in a big channel then costs each member a few writes.
     case event_kind::joined: {
-      const auto delivered =
-          emit(cached([&] {
-                 if (!caps_.has(cap::extended_join)) {
-                   return relay("JOIN", {ev->room}, last_param::plain);
-                 }
-                 return relay("JOIN", {ev->room, ev->account.empty() ? "*" : ev->account, ev->text});
-               }),
-               /*may_wait=*/!mine);
+      const auto delivered = emit(cached([&] { return join_line(*ev); }), /*may_wait=*/!mine);
       // away-notify: an away newcomer is shown away at once, after its JOIN.
       if (!mine && !ev->args.empty() && caps_.has(cap::away_notify)) {
         link_.send(std::make_shared<const std::string>(relay("AWAY", {ev->args.front()})), /*may_wait=*/true);
       }
       return delivered;
     }
+    case event_kind::joins:
+      return render_joins(*ev);
     case event_kind::left:
       // Our own PART: the room was forgotten when the PART was sent (and
       // JOIN 0 forgets them all at once), so that a JOIN behind it finds the
@@ -208,6 +203,49 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
       return chat::delivery::queued;
   }
   return chat::delivery::queued;
+}
+
+std::string irc_door::join_line(const chat::event& ev) const {
+  const auto tags = tags_for(ev);
+  if (!caps_.has(cap::extended_join)) {
+    return irc::encode_line({tags, ev.source, "JOIN"}, {ev.room}, last_param::plain);
+  }
+  return irc::encode_line({tags, ev.source, "JOIN"},
+                          {ev.room, ev.account.empty() ? "*" : ev.account, ev.text});
+}
+
+chat::delivery irc_door::render_joins(const chat::event& ev) {
+  const auto& joins = *ev.batch;
+  const auto first = joins.begin() + static_cast<std::ptrdiff_t>(std::min(ev.batch_from, joins.size()));
+  // away-notify: an away newcomer is shown away right after its JOIN. Few
+  // batches hold one; those are rendered for this client alone (the render
+  // key does not say away-notify).
+  const bool away_lines = caps_.has(cap::away_notify) &&
+                          std::any_of(first, joins.end(), [](const auto& j) { return !j->args.empty(); });
+  auto render = [&] {
+    std::string out;
+    // Every JOIN line is rendered (and cached) first, then copied once.
+    std::size_t size = 0;
+    for (auto it = first; it != joins.end(); ++it) {
+      size += (*it)->rendered.get(format(), [&] { return join_line(**it); })->size();
+    }
+    out.reserve(size);
+    for (auto it = first; it != joins.end(); ++it) {
+      const auto& j = **it;
+      // Each JOIN line is rendered once per format, however many batches
+      // (the joiners' own, shorter ones) show it.
+      out += *j.rendered.get(format(), [&] { return join_line(j); });
+      if (away_lines && !j.args.empty()) {
+        out += irc::encode_line({tags_for(j), j.source, "AWAY"}, {j.args.front()});
+      }
+    }
+    return out;
+  };
+  auto bytes = away_lines ? std::make_shared<const std::string>(render()) : ev.rendered.get(format(), render);
+  if (bytes->empty()) return chat::delivery::queued;
+  // Other users' comings may wait a little (kDeferredFlushDelay), as a lone
+  // JOIN may.
+  return link_.send(std::move(bytes), /*may_wait=*/true);
 }
 
 chat::delivery irc_door::render_said(const chat::event_ptr& ev, bool mine) {

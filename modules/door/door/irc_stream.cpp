@@ -13,10 +13,14 @@ using irc::numeric;
 
 namespace {
 
+void append_prefixes(std::string& out, const chat::roster_entry& e, bool multi_prefix) {
+  if (e.op) out += '@';
+  if (e.voice && (multi_prefix || !e.op)) out += '+';
+}
+
 std::string prefixes(const chat::roster_entry& e, bool multi_prefix) {
   std::string p;
-  if (e.op) p += '@';
-  if (e.voice && (multi_prefix || !e.op)) p += '+';
+  append_prefixes(p, e, multi_prefix);
   return p;
 }
 
@@ -54,9 +58,18 @@ class roster_reply final : public reply_stream {
       std::size_t bytes = 0;
       for (; next_ < roster.size() && bytes < budget; ++next_) {
         const auto& e = roster[next_];
-        names.push_back(prefixes(e, how_.multi_prefix) + e.nick);
-        if (how_.hosts && !e.user.empty()) names.back() += "!" + e.user + "@" + e.host;
-        bytes += names.back().size() + 1;
+        // Built in place: no temporary per name (a join storm renders
+        // millions of them).
+        auto& name = names.emplace_back();
+        append_prefixes(name, e, how_.multi_prefix);
+        name += e.nick;
+        if (how_.hosts && !e.user.empty()) {
+          name += '!';
+          name += e.user;
+          name += '@';
+          name += e.host;
+        }
+        bytes += name.size() + 1;
       }
       if (!names.empty()) {
         const bool secret = ev_->state && ev_->state->secret;

@@ -326,6 +326,20 @@ chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
         link_.send(cached_frame(*ev, [&] { return seed::joined_text(ev->from); }));
       }
       break;
+    case event_kind::joins: {
+      // A room's batch of joins: each joiner's frame is built once, and the
+      // batch's bytes once for every seed member that sees all of it.
+      auto frames = ev->rendered.get(kFrame, [&] {
+        std::string out;
+        for (auto i = ev->batch_from; i < ev->batch->size(); ++i) {
+          const auto& j = *(*ev->batch)[i];
+          out += *cached_frame(j, [&] { return seed::joined_text(j.from); });
+        }
+        return out;
+      });
+      if (!frames->empty()) return link_.send(std::move(frames));
+      break;
+    }
     case event_kind::left:
       if (ev->origin != this) {
         link_.send(cached_frame(*ev, [&] { return seed::left_text(ev->from); }));

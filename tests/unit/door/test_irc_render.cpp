@@ -56,6 +56,33 @@ TEST_CASE("irc door renders comings and goings", "[door][irc][render]") {
   CHECK(a.link->deferred_sends() == 5);
 }
 
+TEST_CASE("irc door renders a room's batch of joins as one payload", "[door][irc][render]") {
+  door_harness h;
+  auto& a = h.irc_user("a");
+  std::vector<chat::event_ptr> joins;
+  for (const char* nick : {"bob", "carol", "dave"}) {
+    auto ev = chat::new_event(event_kind::joined, "#x", nick, nullptr);
+    ev->source = std::string(nick) + "!~" + nick + "@host";
+    joins.push_back(ev);
+  }
+  auto all = chat::new_event(event_kind::joins, "#x", {}, nullptr);
+  all->batch = std::make_shared<const std::vector<chat::event_ptr>>(joins);
+  CHECK(shown(a, all) ==
+        lines_t{":bob!~bob@host JOIN #x", ":carol!~carol@host JOIN #x", ":dave!~dave@host JOIN #x"});
+  CHECK(a.link->deferred_sends() == 1);  // one payload, which may wait
+  // A joiner within the batch sees those after it; each line is rendered once.
+  auto later = chat::new_event(event_kind::joins, "#x", {}, nullptr);
+  later->batch = all->batch;
+  later->batch_from = 2;
+  CHECK(shown(a, later) == lines_t{":dave!~dave@host JOIN #x"});
+  // An empty remainder sends nothing.
+  auto none = chat::new_event(event_kind::joins, "#x", {}, nullptr);
+  none->batch = all->batch;
+  none->batch_from = 3;
+  CHECK(shown(a, none).empty());
+  CHECK(a.link->deferred_sends() == 2);
+}
+
 TEST_CASE("irc door renders messages of every kind", "[door][irc][render]") {
   door_harness h;
   auto& a = h.irc_user("a");
