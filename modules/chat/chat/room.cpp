@@ -29,92 +29,6 @@ room::room(const asio::io_context::executor_type& ex, std::string name, bool per
   if (restored) apply(*restored);  // nobody else sees the room yet
 }
 
-void room::join(actor who, std::string key) {
-  asio::post(strand_, [self = shared_from_this(), who = std::move(who), key = std::move(key)]() mutable {
-    if (self->closed_) {
-      self->reply_error(who, error_code::room_closed);
-      return;
-    }
-    if (self->find(who.m.get()) != self->members_.end()) {
-      return;
-    }
-    const bool invited = self->take_invite(who.m.get());
-    if (self->is_banned(who.source) && !invited) {
-      self->reply_error(who, error_code::banned);
-      return;
-    }
-    // +I: an invite exception lets in without an invitation.
-    if (self->invite_only_ && !invited && !self->matches(kInvex, who.source)) {
-      self->reply_error(who, error_code::invite_only);
-      return;
-    }
-    if (!self->key_.empty() && key != self->key_ && !invited) {
-      self->reply_error(who, error_code::bad_key);
-      return;
-    }
-    if (self->limit_ > 0 && self->members_.size() >= self->limit_ && !invited) {
-      self->reply_error(who, error_code::room_full);
-      return;
-    }
-    // The first member becomes operator. Some cannot act as one (seed
-    // users), so in the lobby the first member who can becomes operator
-    // while none is. A registered room's operator is its founder instead,
-    // whenever they come, and nobody else by arriving first.
-    // (Looked for only in a persistent room: a scan of every member per join.)
-    const auto opless = [&] {
-      return std::none_of(self->members_.begin(), self->members_.end(), [](const entry& e) { return e.op; });
-    };
-    const bool first =
-        who.may_operate && (self->registered_ ? self->is_founder(who.account)
-                                              : self->members_.empty() || (self->persistent_ && opless()));
-    self->members_.push_back(entry{who.m, who.nick, first, false});
-    self->publish_summary();
-
-    auto ev = new_event(event_kind::joined, self->name_, who.nick, who.m.get());
-    ev->source = who.source;
-    ev->text = std::move(who.realname);
-    ev->account = std::move(who.account);
-    if (!who.away.empty()) ev->args.push_back(std::move(who.away));
-    const event_ptr joined = ev;
-    who.m->deliver(joined);
-    // The others see it with the rest of this turn's joins: one delivery per
-    // member per batch, however many joined.
-    if (self->members_.size() > 1) {
-      if (self->pending_joins_.empty()) self->pending_from_ = self->members_.size() - 1;
-      self->pending_joins_.push_back(joined);
-      if (self->pending_joins_.size() >= kMaxJoinBatch) {
-        self->flush_joins();
-      } else if (!self->flush_posted_) {
-        self->flush_posted_ = true;
-        asio::post(self->strand_, [self] {
-          self->flush_posted_ = false;
-          self->flush_joins();
-        });
-      }
-    }
-    self->remember(*joined);
-
-    auto state = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
-    state->state = self->state(first);
-    // Names and prefixes only, as for NAMES: no member's details are asked
-    // for (a join into a room of n members would otherwise cost n lookups),
-    // unless the newcomer asked for user@host in names.
-    state->roster.reserve(self->members_.size());
-    for (const auto& e : self->members_) {
-      if (who.hosts_in_names) {
-        state->roster.push_back(self->roster_of(e));
-      } else {
-        // In place: a join storm builds millions of these.
-        auto& r = state->roster.emplace_back();
-        r.nick = e.nick;
-        r.op = e.op;
-        r.voice = e.voice;
-      }
-    }
-    who.m->deliver(state);
-  });
-}
-
 void room::part(actor who, std::string reason) {
   asio::post(strand_,
              [self = shared_from_this(), who = std::move(who), reason = std::move(reason)]() mutable {
@@ -439,28 +353,6 @@ void room::remember(const event& ev) const {
 void room::fan_out(const event_ptr& ev) const {
   for (const auto& e : members_) {
     e.m->deliver(ev);
-  }
-}
-
-void room::flush_joins() {
-  if (pending_joins_.empty()) return;
-  const auto joins = std::make_shared<const std::vector<event_ptr>>(std::exchange(pending_joins_, {}));
-  // The joiners are the last members (nobody left meanwhile), but never
-  // index past the list.
-  const std::size_t first = std::min(pending_from_, members_.size());
-  const std::size_t end = std::min(members_.size(), first + joins->size());
-  // Those who were here before see all of them: one event, rendered once
-  // per format.
-  auto all = new_event(event_kind::joins, name_, {}, nullptr);
-  all->batch = joins;
-  const event_ptr shown = all;
-  for (std::size_t i = 0; i < first; ++i) members_[i].m->deliver(shown);
-  // Each joiner sees those who came after it.
-  for (std::size_t i = first; i + 1 < end; ++i) {
-    auto later = new_event(event_kind::joins, name_, {}, nullptr);
-    later->batch = joins;
-    later->batch_from = i - first + 1;
-    members_[i].m->deliver(later);
   }
 }
 
