@@ -1,0 +1,268 @@
+// The connection loop shared by client and subscriber: connect, log in,
+// read and write until the connection breaks, back off, again.
+#include "redis/link.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <vector>
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/post.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+namespace redis {
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Expected I/O endings (closed by us, EOF, reset) are not worth a stack of
+// log lines: one message per session says it.
+std::string describe_io(const std::error_code& ec) {
+  if (ec == asio::error::eof) return "the server closed the connection";
+  return ec.message();
+}
+
+}  // namespace
+
+link::link(asio::io_context& io, endpoint ep, options opts, std::string_view role)
+    : strand_(asio::make_strand(io)),
+      ep_(std::move(ep)),
+      opts_(opts),
+      role_(role),
+      socket_(strand_),
+      backoff_timer_(strand_),
+      writer_wake_(strand_),
+      decoder_(opts.max_reply_bytes) {
+  writer_wake_.expires_at(asio::steady_timer::time_point::max());
+}
+
+link::~link() = default;
+
+void link::start() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->started_ || self->stopped_) return;
+    self->started_ = true;
+    asio::co_spawn(self->strand_, self->run(), [self](const std::exception_ptr& e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::critical("redis {} {}: connection loop failed: {}", self->role_, describe(self->ep_),
+                         ex.what());
+      }
+    });
+  });
+}
+
+void link::stop() {
+  asio::post(strand_, [self = shared_from_this()] { self->do_stop(); });
+}
+
+void link::do_stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  std::error_code ignored;
+  socket_.close(ignored);
+  backoff_timer_.cancel();
+  writer_wake_.cancel();
+  last_error_ = {errc::stopped, "the redis " + role_ + " is stopped"};
+  set_state(state::down);
+  closed(last_error_);
+}
+
+void link::set_state(state s) {
+  if (s == state_) return;
+  state_ = s;
+  up_.store(s == state::up, std::memory_order_release);
+  if (on_state_) on_state_(s);
+}
+
+void link::send(std::string_view wire) {
+  outbox_.append(wire);
+  writer_wake_.cancel();
+}
+
+void link::lose(error why) {
+  // The first reason wins: the other coroutine then fails because of it.
+  if (socket_.is_open()) lost_ = std::move(why);
+  std::error_code ignored;
+  socket_.close(ignored);
+  writer_wake_.cancel();
+}
+
+asio::awaitable<void> link::run() {
+  using namespace asio::experimental::awaitable_operators;
+  auto backoff = opts_.backoff_initial;
+  if (ep_.tls) {
+    last_error_ = {errc::unsupported, "rediss:// (TLS) is not supported yet"};
+    spdlog::error("redis {} {}: {}", role_, describe(ep_), last_error_.message);
+    closed(last_error_);
+    co_return;
+  }
+  while (!stopped_) {
+    decoder_ = decoder(opts_.max_reply_bytes);
+    outbox_.clear();
+    auto result = co_await (open() || watchdog(opts_.connect_timeout));
+    if (stopped_) break;
+    tl::expected<void, error> opened_ok =
+        result.index() == 0
+            ? std::get<0>(std::move(result))
+            : tl::unexpected(error{errc::connect,
+                                   fmt::format("no connection within {} ms", opts_.connect_timeout.count())});
+    if (!opened_ok) {
+      std::error_code ignored;
+      socket_.close(ignored);
+      last_error_ = opened_ok.error();
+      spdlog::warn("redis {} {}: {}; retrying in {} ms", role_, describe(ep_), last_error_.message,
+                   backoff.count());
+      backoff_timer_.expires_after(backoff);
+      co_await backoff_timer_.async_wait(use_nothrow);
+      backoff = std::min(backoff * 2, opts_.backoff_max);
+      continue;
+    }
+    backoff = opts_.backoff_initial;
+    spdlog::info("redis {} {}: connected", role_, describe(ep_));
+    in_session_ = true;
+    lost_ = {errc::lost, "connection lost"};
+    opened();
+    co_await (reader() || writer());
+    in_session_ = false;
+    std::error_code ignored;
+    socket_.close(ignored);
+    if (stopped_) break;
+    last_error_ = lost_;
+    spdlog::warn("redis {} {}: {}", role_, describe(ep_), lost_.message);
+    set_state(state::down);
+    closed(lost_);
+  }
+}
+
+asio::awaitable<void> link::watchdog(std::chrono::milliseconds after) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  asio::steady_timer timer(strand_);
+  timer.expires_after(after);
+  auto [ec] = co_await timer.async_wait(use_nothrow);
+  // Closing makes whatever open() awaits finish at once, whether or not
+  // that operation honours cancellation.
+  if (!ec) {
+    std::error_code ignored;
+    socket_.close(ignored);
+  }
+}
+
+asio::awaitable<tl::expected<void, error>> link::open() {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  const auto where = describe(ep_);
+  asio::ip::tcp::resolver resolver(strand_);
+  auto [rec, results] = co_await resolver.async_resolve(ep_.host, std::to_string(ep_.port), use_nothrow);
+  if (rec)
+    co_return tl::unexpected(
+        error{errc::connect, fmt::format("cannot resolve {}: {}", ep_.host, rec.message())});
+  socket_ = asio::ip::tcp::socket(strand_);
+  auto [cec, peer] = co_await asio::async_connect(socket_, results, use_nothrow);
+  if (cec)
+    co_return tl::unexpected(
+        error{errc::connect, fmt::format("cannot connect to {}: {}", where, cec.message())});
+  std::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  co_return co_await log_in();
+}
+
+// AUTH and SELECT, each answered before the session starts, so that a
+// refusal is a clear error at connect and never the first command's reply.
+asio::awaitable<tl::expected<void, error>> link::log_in() {
+  std::vector<std::vector<std::string>> steps;
+  if (!ep_.password.empty()) {
+    if (ep_.user.empty()) {
+      steps.push_back({"AUTH", ep_.password});
+    } else {
+      steps.push_back({"AUTH", ep_.user, ep_.password});
+    }
+  }
+  if (ep_.db != 0) steps.push_back({"SELECT", std::to_string(ep_.db)});
+  if (steps.empty()) co_return tl::expected<void, error>{};
+
+  std::string wire;
+  for (const auto& s : steps) wire += encode_command(s);
+  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(wire), use_nothrow);
+  if (wec) co_return tl::unexpected(error{errc::connect, fmt::format("logging in: {}", describe_io(wec))});
+
+  std::array<char, kReadChunk> buf{};
+  for (const auto& s : steps) {
+    std::optional<reply> r;
+    while (!r) {
+      auto next = decoder_.next();
+      if (!next) co_return tl::unexpected(error{errc::protocol, next.error().message});
+      if (*next) {
+        r = std::move(**next);
+        break;
+      }
+      auto [rec, n] = co_await socket_.async_read_some(asio::buffer(buf), use_nothrow);
+      if (rec)
+        co_return tl::unexpected(error{errc::connect, fmt::format("logging in: {}", describe_io(rec))});
+      decoder_.feed(std::string_view(buf.data(), n));
+    }
+    if (r->is_error()) {
+      co_return tl::unexpected(error{errc::auth, fmt::format("{} refused: {}", s[0], r->as_string())});
+    }
+  }
+  co_return tl::expected<void, error>{};
+}
+
+asio::awaitable<void> link::reader() {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  std::array<char, kReadChunk> buf{};
+  for (;;) {
+    // Drain first: log_in may have left replies in the decoder.
+    for (;;) {
+      auto next = decoder_.next();
+      if (!next) {
+        lose({errc::protocol, next.error().message});
+        co_return;
+      }
+      if (!*next) break;
+      if (auto ok = received(std::move(**next)); !ok) {
+        lose(ok.error());
+        co_return;
+      }
+    }
+    if (!socket_.is_open()) co_return;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), use_nothrow);
+    if (ec) {
+      lose({errc::lost, fmt::format("connection lost: {}", describe_io(ec))});
+      co_return;
+    }
+    decoder_.feed(std::string_view(buf.data(), n));
+  }
+}
+
+// One write in flight comes from the loop's shape: what queued meanwhile
+// goes out as one batch on the next turn.
+asio::awaitable<void> link::writer() {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  std::string batch;
+  while (socket_.is_open()) {
+    if (outbox_.empty()) {
+      co_await writer_wake_.async_wait(use_nothrow);
+      continue;
+    }
+    batch.clear();
+    std::swap(batch, outbox_);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(batch), use_nothrow);
+    if (ec) {
+      lose({errc::lost, fmt::format("connection lost: {}", describe_io(ec))});
+      co_return;
+    }
+  }
+}
+
+}  // namespace redis
