@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 constexpr auto kStartDeadline = 10s;
 constexpr int kPortAttempts = 5;
 
-// A port nobody listens on right now: bind to port 0, read it, close.
+}  // namespace
+
 std::uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket failed");
@@ -39,6 +40,8 @@ std::uint16_t free_port() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
+
+namespace {
 
 // One blocking PING on 127.0.0.1:port; true on any RESP answer (+PONG, or
 // -NOAUTH when a password is required: either way it is serving).

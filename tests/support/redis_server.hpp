@@ -13,6 +13,10 @@
 
 namespace test {
 
+// A port on 127.0.0.1 that nobody listens on right now (bind to 0, close):
+// for a second listener such as --tls-port.
+std::uint16_t free_port();
+
 class redis_server {
  public:
   // extra: more redis-server arguments, e.g. {"--requirepass", "pw"}.
@@ -22,6 +26,7 @@ class redis_server {
   ~redis_server();
 
   std::uint16_t port() const noexcept { return port_; }
+  const std::filesystem::path& dir() const noexcept { return dir_; }
   // redis://127.0.0.1:port plus `suffix` (e.g. "/2").
   std::string url(const std::string& suffix = "") const;
   bool running() const noexcept { return pid_ > 0; }

@@ -38,8 +38,7 @@ asio::awaitable<result> client::run_command(std::shared_ptr<client> self, std::v
   }
   if (!self->is_up()) {
     const auto& why = self->last_error();
-    co_return fail(why.code == errc::unsupported ? errc::unsupported : errc::down,
-                   fmt::format("redis {} is down: {}", describe(self->ep_), why.message));
+    co_return fail(errc::down, fmt::format("redis {} is down: {}", describe(self->ep_), why.message));
   }
   if (self->inflight_.size() >= self->opts_.max_pending) {
     co_return fail(errc::busy, fmt::format("{} commands already wait for redis", self->inflight_.size()));

@@ -43,8 +43,7 @@ class client final : public link {
   // connected: sent nothing), errc::lost (the connection broke; the command
   // may or may not have run), errc::timeout (no reply within
   // options::command_timeout; the late reply is dropped), errc::busy
-  // (options::max_pending waiting), errc::invalid, errc::stopped,
-  // errc::unsupported (rediss://).
+  // (options::max_pending waiting), errc::invalid, errc::stopped.
   asio::awaitable<result> command(std::vector<std::string> args);
 
  private:

@@ -15,6 +15,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
+#include <asio/ssl/host_name_verification.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -31,6 +32,12 @@ std::string describe_io(const std::error_code& ec) {
   return ec.message();
 }
 
+void set_server_name(asio::ssl::stream<asio::ip::tcp::socket&>& s, const std::string& host) {
+  // SSL_set_tlsext_host_name is a macro with a C cast in it: call what it expands to.
+  SSL_ctrl(s.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(host.c_str()));
+}
+
 }  // namespace
 
 link::link(asio::io_context& io, endpoint ep, options opts, std::string_view role)
@@ -43,6 +50,27 @@ link::link(asio::io_context& io, endpoint ep, options opts, std::string_view rol
       writer_wake_(strand_),
       decoder_(opts.max_reply_bytes) {
   writer_wake_.expires_at(asio::steady_timer::time_point::max());
+  if (ep_.tls) {
+    tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    tls_context_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                              asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                              asio::ssl::context::no_tlsv1_1);
+    std::error_code ec;
+    if (!opts_.tls_ca_file.empty()) {
+      tls_context_->load_verify_file(opts_.tls_ca_file, ec);
+    } else {
+      tls_context_->set_default_verify_paths(ec);
+    }
+    // A CA file that cannot be read leaves nothing trusted: every handshake
+    // then fails verification, which is the error the operator sees.
+    if (ec) spdlog::error("redis {} {}: TLS trust store: {}", role_, describe(ep_), ec.message());
+    if (opts_.tls_verify) {
+      tls_context_->set_verify_mode(asio::ssl::verify_peer);
+      tls_context_->set_verify_callback(asio::ssl::host_name_verification(ep_.host));
+    } else {
+      tls_context_->set_verify_mode(asio::ssl::verify_none);
+    }
+  }
 }
 
 link::~link() = default;
@@ -102,12 +130,6 @@ void link::lose(error why) {
 asio::awaitable<void> link::run() {
   using namespace asio::experimental::awaitable_operators;
   auto backoff = opts_.backoff_initial;
-  if (ep_.tls) {
-    last_error_ = {errc::unsupported, "rediss:// (TLS) is not supported yet"};
-    spdlog::error("redis {} {}: {}", role_, describe(ep_), last_error_.message);
-    closed(last_error_);
-    co_return;
-  }
   while (!stopped_) {
     decoder_ = decoder(opts_.max_reply_bytes);
     outbox_.clear();
@@ -146,6 +168,16 @@ asio::awaitable<void> link::run() {
   }
 }
 
+asio::awaitable<std::tuple<std::error_code, std::size_t>> link::read_some(asio::mutable_buffer b) {
+  if (tls_) co_return co_await tls_->async_read_some(b, use_nothrow);
+  co_return co_await socket_.async_read_some(b, use_nothrow);
+}
+
+asio::awaitable<std::tuple<std::error_code, std::size_t>> link::write_all(asio::const_buffer b) {
+  if (tls_) co_return co_await asio::async_write(*tls_, b, use_nothrow);
+  co_return co_await asio::async_write(socket_, b, use_nothrow);
+}
+
 asio::awaitable<void> link::watchdog(std::chrono::milliseconds after) {
   co_await asio::this_coro::throw_if_cancelled(false);
   asio::steady_timer timer(strand_);
@@ -174,6 +206,19 @@ asio::awaitable<tl::expected<void, error>> link::open() {
         error{errc::connect, fmt::format("cannot connect to {}: {}", where, cec.message())});
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  tls_.reset();
+  if (tls_context_) {
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
+    // SNI, for servers behind a proxy that routes on it (not for addresses).
+    std::error_code not_address;
+    (void)asio::ip::make_address(ep_.host, not_address);
+    if (not_address) set_server_name(*tls_, ep_.host);
+    auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_nothrow);
+    if (hec) {
+      co_return tl::unexpected(
+          error{errc::connect, fmt::format("TLS handshake with {}: {}", where, hec.message())});
+    }
+  }
   co_return co_await log_in();
 }
 
@@ -193,7 +238,7 @@ asio::awaitable<tl::expected<void, error>> link::log_in() {
 
   std::string wire;
   for (const auto& s : steps) wire += encode_command(s);
-  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(wire), use_nothrow);
+  auto [wec, wn] = co_await write_all(asio::buffer(wire));
   if (wec) co_return tl::unexpected(error{errc::connect, fmt::format("logging in: {}", describe_io(wec))});
 
   std::array<char, kReadChunk> buf{};
@@ -206,7 +251,7 @@ asio::awaitable<tl::expected<void, error>> link::log_in() {
         r = std::move(**next);
         break;
       }
-      auto [rec, n] = co_await socket_.async_read_some(asio::buffer(buf), use_nothrow);
+      auto [rec, n] = co_await read_some(asio::buffer(buf));
       if (rec)
         co_return tl::unexpected(error{errc::connect, fmt::format("logging in: {}", describe_io(rec))});
       decoder_.feed(std::string_view(buf.data(), n));
@@ -236,7 +281,7 @@ asio::awaitable<void> link::reader() {
       }
     }
     if (!socket_.is_open()) co_return;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), use_nothrow);
+    auto [ec, n] = co_await read_some(asio::buffer(buf));
     if (ec) {
       lose({errc::lost, fmt::format("connection lost: {}", describe_io(ec))});
       co_return;
@@ -257,7 +302,7 @@ asio::awaitable<void> link::writer() {
     }
     batch.clear();
     std::swap(batch, outbox_);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(batch), use_nothrow);
+    auto [ec, n] = co_await write_all(asio::buffer(batch));
     if (ec) {
       lose({errc::lost, fmt::format("connection lost: {}", describe_io(ec))});
       co_return;

@@ -11,10 +11,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <tuple>
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <tl/expected.hpp>
@@ -49,6 +53,11 @@ struct options {
   std::chrono::milliseconds backoff_max = kBackoffMax;
   std::size_t max_pending = kMaxPending;
   std::size_t max_reply_bytes = kMaxReplyBytes;
+  // rediss:// only. The server's certificate is verified (chain and host
+  // name) unless tls_verify is false; against tls_ca_file when set, else
+  // the system's trusted roots.
+  bool tls_verify = true;
+  std::string tls_ca_file;
 };
 
 using strand = asio::strand<asio::io_context::executor_type>;
@@ -111,8 +120,13 @@ class link : public std::enable_shared_from_this<link> {
   asio::awaitable<void> writer();
   void do_stop();
   void lose(error why);
+  // One read or write on the connection, through TLS when there is one.
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> read_some(asio::mutable_buffer b);
+  asio::awaitable<std::tuple<std::error_code, std::size_t>> write_all(asio::const_buffer b);
 
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::context> tls_context_;                 // rediss:// only
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // over socket_, per connection
   asio::steady_timer backoff_timer_;
   asio::steady_timer writer_wake_;  // at time_point::max(): the writer's condition variable
   decoder decoder_;

@@ -280,7 +280,7 @@ TEST_CASE("client pending queue is bounded", "[client]") {
   CHECK(b.wait_for(kDeadline) == std::future_status::ready);
 }
 
-TEST_CASE("client refuses invalid commands and rediss", "[client]") {
+TEST_CASE("client refuses invalid commands", "[client]") {
   test::redis_server server;
   fixture f(server.url());
   REQUIRE(f.states.wait_for(state::up));
@@ -290,12 +290,4 @@ TEST_CASE("client refuses invalid commands and rediss", "[client]") {
   auto many = f.cmd(std::vector<std::string>(redis::kMaxArgs + 1, "x"));
   REQUIRE_FALSE(many.has_value());
   CHECK(many.error().code == errc::invalid);
-
-  fixture tls("rediss://127.0.0.1:" + std::to_string(server.port()));
-  result r;
-  REQUIRE(eventually([&] {
-    r = tls.cmd({"PING"});
-    return !r.has_value() && r.error().code == errc::unsupported;
-  }));
-  CHECK_THAT(r.error().message, Catch::Contains("TLS"));
 }
