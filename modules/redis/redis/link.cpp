@@ -144,8 +144,8 @@ asio::awaitable<void> link::run() {
       std::error_code ignored;
       socket_.close(ignored);
       last_error_ = opened_ok.error();
-      spdlog::warn("redis {} {}: {}; retrying in {} ms", role_, describe(ep_), last_error_.message,
-                   backoff.count());
+      last_error_.message += fmt::format(" (retrying in {} ms)", backoff.count());
+      spdlog::warn("redis {} {}: {}", role_, describe(ep_), last_error_.message);
       backoff_timer_.expires_after(backoff);
       co_await backoff_timer_.async_wait(use_nothrow);
       backoff = std::min(backoff * 2, opts_.backoff_max);
@@ -204,6 +204,14 @@ asio::awaitable<tl::expected<void, error>> link::open() {
   if (cec)
     co_return tl::unexpected(
         error{errc::connect, fmt::format("cannot connect to {}: {}", where, cec.message())});
+  // With nothing listening on a port in the ephemeral range, a connect
+  // can pick that same port as its source and connect to itself (TCP
+  // simultaneous open): we would then read our own commands as replies.
+  std::error_code lec, rec2;
+  if (socket_.local_endpoint(lec) == socket_.remote_endpoint(rec2) && !lec && !rec2) {
+    co_return tl::unexpected(
+        error{errc::connect, fmt::format("cannot connect to {}: connected to itself", where)});
+  }
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   tls_.reset();

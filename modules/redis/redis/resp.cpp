@@ -127,7 +127,14 @@ tl::expected<std::optional<reply>, resp_error> decoder::next() {
     return std::optional<reply>{};
   }
   std::unique_ptr<void, reply_deleter> owned(raw);
-  s_->reply_start = s_->consumed();
+  // A reply that arrived whole in one feed is held to the same bound.
+  const std::size_t end = s_->consumed();
+  if (end - s_->reply_start > s_->max_reply_bytes) {
+    s_->failed =
+        resp_error{resp_errc::too_large, fmt::format("a reply larger than {} bytes", s_->max_reply_bytes)};
+    return tl::make_unexpected(*s_->failed);
+  }
+  s_->reply_start = end;
   return std::optional<reply>{convert(*static_cast<const redisReply*>(raw))};
 }
 

@@ -35,17 +35,18 @@ inline constexpr auto kDeadline = 10s;
 
 class io_thread {
  public:
-  io_thread() : guard_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {
+  explicit io_thread(std::size_t threads = 1) : guard_(asio::make_work_guard(io_)) {
     // Quiet by default; CHAT_TEST_LOG=info shows the connection log.
     const char* level = std::getenv("CHAT_TEST_LOG");
     spdlog::set_level(level != nullptr ? spdlog::level::from_str(level) : spdlog::level::err);
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
   }
   io_thread(const io_thread&) = delete;
   io_thread& operator=(const io_thread&) = delete;
   ~io_thread() {
     guard_.reset();
     io_.stop();
-    thread_.join();
+    for (auto& t : threads_) t.join();
   }
   asio::io_context& io() noexcept { return io_; }
 
@@ -61,7 +62,7 @@ class io_thread {
  private:
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 // Everything a handler was called with, in order, and a wait for a condition on it.

@@ -2,10 +2,13 @@
 // SELECT, timeouts, and losing and regaining the server.
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
+#include <asio/strand.hpp>
 #include <catch2/catch.hpp>
 
 #include "redis/client.hpp"
@@ -21,8 +24,8 @@ namespace {
 
 // A started client whose state changes are recorded.
 struct fixture {
-  explicit fixture(const std::string& url, redis::options o = fast_options())
-      : c(redis::client::create(io.io(), endpoint_of(url), o)) {
+  explicit fixture(const std::string& url, redis::options o = fast_options(), std::size_t threads = 1)
+      : io(threads), c(redis::client::create(io.io(), endpoint_of(url), o)) {
     c->on_state([this](state s) { states.push(s); });
     c->start();
   }
@@ -236,6 +239,17 @@ TEST_CASE("client unreachable at start retries and comes up when redis appears",
   CHECK(r.error().code == errc::down);
   CHECK_THAT(r.error().message,
              Catch::Contains("127.0.0.1:" + std::to_string(server.port())) && Catch::Contains("refused"));
+  // The wait doubles after each failure, up to backoff_max (400 ms here).
+  std::set<std::string> waits;
+  REQUIRE(eventually([&] {
+    auto p = f.cmd({"PING"});
+    if (!p.has_value()) {
+      const auto& m = p.error().message;
+      if (auto at = m.find("retrying in "); at != std::string::npos) waits.insert(m.substr(at));
+    }
+    return waits.count("retrying in 400 ms)") == 1;
+  }));
+  CHECK(waits.count("retrying in 100 ms)") + waits.count("retrying in 200 ms)") >= 1);
   server.restart();
   REQUIRE(f.states.wait_for(state::up));
   auto ping = f.cmd({"PING"});
@@ -290,4 +304,49 @@ TEST_CASE("client refuses invalid commands", "[client]") {
   auto many = f.cmd(std::vector<std::string>(redis::kMaxArgs + 1, "x"));
   REQUIRE_FALSE(many.has_value());
   CHECK(many.error().code == errc::invalid);
+}
+
+TEST_CASE("client reply past max_reply_bytes closes the connection and it comes back", "[client]") {
+  test::redis_server server;
+  auto o = fast_options();
+  o.max_reply_bytes = 1024;
+  fixture f(server.url(), o);
+  REQUIRE(f.states.wait_for(state::up));
+  REQUIRE(f.cmd({"SET", "big", std::string(4096, 'b')}).has_value());
+  auto big = f.cmd({"GET", "big"});
+  REQUIRE_FALSE(big.has_value());
+  CHECK(big.error().code == errc::lost);
+  CHECK_THAT(big.error().message, Catch::Contains("larger than 1024 bytes"));
+  REQUIRE(f.states.wait_for(state::down));
+  REQUIRE(eventually([&] { return f.cmd({"SET", "small", "s"}).has_value(); }));
+  auto small = f.cmd({"GET", "small"});
+  REQUIRE(small.has_value());
+  CHECK(small->as_string() == "s");
+}
+
+TEST_CASE("client commands from four threads at once", "[client]") {
+  test::redis_server server;
+  fixture f(server.url(), fast_options(), 4);
+  REQUIRE(f.states.wait_for(state::up));
+  constexpr std::size_t kCommands = 2000;
+  std::mutex m;
+  std::set<long long> got;
+  recorder<int> done;
+  for (std::size_t i = 0; i < kCommands; ++i) {
+    // Each caller on its own strand, so that callers really run in parallel.
+    asio::co_spawn(
+        asio::make_strand(f.io.io()),
+        [&]() -> asio::awaitable<void> {
+          std::vector<std::string> incr{"INCR", "shared"};
+          auto r = co_await f.c->command(std::move(incr));
+          std::lock_guard lock(m);
+          got.insert(r && r->is_integer() ? r->integer : -1);
+        },
+        [&done](const std::exception_ptr&) { done.push(1); });
+  }
+  REQUIRE(done.wait([](const auto& s) { return s.size() == kCommands; }));
+  std::lock_guard lock(m);
+  CHECK(got.size() == kCommands);
+  CHECK(*got.begin() == 1);
+  CHECK(*got.rbegin() == static_cast<long long>(kCommands));
 }

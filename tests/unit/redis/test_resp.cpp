@@ -99,6 +99,15 @@ TEST_CASE("resp refuses a reply larger than its bound", "[resp]") {
   CHECK(r.error().code == redis::resp_errc::too_large);
 }
 
+TEST_CASE("resp refuses a whole reply larger than its bound", "[resp]") {
+  decoder d(1024);
+  d.feed("$2000\r\n" + std::string(2000, 'x') + "\r\n");
+  auto r = d.next();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == redis::resp_errc::too_large);
+  CHECK_THAT(r.error().message, Catch::Contains("1024 bytes"));
+}
+
 TEST_CASE("resp bounds a reply and not the replies before it", "[resp]") {
   decoder d(64);
   std::string many;
