@@ -100,6 +100,14 @@ void redis_server::kill() {
   signal_and_wait(SIGKILL);
 }
 
+void redis_server::pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void redis_server::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 void redis_server::restart() {
   signal_and_wait(SIGKILL);
   // The port was ours a moment ago; give a slow machine a few tries.
@@ -155,6 +163,7 @@ bool redis_server::launch() {
 void redis_server::signal_and_wait(int sig) {
   if (pid_ <= 0) return;
   ::kill(pid_, sig);
+  ::kill(pid_, SIGCONT);  // a paused server acts on the signal only once continued
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

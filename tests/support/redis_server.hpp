@@ -35,6 +35,9 @@ class redis_server {
   void stop();
   // SIGKILL and wait: the connections break without a goodbye.
   void kill();
+  // SIGSTOP and SIGCONT: a server that hangs, its connections still open.
+  void pause();
+  void resume();
   // Starts again on the same port; throws if it does not answer PING in time.
   void restart();
 

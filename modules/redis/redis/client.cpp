@@ -72,6 +72,15 @@ tl::expected<void, error> client::received(reply r) {
   return {};
 }
 
+void client::ping() {
+  // Answered already: its reply keeps the FIFO in step and is dropped.
+  auto p = std::make_shared<pending>(strand_);
+  p->answer = result(tl::unexpect, error{errc::timeout, "health check"});
+  inflight_.push_back(std::move(p));
+  const std::string_view args[] = {"PING"};
+  send(encode_command(args));
+}
+
 void client::closed(const error& why) {
   const errc code = why.code == errc::stopped ? errc::stopped : errc::lost;
   for (auto& p : inflight_) {

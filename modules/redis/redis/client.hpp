@@ -59,6 +59,7 @@ class client final : public link {
   void opened() override;
   tl::expected<void, error> received(reply r) override;
   void closed(const error& why) override;
+  void ping() override;
 
   std::deque<std::shared_ptr<pending>> inflight_;  // sent or queued, in wire order
 };

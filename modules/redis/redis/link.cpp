@@ -156,7 +156,7 @@ asio::awaitable<void> link::run() {
     in_session_ = true;
     lost_ = {errc::lost, "connection lost"};
     opened();
-    co_await (reader() || writer());
+    co_await (reader() || writer() || health());
     in_session_ = false;
     std::error_code ignored;
     socket_.close(ignored);
@@ -231,7 +231,9 @@ asio::awaitable<tl::expected<void, error>> link::open() {
 }
 
 // AUTH and SELECT, each answered before the session starts, so that a
-// refusal is a clear error at connect and never the first command's reply.
+// refusal is a clear error at connect and never the first command's reply;
+// then a PING, so that up means a server that answers (a hung one accepts
+// connections into its backlog all the same).
 asio::awaitable<tl::expected<void, error>> link::log_in() {
   std::vector<std::vector<std::string>> steps;
   if (!ep_.password.empty()) {
@@ -242,7 +244,7 @@ asio::awaitable<tl::expected<void, error>> link::log_in() {
     }
   }
   if (ep_.db != 0) steps.push_back({"SELECT", std::to_string(ep_.db)});
-  if (steps.empty()) co_return tl::expected<void, error>{};
+  steps.push_back({"PING"});
 
   std::string wire;
   for (const auto& s : steps) wire += encode_command(s);
@@ -294,7 +296,37 @@ asio::awaitable<void> link::reader() {
       lose({errc::lost, fmt::format("connection lost: {}", describe_io(ec))});
       co_return;
     }
+    heard_ = true;
     decoder_.feed(std::string_view(buf.data(), n));
+  }
+}
+
+// Every interval: if nothing came since the last look, PING; if nothing
+// came since that PING either, the connection is lost.
+asio::awaitable<void> link::health() {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  asio::steady_timer timer(strand_);
+  bool pinged = false;
+  heard_ = false;
+  for (;;) {
+    if (opts_.health_interval.count() > 0) {
+      timer.expires_after(opts_.health_interval);
+    } else {
+      timer.expires_at(asio::steady_timer::time_point::max());
+    }
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec || !socket_.is_open()) co_return;
+    if (heard_) {
+      heard_ = false;
+      pinged = false;
+    } else if (!pinged) {
+      ping();
+      pinged = true;
+    } else {
+      lose({errc::lost,
+            fmt::format("connection lost: no reply to PING within {} ms", opts_.health_interval.count())});
+      co_return;
+    }
   }
 }
 

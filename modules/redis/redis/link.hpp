@@ -43,6 +43,11 @@ inline constexpr std::chrono::milliseconds kBackoffMax{5000};
 inline constexpr std::size_t kMaxPending = 65'536;
 // What one read asks the socket for.
 inline constexpr std::size_t kReadChunk = 16 * 1024;
+// A connection that received nothing for this long is sent a PING; one that
+// then stays silent for as long again is declared lost. It finds a server
+// that hangs, or a peer gone without a FIN (a partition), which TCP alone
+// reports only after hours.
+inline constexpr std::chrono::milliseconds kHealthInterval{10'000};
 
 enum class state { down, up };
 
@@ -58,6 +63,8 @@ struct options {
   // the system's trusted roots.
   bool tls_verify = true;
   std::string tls_ca_file;
+  // 0 turns the health check off.
+  std::chrono::milliseconds health_interval = kHealthInterval;
 };
 
 using strand = asio::strand<asio::io_context::executor_type>;
@@ -96,6 +103,8 @@ class link : public std::enable_shared_from_this<link> {
   virtual tl::expected<void, error> received(reply r) = 0;
   // The connection is gone (or was never made): why says how.
   virtual void closed(const error& why) = 0;
+  // Queue a PING whose reply received() will take (the health check).
+  virtual void ping() = 0;
 
   // Queues bytes for the writer (strand only, while connected).
   void send(std::string_view wire);
@@ -118,6 +127,7 @@ class link : public std::enable_shared_from_this<link> {
   asio::awaitable<void> watchdog(std::chrono::milliseconds after);
   asio::awaitable<void> reader();
   asio::awaitable<void> writer();
+  asio::awaitable<void> health();
   void do_stop();
   void lose(error why);
   // One read or write on the connection, through TLS when there is one.
@@ -137,6 +147,7 @@ class link : public std::enable_shared_from_this<link> {
   bool stopped_ = false;
   bool started_ = false;
   bool in_session_ = false;
+  bool heard_ = false;  // bytes arrived since the health check last looked
   error last_error_{errc::down, "not connected yet"};
   error lost_{errc::lost, ""};  // why the session ended, set by reader or writer
 };

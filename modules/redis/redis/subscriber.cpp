@@ -98,6 +98,12 @@ tl::expected<void, error> subscriber::received(reply r) {
   return {};
 }
 
+void subscriber::ping() {
+  // Allowed in pub/sub mode; answered with ["pong", ""].
+  const std::string_view args[] = {"PING"};
+  send(encode_command(args));
+}
+
 void subscriber::closed(const error&) {
   awaiting_ = 0;
 }

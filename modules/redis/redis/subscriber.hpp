@@ -44,6 +44,7 @@ class subscriber final : public link {
   void opened() override;
   tl::expected<void, error> received(reply r) override;
   void closed(const error& why) override;
+  void ping() override;
 
   message_handler on_message_;
   std::set<std::string> channels_;

@@ -350,3 +350,38 @@ TEST_CASE("client commands from four threads at once", "[client]") {
   CHECK(*got.begin() == 1);
   CHECK(*got.rbegin() == static_cast<long long>(kCommands));
 }
+
+TEST_CASE("client health check finds a hung server and comes back when it resumes", "[client]") {
+  test::redis_server server;
+  auto o = fast_options();
+  o.health_interval = 200ms;
+  fixture f(server.url(), o);
+  REQUIRE(f.states.wait_for(state::up));
+  server.pause();
+  // Unanswered, then a PING unanswered too: lost after about two intervals,
+  // well before the command's own timeout (5 s).
+  auto r = f.cmd({"ECHO", "anyone"});
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == errc::lost);
+  CHECK_THAT(r.error().message, Catch::Contains("no reply to PING"));
+  REQUIRE(f.states.wait_for(state::down));
+  const auto seen = f.states.size();
+  server.resume();
+  REQUIRE(f.states.wait_for(state::up, seen));
+  auto ping = f.cmd({"PING"});
+  REQUIRE(ping.has_value());
+  CHECK(ping->as_string() == "PONG");
+}
+
+TEST_CASE("client health check keeps an idle connection up", "[client]") {
+  test::redis_server server;
+  auto o = fast_options();
+  o.health_interval = 50ms;
+  fixture f(server.url(), o);
+  REQUIRE(f.states.wait_for(state::up));
+  // Many intervals of idleness: PINGs answered, never down.
+  CHECK_FALSE(f.states.wait_for(state::down, 0, 1000ms));
+  auto r = f.cmd({"ECHO", "still here"});
+  REQUIRE(r.has_value());
+  CHECK(r->as_string() == "still here");
+}

@@ -137,3 +137,19 @@ TEST_CASE("subscriber resubscribes after a redis restart", "[subscriber]") {
   CHECK(f.messages.wait_for({"a", "1"}));
   CHECK(f.messages.wait_for({"b", "2"}));
 }
+
+TEST_CASE("subscriber health check keeps an idle subscription up", "[subscriber]") {
+  test::redis_server server;
+  auto o = fast_options();
+  o.health_interval = 50ms;
+  io_thread io;
+  recorder<state> states;
+  auto sub = redis::subscriber::create(io.io(), endpoint_of(server.url()), o);
+  sub->on_state([&](state s) { states.push(s); });
+  sub->subscribe("quiet");
+  sub->start();
+  REQUIRE(states.wait_for(state::up));
+  CHECK_FALSE(states.wait_for(state::down, 0, 1000ms));
+  sub->stop();
+  drain(*sub);
+}
