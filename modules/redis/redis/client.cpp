@@ -11,6 +11,8 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "redis/sample.hpp"
+
 namespace redis {
 
 std::shared_ptr<client> client::create(asio::io_context& io, endpoint ep, options opts) {
@@ -52,9 +54,8 @@ asio::awaitable<result> client::run_command(std::shared_ptr<client> self, std::v
   if (p->answer) co_return std::move(*p->answer);
   // Still in inflight_: the late reply, if it comes, is matched and dropped.
   p->answer = fail(errc::timeout, "");
-  co_return fail(errc::timeout,
-                 fmt::format("no reply to {} within {} ms", std::string_view(args[0]).substr(0, 32),
-                             self->opts_.command_timeout.count()));
+  co_return fail(errc::timeout, fmt::format("no reply to {} within {} ms", sample(args[0], 32),
+                                            self->opts_.command_timeout.count()));
 }
 
 void client::opened() {

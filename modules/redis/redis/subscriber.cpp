@@ -10,6 +10,8 @@
 
 #include <asio/post.hpp>
 
+#include "redis/sample.hpp"
+
 namespace redis {
 namespace {
 
@@ -77,7 +79,7 @@ void subscriber::opened() {
 
 tl::expected<void, error> subscriber::received(reply r) {
   if (r.is_error()) {
-    spdlog::warn("redis subscriber {}: {}", describe(ep_), r.as_string().substr(0, 200));
+    spdlog::warn("redis subscriber {}: {}", describe(ep_), sample(r.as_string(), 200));
     return {};
   }
   if (!r.is_array() || r.elements.empty() || !r.elements[0].is_string()) {
@@ -93,7 +95,7 @@ tl::expected<void, error> subscriber::received(reply r) {
     if (awaiting_ > 0 && --awaiting_ == 0) set_state(state::up);
   } else if (kind != "unsubscribe" && kind != "punsubscribe" && kind != "pong") {
     return tl::unexpected(
-        error{errc::protocol, fmt::format("an unknown pub/sub reply \"{}\"", kind.substr(0, 32))});
+        error{errc::protocol, fmt::format("an unknown pub/sub reply \"{}\"", sample(kind, 32))});
   }
   return {};
 }

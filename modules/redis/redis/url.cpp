@@ -6,6 +6,8 @@
 #include <charconv>
 #include <optional>
 
+#include "redis/sample.hpp"
+
 namespace redis {
 namespace {
 
@@ -43,11 +45,23 @@ std::optional<Int> parse_number(std::string_view s) {
   return v;
 }
 
+// The URL as an error message may show it: credentials hidden (a log must
+// never hold the password), and only a short, printable sample.
+std::string redacted(std::string_view url) {
+  std::string shown(url);
+  const auto scheme_end = shown.find("://");
+  const auto at = shown.rfind('@');
+  if (scheme_end != std::string::npos && at != std::string::npos && at > scheme_end) {
+    shown.replace(scheme_end + 3, at - scheme_end - 3, "***");
+  }
+  return sample(shown, 200);
+}
+
 }  // namespace
 
 tl::expected<endpoint, std::string> parse_url(std::string_view url) {
   auto fail = [&](std::string_view why) {
-    return tl::unexpected<std::string>(fmt::format("redis URL \"{}\": {}", url.substr(0, 200), why));
+    return tl::unexpected<std::string>(fmt::format("redis URL \"{}\": {}", redacted(url), why));
   };
   endpoint ep;
   std::string_view rest = url;

@@ -103,3 +103,13 @@ TEST_CASE("url errors say what is wrong", "[url]") {
     CHECK_THAT(ep.error(), Catch::StartsWith("redis URL"));
   }
 }
+
+TEST_CASE("url errors never show the password", "[url]") {
+  auto ep = parse_url("redis://alice:hunter2@h:99999");
+  REQUIRE_FALSE(ep.has_value());
+  CHECK_THAT(ep.error(), !Catch::Contains("hunter2") && !Catch::Contains("alice"));
+  CHECK_THAT(ep.error(), Catch::Contains("redis://***@h:99999"));
+  auto ctl = parse_url(std::string("redis://h\x1b[2J:1x"));
+  REQUIRE_FALSE(ctl.has_value());
+  CHECK(ctl.error().find('\x1b') == std::string::npos);
+}
