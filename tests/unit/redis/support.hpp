@@ -70,10 +70,10 @@ template <class T>
 class recorder {
  public:
   void push(T v) {
-    {
-      std::lock_guard lock(m_);
-      seen_.push_back(std::move(v));
-    }
+    // Notified under the lock: a waiter that wakes may destroy the recorder
+    // (it is often on the test's stack) as soon as it can lock.
+    std::lock_guard lock(m_);
+    seen_.push_back(std::move(v));
     cv_.notify_all();
   }
   template <class Pred>
