@@ -18,6 +18,8 @@ pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 # transactions that survive a crash (WAL), nothing for an operator to run
 # beside the server; Debian 12 ships 3.40 (row values, RETURNING, upserts).
 find_package(SQLite3 3.35 REQUIRED)
+# Redis (clustering chat nodes): hiredis's RESP parser and command encoder only, asio does the I/O.
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 
 # Standalone asio is header-only and ships no CMake package: wrap it in an
 # interface target so its settings live in one place.

@@ -9,6 +9,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev
   libreadline-dev libssl-dev openssl
   libtomlplusplus-dev libargon2-dev libsqlite3-dev sqlite3
+  libhiredis-dev redis-server
   scdoc dpkg-dev lintian systemd man-db adduser
   clang-format python3 python3-irc python3-pyte ngircd irssi weechat-curses tmux
   clang libclang-rt-14-dev
