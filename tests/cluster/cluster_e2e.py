@@ -407,6 +407,101 @@ def case_redis_restart(r):
         b.kill()
 
 
+class Raw:
+    """A bare IRC connection that registers without waiting for answers."""
+
+    def __init__(self, port, nick):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+        self.buf = b""
+        self.sock.sendall(f"NICK {nick}\r\nUSER u 0 * :racer\r\n".encode())
+
+    def first(self, *texts):
+        """The first line holding one of `texts`."""
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise AssertionError("closed")
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            text = line.decode(errors="replace")
+            if any(t in text for t in texts):
+                return text
+
+    def close(self):
+        self.sock.close()
+
+
+def case_nick_race(r):
+    """Clients on two nodes ask for one nick at once, 20 rounds: each round
+    exactly one is welcomed with it, the other is told it is in use; a nick
+    let go on one node is free on the other."""
+    a = connected(node(r.url(), "north"))
+    b = connected(node(r.url(), "south"))
+    try:
+        for i in range(20):
+            nick = f"racer{i}"
+            x, y = Raw(a.irc_port, nick), Raw(b.irc_port, nick)
+            answers = [c.first(" 001 ", " 433 ") for c in (x, y)]
+            welcomed = [line for line in answers if " 001 " in line]
+            assert len(welcomed) == 1, answers
+            assert f" 001 {nick} " in welcomed[0], welcomed
+            assert sum(" 433 " in line for line in answers) == 1, answers
+            x.close()
+            y.close()
+        # Let go on north (QUIT): south grants it.
+        alice = Client(a.irc_port, "alice")
+        alice.close()
+        eventually(lambda: r.command("EXISTS", "chat:1:nick:alice") == ":0", "alice let go in Redis")
+        Client(b.irc_port, "alice")
+        # A nick change lets the old one go and claims the new one.
+        carl = Client(a.irc_port, "carl")
+        carl.send("NICK carlos")
+        carl.expect(" NICK ")
+        assert r.command("GET", "chat:1:nick:carlos") == "$5"
+        eventually(lambda: r.command("EXISTS", "chat:1:nick:carl") == ":0", "carl let go")
+        other = Raw(b.irc_port, "carlos")
+        assert " 433 " in other.first(" 001 ", " 433 ")
+        other.close()
+    finally:
+        a.kill()
+        b.kill()
+
+
+def case_nick_conflict_after_outage(r):
+    """While Redis is away both nodes grant one nick; when it is back the
+    claim Redis holds first keeps it and the other user is renamed to a
+    guest nick, with a notice saying why."""
+    a = connected(node(r.url(), "north"))
+    b = connected(node(r.url(), "south"))
+    try:
+        r.stop()
+        assert a.saw("Redis unreachable") and b.saw("Redis unreachable")
+        x = Client(a.irc_port, "twin")
+        y = Client(b.irc_port, "twin")
+        r.start()
+        # One of the two is renamed; which one depends on who reconnects first.
+        renamed = None
+        end = time.monotonic() + DEADLINE
+        while renamed is None and time.monotonic() < end:
+            for c in (x, y):
+                try:
+                    line = c.line(timeout=0.2)
+                except (socket.timeout, TimeoutError):
+                    continue
+                if " NICK " in line and line.startswith(":twin!"):
+                    renamed = c
+        assert renamed is not None, x.seen[-5:] + y.seen[-5:]
+        kept = y if renamed is x else x
+        assert any("taken on another server" in line for line in renamed.seen), renamed.seen[-5:]
+        assert not any(" NICK " in line for line in kept.seen), kept.seen[-5:]
+        # The keeper is reachable by its nick from the other node.
+        eventually(lambda: whois_finds(renamed, "twin"), "twin known on both nodes")
+    finally:
+        a.kill()
+        b.kill()
+
+
 def main():
     case = sys.argv[2]
     r = Redis()

@@ -69,6 +69,12 @@ std::shared_ptr<member> directory::find(std::string_view nick) const {
   return nullptr;
 }
 
+std::shared_ptr<member> directory::holder(std::string_view nick) const {
+  const std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(nick); it != entries_.end()) return it->second.owner.lock();
+  return nullptr;
+}
+
 void directory::for_each(const std::function<void(const std::shared_ptr<member>&)>& f) const {
   std::vector<std::shared_ptr<member>> live;
   {

@@ -55,6 +55,8 @@ class directory {
 
   // The published holder of `nick`, or null.
   std::shared_ptr<member> find(std::string_view nick) const;
+  // Whoever holds `nick`, published or still registering, or null.
+  std::shared_ptr<member> holder(std::string_view nick) const;
 
   std::size_t size() const;
 

@@ -52,6 +52,8 @@ enum class event_kind {
   user_online,        // `from` (`source`) is online: to those who MONITOR it
   user_offline,       // `from` went offline: to those who MONITOR it
   error,              // a request of `from` failed: `code`, about `text` (and `room`)
+  nick_taken,         // another node of the network held the receiver's nick `text` first (found when
+                      // Redis came back): the door gives it another nick, or none, and says why
   read_marker,        // the account's read marker on `target` (a room or a nick, as named when set) is
                       // now `text` (a server-time timestamp): to the account's other sessions
 };

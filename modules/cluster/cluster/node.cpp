@@ -30,6 +30,15 @@ constexpr std::string_view kPublishScript =
     "if ARGV[1] == '' then return 0 end "
     "return redis.call('PUBLISH', KEYS[2], ARGV[1])";
 
+// KEYS: the dead node's claims, its state hash, the set of nodes; ARGV: its
+// name. Frees its nicks and forgets it, in one step.
+constexpr std::string_view kReapScript =
+    "for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
+    "if redis.call('GET', k) == ARGV[1] then redis.call('DEL', k) end end "
+    "redis.call('DEL', KEYS[1], KEYS[2]) "
+    "redis.call('SREM', KEYS[3], ARGV[1]) "
+    "return 1";
+
 std::uint64_t random_epoch() {
   std::random_device rd;
   return (static_cast<std::uint64_t>(rd()) << 32U) ^ rd();
@@ -179,6 +188,7 @@ void node::announce_all() {
   send_script({"SET", key("node:") + settings_.name, std::to_string(epoch_), "PX",
                std::to_string(settings_.lease.count())});
   send_script({"SADD", key("nodes"), settings_.name});
+  settle_claims();
   send_script({"DEL", state_key(settings_.name)});
   std::vector<std::pair<std::string, std::string>> fields;
   for (const auto& [key, u] : locals_) {
@@ -229,6 +239,7 @@ void node::heartbeat() {
   }
   send_script({"SET", key("node:") + settings_.name, std::to_string(epoch_), "PX",
                std::to_string(settings_.lease.count())});
+  sweep_claims();
   // The others' leases: one MGET for all the nodes this node knows.
   std::vector<std::string> names;
   std::vector<std::string> args{"MGET"};
@@ -260,8 +271,7 @@ void node::node_lapsed(const std::string& name, std::string_view why) {
   // The reason IRC users know from netsplits: this server, then the lost one.
   drop_node_users(name, settings_.server_name + " " + name);
   // Whoever sees it first tidies up; the others' attempts change nothing.
-  send_script({"SREM", key("nodes"), name});
-  send_script({"DEL", state_key(name)});
+  send_script({"EVAL", std::string(kReapScript), "3", claims_key(name), state_key(name), key("nodes"), name});
 }
 
 // ---- Receiving -----------------------------------------------------------------------

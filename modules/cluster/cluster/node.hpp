@@ -32,6 +32,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
+#include "chat/claims.hpp"
 #include "chat/hub.hpp"
 #include "cluster/remote_user.hpp"
 #include "protocol/cluster_message.hpp"
@@ -50,6 +51,9 @@ inline constexpr std::chrono::milliseconds kHeartbeat{1000};
 // The prefix of every key and channel, with the format's version: nodes of
 // another version never read ours.
 inline constexpr std::string_view kKeyPrefix = "chat:1:";
+// A nick claimed in Redis but held by no member of this node for this long
+// is let go (a client that asked and then left, or lost a race locally).
+inline constexpr std::chrono::milliseconds kClaimGrace{10'000};
 // A node name: letters, digits, '-', '_' and '.', at most this long.
 inline constexpr std::size_t kMaxNodeName = 32;
 
@@ -64,7 +68,12 @@ struct settings {
   std::chrono::milliseconds heartbeat = kHeartbeat;
 };
 
-class node : public std::enable_shared_from_this<node> {
+// Nicks are claimed in Redis (chat:1:nick:<folded> = the node's name, set
+// only if unset or ours, in a script), so two nodes never both grant one.
+// While Redis is away a node grants from its directory alone; when Redis is
+// back it claims its users' nicks again, and one that another node holds
+// by then is lost: that node stayed connected, its claim is the older.
+class node : public chat::nick_claims, public std::enable_shared_from_this<node> {
   struct passkey {};
 
  public:
@@ -91,6 +100,9 @@ class node : public std::enable_shared_from_this<node> {
   void room_event(const chat::event& ev, const std::string& room);
   // A private message from a local user to remote `target`.
   void tell(const chat::event& ev, std::string target);
+
+  // chat::nick_claims
+  void claim(std::string nick, std::weak_ptr<chat::member> owner, std::function<void(bool)> done) override;
 
  private:
   struct remote_node {
@@ -125,6 +137,17 @@ class node : public std::enable_shared_from_this<node> {
   void load_all();
   static asio::awaitable<void> load_run(std::shared_ptr<node> self);
   void node_lapsed(const std::string& name, std::string_view why);
+  std::string nick_key(std::string_view nick) const;
+  std::string claims_key(std::string_view node_name) const;
+  // Lets go of claims no member of this node holds (kClaimGrace after).
+  void sweep_claims();
+  // Lets go of `nick` now, unless a member of this node holds it.
+  void release_claim(const std::string& nick);
+  // Claims this node's nicks again after Redis was away; a member whose
+  // nick another node holds now is told (nick_taken).
+  void settle_claims();
+  // A stand-in whose nick a member of this node held: in the directory now.
+  void retry_directory(const std::string& nick);
 
   // ---- apply.cpp: messages of other nodes, on the strand.
   void apply(const protocol::cluster::message& m);
@@ -152,6 +175,8 @@ class node : public std::enable_shared_from_this<node> {
   std::map<std::string, remote_node> nodes_;
   std::map<std::string, std::shared_ptr<remote_user>, protocol::fold_less> stubs_;  // by nick
   std::map<const chat::member*, local_user> locals_;
+  // Nicks this node claimed, folded, and when.
+  std::map<std::string, std::chrono::steady_clock::time_point> claims_;
   bool loading_ = false;
   bool reload_ = false;            // load_all() was asked for while loading
   std::vector<std::string> held_;  // frames that came while loading

@@ -93,6 +93,8 @@ void node::user_renamed(const chat::member* m, std::string from, std::string to)
     }
     self->publish(self->users_channel(), pc::nick_change{self->settings_.name, from, to}, std::move(set),
                   std::move(del));
+    self->release_claim(from);
+    self->retry_directory(from);
   });
 }
 
@@ -106,6 +108,8 @@ void node::user_offline(const chat::member* m, std::string nick, std::string rea
     self->locals_.erase(it);
     self->publish(self->users_channel(), pc::user_off{self->settings_.name, nick, reason}, {},
                   std::move(del));
+    self->release_claim(nick);
+    self->retry_directory(nick);
   });
 }
 

@@ -140,6 +140,7 @@ void server::start() {
   if (cfg_.cluster) {
     node_ = cluster::node::create(io_, hub_, *cfg_.cluster);
     hub_.directory().set_presence(std::dynamic_pointer_cast<cluster::relay>(hub_.history()));
+    hub_.set_claims(node_);
     node_->start();
   }
   auto seed_door = [this](door::link& l) { return std::make_unique<door::seed_door>(l, hub_, cfg_.seed); };
