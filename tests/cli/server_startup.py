@@ -69,6 +69,18 @@ def case_usage_errors():
     assert code == EXIT_USAGE and "leave nothing to listen on" in err, (code, err)
     code, _, err = run(SERVER, "--metrics-address", "localhost", "--check-config")
     assert code == EXIT_USAGE and "--metrics-address localhost: not an IP address" in err, (code, err)
+    # Cluster mode: a URL of another scheme, a node name with a space, a
+    # node name without a cluster.
+    code, _, err = run(SERVER, "--cluster", "http://127.0.0.1", "--check-config")
+    assert code == EXIT_USAGE and "must start with redis:// or rediss://" in err, (code, err)
+    code, _, err = run(SERVER, "--cluster", "redis://127.0.0.1", "--node-name", "my node", "--check-config")
+    assert code == EXIT_USAGE and "--node-name my node: letters, digits" in err, (code, err)
+    code, _, err = run(SERVER, "--cluster", "redis://127.0.0.1", "--node-name", "n" * 33, "--check-config")
+    assert code == EXIT_USAGE and "at most 32 bytes" in err, (code, err)
+    code, out, err = run(SERVER, "--cluster", "redis://127.0.0.1", "--node-name", "n" * 32, "--check-config")
+    assert code == 0 and "configuration OK" in out, (code, out, err)
+    code, _, err = run(SERVER, "--node-name", "n1", "--check-config")
+    assert code == EXIT_USAGE and "--node-name: only with --cluster" in err, (code, err)
     # With TLS there is still IRC over TLS to listen on.
     with tempfile.TemporaryDirectory() as d:
         cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
