@@ -132,6 +132,11 @@ def sees(c, room, nick):
     eventually(lambda: nick in names_of(c, room), f"{c.nick}'s node shows {nick} in {room}")
 
 
+def untagged(line):
+    """The line without its tags."""
+    return line.split(" ", 1)[1] if line.startswith("@") else line
+
+
 def frame(text):
     data = text.encode()
     return f"{len(data):<10}".encode() + data
@@ -215,25 +220,36 @@ def case_channels_span_nodes(r):
 
 
 def case_private_messages(r):
-    """PRIVMSG, NOTICE and WHOIS reach users of other nodes; an unknown nick
-    is still 401."""
-    a = connected(node(r.url(), "north"))
+    """PRIVMSG, NOTICE, TAGMSG, WHOIS and KILL reach users of other nodes;
+    an unknown nick is still 401."""
+    a = connected(node(r.url(), "north", "--oper", "admin:secret"))
     b = connected(node(r.url(), "south"))
     try:
-        alice = Client(a.irc_port, "alice")
-        bob = Client(b.irc_port, "bob")
+        alice = Client(a.irc_port, "alice", caps=("message-tags",))
+        bob = Client(b.irc_port, "bob", caps=("message-tags",))
         knows(alice, "bob")
         alice.send("PRIVMSG bob :psst, south")
-        assert bob.expect(" PRIVMSG bob ") == ":alice!~alice@127.0.0.1 PRIVMSG bob :psst, south"
+        assert untagged(bob.expect(" PRIVMSG bob ")) == ":alice!~alice@127.0.0.1 PRIVMSG bob :psst, south"
         bob.send("NOTICE alice :heard you")
-        assert alice.expect(" NOTICE alice ") == ":bob!~bob@127.0.0.1 NOTICE alice :heard you"
+        assert untagged(alice.expect(" NOTICE alice ")) == ":bob!~bob@127.0.0.1 NOTICE alice :heard you"
         alice.send("WHOIS bob")
         line = alice.expect(" 312 ")
         assert "south" in line, line
         alice.send("PRIVMSG nobody :hello")
         alice.expect(" 401 alice nobody ")
+        alice.send("@+typing=active TAGMSG bob")
+        line = bob.expect(" TAGMSG bob")
+        assert line.startswith("@") and "+typing=active" in line and ":alice!" in line, line
         bob.close()
         eventually(lambda: not whois_finds(alice, "bob"), "bob gone from north")
+        # An operator of north disconnects a user of south.
+        carl = Client(b.irc_port, "carl")
+        knows(alice, "carl")
+        alice.send("OPER admin secret")
+        alice.expect(" 381 ")
+        alice.send("KILL carl :flooding")
+        line = carl.expect("ERROR ")
+        assert "Killed (alice (flooding))" in line, line
     finally:
         a.kill()
         b.kill()

@@ -55,7 +55,8 @@ std::vector<cluster::message> samples() {
           t,
           cluster::topic_set{"node-a", "#lobby", "alice!~a@127.0.0.1", "", 0},
           cluster::modes_set{"node-a", "#lobby", "alice", "+ok-v", {"bob", "secret", "carol"}},
-          cluster::node_gone{"node-c", "node-a"}};
+          cluster::node_gone{"node-c", "node-a"},
+          cluster::kill{"node-a", "bob", "alice", "spamming"}};
 }
 
 }  // namespace

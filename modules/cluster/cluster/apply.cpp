@@ -98,8 +98,8 @@ void node::add_user(const pc::user_on& u) {
     return;
   }
   auto self = weak_from_this();
-  auto fresh = std::make_shared<remote_user>(u, [self](const chat::event& ev) {
-    if (auto n = self.lock()) n->tell(ev, ev.target);
+  auto fresh = std::make_shared<remote_user>(u, [self](const chat::event& ev, const std::string& nick) {
+    if (auto n = self.lock()) n->tell(ev, nick);
   });
   if (!hub_.directory().claim(u.nick, fresh, /*published=*/true)) {
     // Both nodes granted it (claims are not yet atomic across nodes): this
@@ -222,6 +222,13 @@ void node::apply(const pc::message& m) {
             r->say(stub_actor(u), std::move(ev));
           } else if constexpr (std::is_same_v<T, pc::told>) {
             deliver_told(v);
+          } else if constexpr (std::is_same_v<T, pc::kill>) {
+            auto to = hub_.directory().find(v.target);
+            if (!to || dynamic_cast<const remote_user*>(to.get()) != nullptr) return;  // not ours
+            auto ev = chat::new_event(chat::event_kind::killed, {}, v.by, nullptr);
+            ev->text = v.reason;
+            ev->relayed = true;
+            to->deliver(ev);
           } else if constexpr (std::is_same_v<T, pc::topic_set>) {
             auto r = hub_.find_room(v.room);
             if (!r) return;

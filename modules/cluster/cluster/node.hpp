@@ -98,7 +98,7 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
   void user_offline(const chat::member* m, std::string nick, std::string reason);
   // A room event of a local user (or of a local operator on anyone).
   void room_event(const chat::event& ev, const std::string& room);
-  // A private message from a local user to remote `target`.
+  // A private message (or a KILL) from a local user to remote `target`.
   void tell(const chat::event& ev, std::string target);
 
   // chat::nick_claims

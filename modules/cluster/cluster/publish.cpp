@@ -167,6 +167,12 @@ void node::room_event(const chat::event& ev, const std::string& room) {
 }
 
 void node::tell(const chat::event& ev, std::string target) {
+  if (ev.kind == chat::event_kind::killed) {
+    pc::kill k{settings_.name, std::move(target), ev.from, ev.text};
+    asio::post(strand_,
+               [self = shared_from_this(), k = std::move(k)] { self->publish(self->users_channel(), k); });
+    return;
+  }
   pc::told t{settings_.name, std::move(target), text_of(ev)};
   asio::post(strand_,
              [self = shared_from_this(), t = std::move(t)] { self->publish(self->users_channel(), t); });

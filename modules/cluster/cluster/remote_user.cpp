@@ -9,9 +9,10 @@ remote_user::remote_user(protocol::cluster::user_on details, forward send)
     : details_(std::move(details)), send_(std::move(send)) {}
 
 chat::delivery remote_user::deliver(const chat::event_ptr& ev) {
-  // A private message from a user of this node; one relayed from elsewhere
-  // is already on its way (never sent on again).
-  if (ev->kind == chat::event_kind::private_message && !ev->relayed && send_) send_(*ev);
+  // A private message or a KILL from a user of this node; what was relayed
+  // from elsewhere is already on its way (never sent on again).
+  const bool for_it = ev->kind == chat::event_kind::private_message || ev->kind == chat::event_kind::killed;
+  if (for_it && !ev->relayed && send_) send_(*ev, nick());
   return chat::delivery::queued;
 }
 

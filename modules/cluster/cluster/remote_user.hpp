@@ -20,8 +20,9 @@ namespace cluster {
 
 class remote_user final : public chat::member {
  public:
-  // Passes a private message for this user to the cluster.
-  using forward = std::function<void(const chat::event& ev)>;
+  // Passes what is meant for this user alone (a private message, a KILL)
+  // to the cluster, with the user's nick.
+  using forward = std::function<void(const chat::event& ev, const std::string& nick)>;
 
   remote_user(protocol::cluster::user_on details, forward send);
 

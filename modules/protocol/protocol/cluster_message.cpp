@@ -15,8 +15,8 @@ namespace protocol::cluster {
 namespace {
 
 // The type names on the wire, in the order of the variant's alternatives.
-constexpr std::string_view kTypes[] = {"hello", "user", "quit", "nick",  "join", "part",
-                                       "kick",  "say",  "tell", "topic", "mode", "gone"};
+constexpr std::string_view kTypes[] = {"hello", "user", "quit",  "nick", "join", "part", "kick",
+                                       "say",   "tell", "topic", "mode", "gone", "kill"};
 static_assert(std::size(kTypes) == std::variant_size_v<message>);
 
 class writer {
@@ -199,6 +199,10 @@ std::string encode_message(const message& m) {
           for (const auto& a : v.args) w.add(a);
         } else if constexpr (std::is_same_v<T, node_gone>) {
           w.add(v.by);
+        } else if constexpr (std::is_same_v<T, kill>) {
+          w.add(v.target);
+          w.add(v.by);
+          w.add(v.reason);
         }
       },
       m);
@@ -304,9 +308,18 @@ tl::expected<message, std::string> decode_message(std::string_view frame) {
       m = std::move(s);
       break;
     }
-    default:
+    case 11:
       m = node_gone{node, r.name("by")};
       break;
+    default: {
+      kill k;
+      k.node = node;
+      k.target = r.name("target");
+      k.by = r.name("by");
+      k.reason = r.str("reason");
+      m = std::move(k);
+      break;
+    }
   }
   if (r.error().empty() && r.left() > 0) r.fail("fields", "left over");
   if (!r.error().empty()) return tl::make_unexpected(r.error());

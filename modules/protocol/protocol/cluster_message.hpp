@@ -136,6 +136,15 @@ struct modes_set {
   friend bool operator==(const modes_set&, const modes_set&) = default;
 };
 
+// An operator of `node` (`by`) disconnects `target`, a user of another node.
+struct kill {
+  std::string node;
+  std::string target;
+  std::string by;
+  std::string reason;
+  friend bool operator==(const kill&, const kill&) = default;
+};
+
 // `node` is gone (its lease expired), as `by` saw: its users are offline.
 struct node_gone {
   std::string node;
@@ -144,7 +153,7 @@ struct node_gone {
 };
 
 using message = std::variant<hello, user_on, user_off, nick_change, joined, parted, kicked, said, told,
-                             topic_set, modes_set, node_gone>;
+                             topic_set, modes_set, node_gone, kill>;
 
 // The node a message is from.
 const std::string& node_of(const message& m) noexcept;
