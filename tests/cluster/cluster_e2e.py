@@ -132,6 +132,25 @@ def sees(c, room, nick):
     eventually(lambda: nick in names_of(c, room), f"{c.nick}'s node shows {nick} in {room}")
 
 
+def metrics(s):
+    """The node's /metrics samples: name{labels} -> value."""
+    with socket.create_connection(("127.0.0.1", s.metrics_port), timeout=DEADLINE) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    body = data.split(b"\r\n\r\n", 1)[1].decode()
+    out = {}
+    for line in body.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
 def untagged(line):
     """The line without its tags."""
     return line.split(" ", 1)[1] if line.startswith("@") else line
@@ -358,6 +377,16 @@ def case_hostile_frames(r):
         bob.send("PRIVMSG #hall :still here")
         alice.expect(":bob!~bob@127.0.0.1 PRIVMSG #hall :still here")
         assert names_of(alice, "#hall") == {"alice", "bob"}
+        # /metrics counts them, and says the node is up with one other.
+        # (The last junk frame is well formed, from a node "ghost" without a
+        # lease: applied, to no effect, and that node is dropped at the next
+        # heartbeat.)
+        eventually(lambda: metrics(a)["chat_cluster_nodes"] == 1, "one other node")
+        m = metrics(a)
+        assert m["chat_cluster_redis_up"] == 1, m
+        assert m['chat_cluster_frames_total{what="ignored"}'] == 5, m
+        assert m['chat_cluster_frames_total{what="applied"}'] >= 3, m
+        assert m['chat_cluster_frames_total{what="published"}'] >= 2, m
     finally:
         a.kill()
         b.kill()

@@ -12,6 +12,7 @@
 #include <asio/post.hpp>
 
 #include "cluster/relay.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/chars.hpp"
 
 namespace cluster {
@@ -99,7 +100,10 @@ void node::start() {
                redis::describe(settings_.redis));
   client_->start();
   subscriber_->start();
-  asio::post(strand_, [self] { self->arm_heartbeat(); });
+  asio::post(strand_, [self] {
+    metrics::cluster_state(false, 0);
+    self->arm_heartbeat();
+  });
 }
 
 void node::stop() {
@@ -146,12 +150,14 @@ void node::publish(std::string channel, const pc::message& m,
   // Down: what happens meanwhile is written again when Redis is back.
   if (!client_->is_up()) return;
   send_script(std::move(args));
+  metrics::cluster_frames(metrics::cluster_frame::published);
 }
 
 // ---- Links up and down ------------------------------------------------------------
 
 void node::on_client_state(redis::state s) {
   if (stopped_) return;
+  metrics::cluster_state(s == redis::state::up && subscriber_->is_up(), nodes_.size());
   if (s == redis::state::down) {
     if (!degraded_) {
       spdlog::warn("cluster {}: Redis unreachable: degraded, serving this node's users only", settings_.name);
@@ -170,6 +176,7 @@ void node::on_client_state(redis::state s) {
 
 void node::on_subscriber_state(redis::state s) {
   if (stopped_) return;
+  metrics::cluster_state(s == redis::state::up && client_->is_up(), nodes_.size());
   if (s == redis::state::down) {
     announced_ = false;
     return;
@@ -229,6 +236,7 @@ void node::arm_heartbeat() {
 
 void node::heartbeat() {
   arm_heartbeat();
+  metrics::cluster_state(connected(), nodes_.size());
   if (!client_->is_up()) {
     // Also when Redis was never there: no state change would say it.
     if (!degraded_) {
@@ -285,10 +293,12 @@ void node::on_frame(std::string_view channel, std::string_view payload) {
   auto m = pc::decode_message(payload);
   if (!m) {
     spdlog::warn("cluster {}: ignored a message on {}: {}", settings_.name, channel, m.error());
+    metrics::cluster_frames(metrics::cluster_frame::ignored);
     return;
   }
   if (pc::node_of(*m) == settings_.name) return;  // our own, back from Redis
   apply(*m);
+  metrics::cluster_frames(metrics::cluster_frame::applied);
 }
 
 void node::load_all() {

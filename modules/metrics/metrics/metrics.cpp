@@ -71,7 +71,14 @@ constexpr std::size_t kDeliveries = kMessagesOut + 1;
 constexpr std::size_t kFanoutBucket = kDeliveries + 1;  // not cumulative: one bucket per observation
 constexpr std::size_t kFanoutSumNs = kFanoutBucket + kFanoutBuckets;
 constexpr std::size_t kHttp = kFanoutSumNs + 1;
-constexpr std::size_t kSlots = kHttp + kHttpSlots;
+constexpr std::size_t kCluster = kHttp + kHttpSlots;
+constexpr std::size_t kSlots = kCluster + kClusterFrames;
+constexpr std::array<std::string_view, kClusterFrames> kClusterFrameNames{"published", "applied", "ignored"};
+
+// The cluster's gauges: written by the node's strand alone, read by scrapes.
+std::atomic<bool> cluster_seen{false};
+std::atomic<bool> cluster_redis_up{false};
+std::atomic<std::size_t> cluster_nodes{0};
 
 constexpr std::size_t connection_slot(door_kind d, transport t) noexcept {
   return static_cast<std::size_t>(d) * kTransports + static_cast<std::size_t>(t);
@@ -314,6 +321,16 @@ void http_request(int status) noexcept {
   add(kHttp + static_cast<std::size_t>(c - kHttpCodes.begin()));  // the end is "other"
 }
 
+void cluster_frames(cluster_frame what, std::uint64_t n) noexcept {
+  add(kCluster + static_cast<std::size_t>(what), n);
+}
+
+void cluster_state(bool redis_up, std::size_t other_nodes) noexcept {
+  cluster_redis_up.store(redis_up, std::memory_order_relaxed);
+  cluster_nodes.store(other_nodes, std::memory_order_relaxed);
+  cluster_seen.store(true, std::memory_order_release);
+}
+
 std::string render() {
   return render(chat::version());
 }
@@ -330,7 +347,18 @@ std::string render(std::string_view version) {
   render_messages(e, t);
   render_fanout(e, t);
   render_http(e, t);
-  // The store's lag and the cluster links' state go here once they exist.
+  if (cluster_seen.load(std::memory_order_acquire)) {
+    e.family("chat_cluster_redis_up", "gauge", "1 while this node is connected to the cluster's Redis.");
+    e.sample("chat_cluster_redis_up", cluster_redis_up.load(std::memory_order_relaxed) ? 1 : 0);
+    e.family("chat_cluster_nodes", "gauge", "Other nodes of the cluster this node knows alive.");
+    e.sample("chat_cluster_nodes", cluster_nodes.load(std::memory_order_relaxed));
+    e.family("chat_cluster_frames_total", "counter",
+             "Frames this node published to the other nodes, and received from them: applied or ignored.");
+    for (std::size_t i = 0; i < kClusterFrames; ++i) {
+      e.sample("chat_cluster_frames_total", t[kCluster + i], "what", kClusterFrameNames[i]);
+    }
+  }
+  // The store's lag goes here once it exists.
   return e.take();
 }
 

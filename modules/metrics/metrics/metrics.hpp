@@ -74,6 +74,16 @@ void fanout_time(std::chrono::nanoseconds) noexcept;
 // their number; anything else counts as code="other".
 void http_request(int status) noexcept;
 
+// What a cluster node exchanged with the others through Redis: a frame
+// published, one received and applied, one received and ignored (malformed,
+// or of another version).
+enum class cluster_frame : std::uint8_t { published, applied, ignored };
+inline constexpr std::size_t kClusterFrames = 3;
+void cluster_frames(cluster_frame what, std::uint64_t n = 1) noexcept;
+// A cluster node's link to Redis (up or not) and how many other nodes it
+// knows alive. Only a node calls it; the series appear once it has.
+void cluster_state(bool redis_up, std::size_t other_nodes) noexcept;
+
 // The whole exposition text, every series included (zeros too, so that
 // dashboards see them from the start). The first labels the build with
 // chat::version(); the second takes the version string to label it with.
