@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses with clang in build/fuzz and runs each for
 # FUZZ_SECONDS (default 60) on a copy of its seed corpus in build/fuzz; the
 # repo's corpus is never written. Exits non-zero if any harness crashed.
-# Usage: [FUZZ_SECONDS=20] scripts/fuzz.sh [seed|irc|names|web]...
+# Usage: [FUZZ_SECONDS=20] scripts/fuzz.sh [seed|irc|names|web|sasl|redis]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ seconds=${FUZZ_SECONDS:-60}
 build=build/fuzz
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(seed irc names web sasl)
+  harnesses=(seed irc names web sasl redis)
 fi
 
 if ! command -v clang++ >/dev/null; then
