@@ -172,6 +172,21 @@ TEST_CASE("client SELECT db from the URL", "[client]") {
   CHECK_THAT(std::string(info->as_string()), Catch::Contains(" db=2 "));
 }
 
+TEST_CASE("client command with its own timeout", "[client]") {
+  test::redis_server server;
+  auto o = fast_options();
+  o.command_timeout = 200ms;
+  fixture f(server.url(), o);
+  REQUIRE(f.states.wait_for(state::up));
+  // BLPOP blocks 1 s: past the default timeout, within its own.
+  auto blocked = f.io.run(f.c->command({"BLPOP", "empty", "1"}, 5000ms));
+  REQUIRE(blocked.has_value());
+  CHECK(blocked->is_nil());
+  auto short_one = f.io.run(f.c->command({"BLPOP", "empty", "1"}, 100ms));
+  REQUIRE_FALSE(short_one.has_value());
+  CHECK_THAT(short_one.error().message, Catch::Contains("within 100 ms"));
+}
+
 TEST_CASE("client SELECT of a database that does not exist is a clear error", "[client]") {
   test::redis_server server;
   fixture f(server.url("/99"));
