@@ -165,6 +165,12 @@ void define_options(CLI::App& app, options& o) {
                  "Where accounts and history are kept (created at start; one SQLite file, chat.db)")
       ->capture_default_str();
   app.add_flag("--no-store", o.no_store, "Keep nothing on disk: no accounts, no history (as before 0.2)");
+  app.add_option(
+      "--cluster", o.cluster_url,
+      "Be a node of the cluster whose Redis is at this URL: redis://[user:password@]host[:port][/db], "
+      "or rediss:// for TLS");
+  app.add_option("--node-name", o.node_name,
+                 "This node's name in the cluster, unique among its nodes (default: the server name)");
   app.add_option("--history-max-age", o.history_max_age,
                  "Forget history older than this: 0 (never), or e.g. 90d, 12h, 30m, 45s")
       ->capture_default_str();
@@ -216,6 +222,21 @@ std::optional<std::string> complete(options& o) {
     return "--history-max-age " + o.history_max_age + ": expected 0, or a number and s, m, h or d (e.g. 90d)";
   }
   if (!o.no_store && o.data_dir.empty()) return "--data-dir: empty (use --no-store to keep nothing)";
+  if (!o.cluster_url.empty()) {
+    auto where = redis::parse_url(o.cluster_url);
+    if (!where) return "--cluster " + o.cluster_url + ": " + where.error();
+    cluster::settings c;
+    c.redis = std::move(*where);
+    c.name = o.node_name.empty() ? cfg.irc.server_name : o.node_name;
+    c.server_name = cfg.irc.server_name;
+    if (!cluster::valid_node_name(c.name)) {
+      return "--node-name " + c.name + ": letters, digits, '-', '_' and '.' only, at most " +
+             std::to_string(cluster::kMaxNodeName) + " bytes";
+    }
+    cfg.cluster = std::move(c);
+  } else if (!o.node_name.empty()) {
+    return "--node-name: only with --cluster";
+  }
   // Both appear in IRC lines: the server name as every reply's source, the
   // network in 001 and ISUPPORT. Nothing that would end or split a prefix.
   const auto name_ok = [](const std::string& v, std::size_t max, std::string_view extra) {

@@ -55,6 +55,9 @@ struct options {
   long long nick_grace_ms = door::kDefaultNickGrace.count();
   long long store_retention_interval_ms = store::kRetentionInterval.count();
   std::chrono::milliseconds history_max_age_ms{0};  // parsed from history_max_age
+  // A cluster's Redis (redis:// or rediss://): empty, a server on its own.
+  std::string cluster_url;
+  std::string node_name;  // empty: the server name
 };
 
 // "0", or a number with a unit (s, m, h, d) as milliseconds; nullopt if not.

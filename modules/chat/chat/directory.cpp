@@ -16,36 +16,49 @@ bool directory::rename(std::string_view old_nick, std::string_view new_nick,
                        const std::shared_ptr<member>& owner) {
   const auto old_key = protocol::fold_nick(old_nick);
   auto new_key = protocol::fold_nick(new_nick);
-  const std::lock_guard lock(mutex_);
-  const auto old_it = entries_.find(old_key);
-  const bool owned = old_it != entries_.end() && old_it->second.key == owner.get();
-  const bool published = owned && old_it->second.published;
-  if (!owned) {
-    return false;
+  bool published = false;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto old_it = entries_.find(old_key);
+    const bool owned = old_it != entries_.end() && old_it->second.key == owner.get();
+    published = owned && old_it->second.published;
+    if (!owned) {
+      return false;
+    }
+    if (old_key != new_key) {
+      // try_emplace may rehash: old_it is not used past this point.
+      if (!entries_.try_emplace(std::move(new_key), entry{owner, owner.get(), published}).second) {
+        return false;
+      }
+      entries_.erase(old_key);
+    }
   }
-  if (old_key == new_key) {
-    return true;
-  }
-  // try_emplace may rehash: old_it is not used past this point.
-  if (!entries_.try_emplace(std::move(new_key), entry{owner, owner.get(), published}).second) {
-    return false;
-  }
-  entries_.erase(old_key);
+  if (published && presence_ && old_nick != new_nick) presence_->renamed(owner.get(), old_nick, new_nick);
   return true;
 }
 
 void directory::publish(std::string_view nick, const member* owner) {
-  const std::lock_guard lock(mutex_);
-  if (auto it = entries_.find(nick); it != entries_.end() && it->second.key == owner) {
-    it->second.published = true;
+  std::shared_ptr<member> now_online;
+  {
+    const std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(nick); it != entries_.end() && it->second.key == owner) {
+      if (!it->second.published && presence_) now_online = it->second.owner.lock();
+      it->second.published = true;
+    }
   }
+  if (now_online) presence_->online(now_online, nick);
 }
 
-void directory::release(std::string_view nick, const member* owner) {
-  const std::lock_guard lock(mutex_);
-  if (auto it = entries_.find(nick); it != entries_.end() && it->second.key == owner) {
-    entries_.erase(it);
+void directory::release(std::string_view nick, const member* owner, std::string_view reason) {
+  bool was_published = false;
+  {
+    const std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(nick); it != entries_.end() && it->second.key == owner) {
+      was_published = it->second.published;
+      entries_.erase(it);
+    }
   }
+  if (was_published && presence_) presence_->offline(owner, nick, reason);
 }
 
 std::shared_ptr<member> directory::find(std::string_view nick) const {
@@ -53,6 +66,12 @@ std::shared_ptr<member> directory::find(std::string_view nick) const {
   if (auto it = entries_.find(nick); it != entries_.end() && it->second.published) {
     return it->second.owner.lock();
   }
+  return nullptr;
+}
+
+std::shared_ptr<member> directory::holder(std::string_view nick) const {
+  const std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(nick); it != entries_.end()) return it->second.owner.lock();
   return nullptr;
 }
 

@@ -18,8 +18,25 @@
 
 namespace chat {
 
+// Told when a published nick comes, changes or goes (the cluster announces
+// its users to the other nodes). Called outside the directory's lock, on
+// the strand of whoever changed it; must not block.
+class presence {
+ public:
+  presence() = default;
+  presence(const presence&) = delete;
+  presence& operator=(const presence&) = delete;
+  virtual ~presence() = default;
+  virtual void online(const std::shared_ptr<member>& m, std::string_view nick) = 0;
+  virtual void renamed(const member* m, std::string_view from, std::string_view to) = 0;
+  virtual void offline(const member* m, std::string_view nick, std::string_view reason) = 0;
+};
+
 class directory {
  public:
+  // Who is told of published nicks; set once, before anyone connects.
+  void set_presence(std::shared_ptr<presence> p) { presence_ = std::move(p); }
+
   // Reserves `nick` for `owner`. False if anyone holds it already, in any
   // letter case. A claimed nick is not found by find() until publish().
   bool claim(std::string_view nick, const std::shared_ptr<member>& owner, bool published = false);
@@ -32,11 +49,14 @@ class directory {
   // Makes a claimed nick reachable for private messages.
   void publish(std::string_view nick, const member* owner);
 
-  // Frees `nick` if `owner` holds it; otherwise does nothing.
-  void release(std::string_view nick, const member* owner);
+  // Frees `nick` if `owner` holds it; otherwise does nothing. `reason`:
+  // why its holder went, when it quit (for presence).
+  void release(std::string_view nick, const member* owner, std::string_view reason = {});
 
   // The published holder of `nick`, or null.
   std::shared_ptr<member> find(std::string_view nick) const;
+  // Whoever holds `nick`, published or still registering, or null.
+  std::shared_ptr<member> holder(std::string_view nick) const;
 
   std::size_t size() const;
 
@@ -49,6 +69,7 @@ class directory {
     const member* key;  // identity, valid even after the owner is gone
     bool published;
   };
+  std::shared_ptr<presence> presence_;  // set before use, then read only
   mutable std::mutex mutex_;
   // Keys are folded nicks; lookups take a nick as typed.
   std::unordered_map<std::string, entry, protocol::fold_hash, protocol::fold_equal>

@@ -52,6 +52,8 @@ enum class event_kind {
   user_online,        // `from` (`source`) is online: to those who MONITOR it
   user_offline,       // `from` went offline: to those who MONITOR it
   error,              // a request of `from` failed: `code`, about `text` (and `room`)
+  nick_taken,         // another node of the network held the receiver's nick `text` first (found when
+                      // Redis came back): the door gives it another nick, or none, and says why
   read_marker,        // the account's read marker on `target` (a room or a nick, as named when set) is
                       // now `text` (a server-time timestamp): to the account's other sessions
 };
@@ -220,8 +222,8 @@ struct event {
   state_query query = state_query::join;              // channel_state
   error_code code = error_code::none;                 // error
   chat::attribute attribute = chat::attribute::away;  // attribute_changed
-  char status = 0;                                    // said: '@' or '+' for operators (and voiced) only
-  bool from_bot = false;                              // said, private_message: the sender is a bot
+  char status = 0;           // said: '@' or '+' for operators (and voiced) only; joined: '@' for an operator
+  bool from_bot = false;     // said, private_message: the sender is a bot
   bool via_monitor = false;  // attribute_changed: to a watcher (MONITOR), not through a room
   std::string room;
   std::string from;     // nick of who caused it
@@ -235,6 +237,7 @@ struct event {
   std::vector<client_tag> tags;
   std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
   const member* origin = nullptr;  // who caused it, if local; compared by address only
+  bool relayed = false;            // it came from another node of the cluster: never sent on again
   render_cache rendered;
   // joins: the joined events of one batch, shared by every member it is
   // shown to, and the first of them this delivery shows (a member that

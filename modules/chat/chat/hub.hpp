@@ -11,6 +11,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "chat/claims.hpp"
 #include "chat/directory.hpp"
 #include "chat/logins.hpp"
 #include "chat/monitor.hpp"
@@ -35,6 +36,10 @@ class hub {
   const std::shared_ptr<recorder>& history() const noexcept { return history_; }
 
   chat::directory& directory() noexcept { return directory_; }
+  // Network-wide nick claims (cluster mode), or null: grant from the
+  // directory alone. Set once at start-up, before anyone connects.
+  nick_claims* claims() const noexcept { return claims_.get(); }
+  void set_claims(std::shared_ptr<nick_claims> c) { claims_ = std::move(c); }
   chat::whowas& whowas() noexcept { return whowas_; }
   chat::monitor& monitor() noexcept { return monitor_; }
   chat::logins& logins() noexcept { return logins_; }
@@ -90,6 +95,7 @@ class hub {
   asio::io_context::executor_type ex_;
   std::shared_ptr<recorder> history_;
   chat::directory directory_;
+  std::shared_ptr<nick_claims> claims_;
   chat::whowas whowas_;
   chat::monitor monitor_;
   chat::logins logins_;

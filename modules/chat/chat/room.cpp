@@ -39,6 +39,7 @@ void room::part(actor who, std::string reason) {
                  return;
                }
                auto ev = new_event(event_kind::left, self->name_, it->nick, who.m.get());
+               ev->relayed = who.relayed;
                ev->source = who.source;
                ev->text = std::move(reason);
                self->fan_out(ev);  // the leaver included: IRC clients expect their own PART
@@ -130,7 +131,7 @@ void room::say(actor who, std::shared_ptr<event> said) {
         banned = self->is_banned(who.source) || self->is_quieted(who.source);
       }
     }
-    if ((!here && self->no_external_) || (self->moderated_ && !privileged) || banned) {
+    if (!who.relayed && ((!here && self->no_external_) || (self->moderated_ && !privileged) || banned)) {
       if (said->message != message_kind::notice) self->reply_error(who, error_code::cannot_send);
       return;
     }
@@ -212,11 +213,11 @@ void room::topic(actor who, std::optional<std::string> text) {
       who.m->deliver(ev);
       return;
     }
-    if (it == self->members_.end()) {
+    if (!who.relayed && it == self->members_.end()) {
       self->reply_error(who, error_code::not_on_room);
       return;
     }
-    if (self->topic_lock_ && !it->op) {
+    if (!who.relayed && self->topic_lock_ && !it->op) {
       self->reply_error(who, error_code::chanop_needed);
       return;
     }
@@ -226,6 +227,7 @@ void room::topic(actor who, std::optional<std::string> text) {
     self->publish_summary();
     self->keep();
     auto ev = new_event(event_kind::topic_changed, self->name_, who.nick, who.m.get());
+    ev->relayed = who.relayed;
     ev->source = who.source;
     ev->text = std::move(*text);
     self->fan_out(ev);
@@ -238,11 +240,11 @@ void room::kick(actor who, std::string target, std::string reason) {
                        reason = std::move(reason)]() mutable {
     self->flush_joins();
     auto it = self->find(who.m.get());
-    if (it == self->members_.end()) {
+    if (!who.relayed && it == self->members_.end()) {
       self->reply_error(who, error_code::not_on_room);
       return;
     }
-    if (!it->op) {
+    if (!who.relayed && !it->op) {
       self->reply_error(who, error_code::chanop_needed);
       return;
     }
@@ -252,6 +254,7 @@ void room::kick(actor who, std::string target, std::string reason) {
       return;
     }
     auto ev = new_event(event_kind::kicked, self->name_, who.nick, who.m.get());
+    ev->relayed = who.relayed;
     ev->source = who.source;
     ev->target = victim->nick;
     ev->text = std::move(reason);

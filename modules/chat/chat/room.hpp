@@ -50,6 +50,12 @@ struct actor {
   std::string account;   // JOIN only; empty: none
   std::string away;      // JOIN only; empty: not away
   std::string context;   // WHO only: opaque to the room, copied into the reply's `text`
+  // From another node of the cluster, which checked it against its copy of
+  // the room: JOIN, PART, KICK, TOPIC, MODE and messages are applied without
+  // the room's own checks, and the events they make are marked relayed (a
+  // node never sends them on again).
+  bool relayed = false;
+  bool relayed_op = false;  // relayed JOIN only: the joiner comes in as an operator
 };
 
 // One mode change: `mode` is o, v (with a nick), k (key), l (limit), one of
@@ -231,6 +237,8 @@ class room : public std::enable_shared_from_this<room> {
   static constexpr std::size_t kQuiets = 3;
 
   void fan_out(const event_ptr& ev) const;
+  // Adds `who` (checked, or relayed) as an operator if `op`, and announces it.
+  void admit(actor who, bool op);
   // Hands a channel event to the history (event-playback), if one is kept.
   void remember(const event& ev) const;
   // Shows the pending joins (pending_joins_) to the members who have not

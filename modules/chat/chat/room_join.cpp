@@ -19,6 +19,12 @@ void room::join(actor who, std::string key) {
     if (self->find(who.m.get()) != self->members_.end()) {
       return;
     }
+    // A joiner from another node passed that node's checks already.
+    if (who.relayed) {
+      const bool op = who.relayed_op;
+      self->admit(std::move(who), op);
+      return;
+    }
     const bool invited = self->take_invite(who.m.get());
     if (self->is_banned(who.source) && !invited) {
       self->reply_error(who, error_code::banned);
@@ -48,52 +54,60 @@ void room::join(actor who, std::string key) {
     const bool first =
         who.may_operate && (self->registered_ ? self->is_founder(who.account)
                                               : self->members_.empty() || (self->persistent_ && opless()));
-    self->members_.push_back(entry{who.m, who.nick, first, false});
-    self->publish_summary();
-
-    auto ev = new_event(event_kind::joined, self->name_, who.nick, who.m.get());
-    ev->source = who.source;
-    ev->text = std::move(who.realname);
-    ev->account = std::move(who.account);
-    if (!who.away.empty()) ev->args.push_back(std::move(who.away));
-    const event_ptr joined = ev;
-    who.m->deliver(joined);
-    // The others see it with the rest of this turn's joins: one delivery per
-    // member per batch, however many joined.
-    if (self->members_.size() > 1) {
-      if (self->pending_joins_.empty()) self->pending_from_ = self->members_.size() - 1;
-      self->pending_joins_.push_back(joined);
-      if (self->pending_joins_.size() >= kMaxJoinBatch) {
-        self->flush_joins();
-      } else if (!self->flush_posted_) {
-        self->flush_posted_ = true;
-        asio::post(self->strand_, [self] {
-          self->flush_posted_ = false;
-          self->flush_joins();
-        });
-      }
-    }
-    self->remember(*joined);
-
-    auto state = new_event(event_kind::channel_state, self->name_, who.nick, who.m.get());
-    state->state = self->state(first);
-    // Names and prefixes only, as for NAMES: no member's details are asked
-    // for (a join into a room of n members would otherwise cost n lookups),
-    // unless the newcomer asked for user@host in names.
-    state->roster.reserve(self->members_.size());
-    for (const auto& e : self->members_) {
-      if (who.hosts_in_names) {
-        state->roster.push_back(self->roster_of(e));
-      } else {
-        // In place: a join storm builds millions of these.
-        auto& r = state->roster.emplace_back();
-        r.nick = e.nick;
-        r.op = e.op;
-        r.voice = e.voice;
-      }
-    }
-    who.m->deliver(state);
+    self->admit(std::move(who), first);
   });
+}
+
+void room::admit(actor who, bool op) {
+  members_.push_back(entry{who.m, who.nick, op, false});
+  publish_summary();
+
+  auto ev = new_event(event_kind::joined, name_, who.nick, who.m.get());
+  ev->relayed = who.relayed;
+  if (op) ev->status = '@';  // for the cluster: the joiner came in as operator
+  ev->source = who.source;
+  ev->text = std::move(who.realname);
+  ev->account = std::move(who.account);
+  if (!who.away.empty()) ev->args.push_back(std::move(who.away));
+  const event_ptr joined = ev;
+  who.m->deliver(joined);
+  // The others see it with the rest of this turn's joins: one delivery per
+  // member per batch, however many joined.
+  if (members_.size() > 1) {
+    if (pending_joins_.empty()) pending_from_ = members_.size() - 1;
+    pending_joins_.push_back(joined);
+    if (pending_joins_.size() >= kMaxJoinBatch) {
+      flush_joins();
+    } else if (!flush_posted_) {
+      flush_posted_ = true;
+      asio::post(strand_, [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush_joins();
+      });
+    }
+  }
+  remember(*joined);
+  // A joiner from another node is shown the room by its own node.
+  if (who.relayed) return;
+
+  auto state = new_event(event_kind::channel_state, name_, who.nick, who.m.get());
+  state->state = this->state(op);
+  // Names and prefixes only, as for NAMES: no member's details are asked
+  // for (a join into a room of n members would otherwise cost n lookups),
+  // unless the newcomer asked for user@host in names.
+  state->roster.reserve(members_.size());
+  for (const auto& e : members_) {
+    if (who.hosts_in_names) {
+      state->roster.push_back(roster_of(e));
+    } else {
+      // In place: a join storm builds millions of these.
+      auto& r = state->roster.emplace_back();
+      r.nick = e.nick;
+      r.op = e.op;
+      r.voice = e.voice;
+    }
+  }
+  who.m->deliver(state);
 }
 
 void room::flush_joins() {

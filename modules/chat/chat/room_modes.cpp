@@ -36,7 +36,7 @@ void room::mode(actor who, std::vector<mode_change> changes) {
                    return;
                  }
                }
-               if (!op) {
+               if (!op && !who.relayed) {
                  self->reply_error(
                      who, it == self->members_.end() ? error_code::not_on_room : error_code::chanop_needed);
                  return;
@@ -147,10 +147,12 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
     return;
   }
   auto ev = new_event(event_kind::mode_changed, name_, who.nick, who.m.get());
+  ev->relayed = who.relayed;
   ev->source = who.source;
   ev->text = std::move(applied);
   ev->args = std::move(args);
   fan_out(ev);
+  remember(*ev);
   if (kept_changed) keep();
 }
 

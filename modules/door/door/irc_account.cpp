@@ -415,13 +415,21 @@ void irc_door::check_nick_owner() {
       }));
 }
 
-void irc_door::force_guest_nick() {
+void irc_door::lost_nick(const std::string& nick) {
+  link_.post([self = self_irc(), nick] {
+    if (self->quitting_ || !self->link_.open() || !protocol::fold_equal{}(nick, self->nick_)) return;
+    self->force_guest_nick(fmt::format("{} was taken on another server of the network first", nick));
+  });
+}
+
+void irc_door::force_guest_nick(std::string why) {
   nick_grace_until_.reset();
+  if (why.empty()) why = nick_ + " belongs to an account";
   for (int attempt = 0; attempt < 10; ++attempt) {
     const auto guest =
         fmt::format("Guest{}", 10000 + (++guest_serial_ * 7919 + link_.remote_label().size()) % 90000);
     if (hub_.directory().find(guest)) continue;
-    service_notice("NickServ", fmt::format("Your nick is now {}: {} belongs to an account.", guest, nick_));
+    service_notice("NickServ", fmt::format("Your nick is now {}: {}.", guest, why));
     message m;
     m.command = "NICK";
     m.params = {guest};

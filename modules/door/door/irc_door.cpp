@@ -334,7 +334,7 @@ void irc_door::on_stop() {
   }
   if (!account.empty()) hub_.logins().remove(account, this);
   if (!nick.empty()) {
-    hub_.directory().release(nick, this);
+    hub_.directory().release(nick, this, "Connection closed");
     if (registered_) spdlog::info("irc {}: {} left", link_.remote_label(), nick);
   }
 }
@@ -352,7 +352,7 @@ void irc_door::leave_everything(std::string_view reason) {
   if (quitting && !nick_.empty()) {
     // Free the nick before any room announces the departure, so that a
     // client who saw the QUIT can take the nick at once.
-    hub_.directory().release(nick_, this);
+    hub_.directory().release(nick_, this, reason);
     if (oper_.exchange(false)) hub_.opers().fetch_sub(1, std::memory_order_relaxed);
     if (invisible_.exchange(false)) hub_.invisible().fetch_sub(1, std::memory_order_relaxed);
     if (registered_) {

@@ -123,6 +123,8 @@ class irc_door final : public door {
   void cmd_cap(const message& m);
   void cmd_pass(const message& m);
   void cmd_nick(const message& m);
+  // Grants `wanted` (the network agreed, if there is one): registration or a change of nick.
+  void take_nick(const std::string& wanted);
   void cmd_user(const message& m);
   void cmd_ping(const message& m);
   void cmd_pong(const message& m);
@@ -237,8 +239,10 @@ class irc_door final : public door {
   // The nick is now `nick_`: if an account owns it and it is not ours, say
   // so and start the grace period.
   void check_nick_owner();
-  // The grace period passed: a guest nick.
-  void force_guest_nick();
+  // Renames the user to a free GuestNNNNN and says why in a notice (default: the nick belongs to an account).
+  void force_guest_nick(std::string why = {});
+  // Another node held `nick` first (cluster): the user is given a guest nick, if it still has that one.
+  void lost_nick(const std::string& nick);
 
   // ---- History (irc_history.cpp): CHATHISTORY
   void cmd_chathistory(const message& m);

@@ -134,6 +134,29 @@ void irc_door::cmd_nick(const message& m) {
   if (is_service_name(wanted)) {
     return reply(numeric::err_nicknameinuse, {wanted, "Nickname is reserved for a service"});
   }
+  // One node of several: the network must grant it first (a change of
+  // letter case is ours already). Input waits for the answer, so that what
+  // the client sends next sees the nick it asked for.
+  auto* claims = hub_.claims();
+  if (claims != nullptr && !protocol::fold_equal{}(wanted, nick_)) {
+    link_.hold_input(true);
+    claims->claim(wanted, self(), [self = self_irc(), wanted](bool ok) {
+      self->link_.post([self, wanted, ok] {
+        self->link_.hold_input(false);
+        if (!self->link_.open()) return;
+        if (!ok) {
+          self->reply(numeric::err_nicknameinuse, {wanted, "Nickname is already in use"});
+          return;
+        }
+        self->take_nick(wanted);
+      });
+    });
+    return;
+  }
+  take_nick(wanted);
+}
+
+void irc_door::take_nick(const std::string& wanted) {
   if (nick_.empty()) {
     if (!hub_.directory().claim(wanted, self())) {
       return reply(numeric::err_nicknameinuse, {wanted, "Nickname is already in use"});

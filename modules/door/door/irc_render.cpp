@@ -176,6 +176,9 @@ chat::delivery irc_door::deliver(const chat::event_ptr& ev) {
     case event_kind::killed:
       killed(ev->from, ev->text);
       return chat::delivery::queued;
+    case event_kind::nick_taken:
+      lost_nick(ev->text);
+      return chat::delivery::queued;
     case event_kind::wallops:
       if (oper_ || wallops_) {
         link_.send(cached([&] { return irc::encode_line({{}, ev->source, "WALLOPS"}, {ev->text}); }));

@@ -245,7 +245,7 @@ void seed_door::login(std::string_view data) {
 }
 
 void seed_door::resume() {
-  if (replaying_) return;  // join_lobby() resumes
+  if (replaying_ || claiming_) return;  // join_lobby() or the claim's answer resumes
   waiting_ = false;
   link_.hold_input(false);
 }
@@ -256,6 +256,28 @@ std::string seed_door::account() const {
 }
 
 void seed_door::enter(std::string name, std::string account) {
+  auto* claims = hub_.claims();
+  if (claims == nullptr) return take_name(std::move(name), std::move(account));
+  // One node of several: the network grants the name first.
+  claiming_ = true;
+  waiting_ = true;
+  link_.hold_input(true);
+  auto self = std::static_pointer_cast<seed_door>(this->self());
+  claims->claim(name, self, [self, name, account](bool ok) {
+    self->link_.post([self, name, account, ok]() mutable {
+      self->claiming_ = false;
+      if (!self->link_.open()) return;
+      if (!ok) {
+        spdlog::info("seed {}: refused username {}: taken on another node", self->link_.remote_label(), name);
+        return self->refuse(seed::name_taken_text(name), metrics::disconnect::refused);
+      }
+      self->take_name(std::move(name), std::move(account));
+      self->resume();
+    });
+  });
+}
+
+void seed_door::take_name(std::string name, std::string account) {
   if (!hub_.directory().claim(name, self())) {
     spdlog::info("seed {}: refused username {}: taken", link_.remote_label(), name);
     refuse(seed::name_taken_text(name), metrics::disconnect::refused);
@@ -393,6 +415,11 @@ chat::delivery seed_door::deliver(const chat::event_ptr& ev) {
       break;
     case event_kind::killed:
       kicked_out(seed::killed_text(ev->from, ev->text), metrics::disconnect::kill);
+      break;
+    case event_kind::nick_taken:
+      // The seed protocol has no way to change a name: the user comes back under another.
+      kicked_out(fmt::format("Your name {} was taken on another server of the network meanwhile", ev->text),
+                 metrics::disconnect::kill);
       break;
     case event_kind::wallops:
     case event_kind::names_reply:

@@ -67,6 +67,8 @@ class seed_door final : public door {
   // The name is free of any account's claim (or its password was right):
   // take it and join.
   void enter(std::string name, std::string account);
+  // Enters under `name` once the network (if any) granted it.
+  void take_name(std::string name, std::string account);
   // Joins the lobby, after reading its last lines (settings_.replay).
   void join_lobby();
   // The store answered: input goes on.
@@ -91,6 +93,7 @@ class seed_door final : public door {
   std::string nick_;             // empty until logged in
   bool waiting_ = false;         // the store or a password check is answering: input waits
   bool replaying_ = false;       // the lobby's history is being read: input waits until joined
+  bool claiming_ = false;        // the network is asked for the name: input waits for its answer
   std::vector<payload> replay_;  // frames for after "You have joined"; handed to the lobby's strand by join()
 
   mutable chat::small_mutex info_mutex_;

@@ -18,6 +18,7 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 
+#include "cluster/relay.hpp"
 #include "door/archive.hpp"
 #include "door/irc_door.hpp"
 #include "door/seed_door.hpp"
@@ -67,12 +68,21 @@ server::server(server_config cfg)
     : cfg_(std::move(cfg)),
       threads_(pick_threads(cfg_.threads)),
       io_(static_cast<int>(threads_)),
-      hub_(io_.get_executor(), cfg_.irc.store ? std::make_shared<door::archive>(cfg_.irc.store) : nullptr),
+      hub_(io_.get_executor(), history_of(cfg_)),
       registry_(io_),
       accept_strand_(asio::make_strand(io_)),
       trim_timer_(io_.get_executor()) {}
 
 server::~server() = default;
+
+std::shared_ptr<chat::recorder> server::history_of(const server_config& cfg) {
+  std::shared_ptr<chat::recorder> history;
+  if (cfg.irc.store) history = std::make_shared<door::archive>(cfg.irc.store);
+  // A cluster node passes every room event through its relay to the history
+  // and, when it happened here, to the other nodes.
+  if (cfg.cluster) history = std::make_shared<cluster::relay>(std::move(history));
+  return history;
+}
 
 server::session_factory server::connections_with(door_factory make_door, bool secure) {
   return [this, make_door = std::move(make_door), secure](stream_socket s, admission::ticket t) {
@@ -127,6 +137,12 @@ void server::start() {
     }
   }
   admission_ = std::make_shared<admission>(cfg_.admit);
+  if (cfg_.cluster) {
+    node_ = cluster::node::create(io_, hub_, *cfg_.cluster);
+    hub_.directory().set_presence(std::dynamic_pointer_cast<cluster::relay>(hub_.history()));
+    hub_.set_claims(node_);
+    node_->start();
+  }
   auto seed_door = [this](door::link& l) { return std::make_unique<door::seed_door>(l, hub_, cfg_.seed); };
   auto irc_door = [this](door::link& l) { return std::make_unique<door::irc_door>(l, hub_, cfg_.irc); };
   auto seed_factory = [&](bool secure) { return connections_with(seed_door, secure); };
@@ -293,6 +309,8 @@ awaitable<void> server::drain() {
     spdlog::warn("shutdown: {} connections did not close in time", registry_.size());
     io_.stop();
   }
+  // Last: the other nodes have heard of every user who left.
+  if (node_) node_->stop();
 }
 
 void server::shutdown() {

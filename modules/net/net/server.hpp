@@ -18,6 +18,7 @@
 #include <asio/thread_pool.hpp>
 
 #include "chat/hub.hpp"
+#include "cluster/node.hpp"
 #include "door/irc_settings.hpp"
 #include "door/seed_door.hpp"
 #include "net/admission.hpp"
@@ -80,6 +81,8 @@ struct server_config {
   std::string metrics_address = "127.0.0.1";
   std::uint16_t metrics_port = kDefaultMetricsPort;
   std::function<std::string()> render_metrics;
+  // Set: this server is a node of a cluster over Redis (cluster/node.hpp).
+  std::optional<cluster::settings> cluster;
 };
 
 // Why the server could not start: a listener that cannot bind, TLS files
@@ -161,6 +164,9 @@ class server {
   // Makes accepted sockets HTTP sessions of `ctx`, over TLS if it says so.
   session_factory http_sessions_with(const http_context& ctx);
   awaitable<void> drain();
+  // What the hub hands room events to: the store's archive, a cluster's
+  // relay in front of it, or nothing.
+  static std::shared_ptr<chat::recorder> history_of(const server_config& cfg);
   // Every kMemoryTrimInterval, on accept_strand_, until shutdown.
   void schedule_memory_trim();
 
@@ -168,6 +174,7 @@ class server {
   std::size_t threads_;
   asio::io_context io_;
   chat::hub hub_;
+  std::shared_ptr<cluster::node> node_;  // cluster mode only
   connection_registry registry_;
   std::unique_ptr<tcp_acceptor> seed_acceptor_;
   std::unique_ptr<tcp_acceptor> irc_acceptor_;

@@ -1,0 +1,69 @@
+// What happens on this node, on its way to the others (node.cpp) and to the
+// history (unchanged).
+#include "cluster/relay.hpp"
+
+#include "cluster/node.hpp"
+#include "cluster/remote_user.hpp"
+
+namespace cluster {
+
+relay::relay(std::shared_ptr<chat::recorder> history) : history_(std::move(history)) {}
+
+void relay::attach(const std::shared_ptr<node>& n) {
+  node_ = n;
+}
+
+std::shared_ptr<node> relay::target() const {
+  return node_.lock();
+}
+
+void relay::said(const chat::event& ev) {
+  if (history_) history_->said(ev);
+  if (ev.relayed) return;
+  if (auto n = target()) n->room_event(ev, ev.room);
+}
+
+void relay::told(const chat::event& ev, const std::string& target_account) {
+  // The message went to a remote_user, which sent it on (remote_user.cpp).
+  if (history_) history_->told(ev, target_account);
+}
+
+void relay::happened(const chat::event& ev, const std::string& room) {
+  if (history_) history_->happened(ev, room);
+  // Quits and nick changes travel as presence, once, not once per room.
+  if (ev.relayed || ev.kind == chat::event_kind::quit || ev.kind == chat::event_kind::nick_changed) return;
+  if (auto n = target()) n->room_event(ev, room);
+}
+
+void relay::room_changed(const chat::saved_room& r, kept done) {
+  if (history_) {
+    history_->room_changed(r, std::move(done));
+  } else if (done) {
+    done(true, {});
+  }
+}
+
+void relay::room_dropped(const std::string& name, kept done) {
+  if (history_) {
+    history_->room_dropped(name, std::move(done));
+  } else if (done) {
+    done(true, {});
+  }
+}
+
+void relay::online(const std::shared_ptr<chat::member>& m, std::string_view nick) {
+  if (dynamic_cast<const remote_user*>(m.get()) != nullptr) return;
+  if (auto n = target()) n->user_online(m, std::string(nick));
+}
+
+void relay::renamed(const chat::member* m, std::string_view from, std::string_view to) {
+  if (dynamic_cast<const remote_user*>(m) != nullptr) return;
+  if (auto n = target()) n->user_renamed(m, std::string(from), std::string(to));
+}
+
+void relay::offline(const chat::member* m, std::string_view nick, std::string_view reason) {
+  if (dynamic_cast<const remote_user*>(m) != nullptr) return;
+  if (auto n = target()) n->user_offline(m, std::string(nick), std::string(reason));
+}
+
+}  // namespace cluster
