@@ -3,7 +3,7 @@
 # FUZZ_SECONDS (default 60), as many at once as there are cores (FUZZ_JOBS),
 # on a copy of its seed corpus in build/fuzz; the repo's corpus is never
 # written. Exits non-zero if any harness crashed.
-# Usage: [FUZZ_SECONDS=20] [FUZZ_JOBS=1] scripts/fuzz.sh [seed|irc|names|web|sasl|cluster]...
+# Usage: [FUZZ_SECONDS=20] [FUZZ_JOBS=1] scripts/fuzz.sh [seed|irc|names|web|sasl|cluster|redis]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +11,7 @@ seconds=${FUZZ_SECONDS:-60}
 build=build/fuzz
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(seed irc names web sasl cluster)
+  harnesses=(seed irc names web sasl cluster redis)
 fi
 
 if ! command -v clang++ >/dev/null; then

@@ -23,12 +23,17 @@ client::client(passkey, asio::io_context& io, endpoint ep, options opts)
     : link(io, std::move(ep), opts, "client") {}
 
 asio::awaitable<result> client::command(std::vector<std::string> args) {
+  return command(std::move(args), opts_.command_timeout);
+}
+
+asio::awaitable<result> client::command(std::vector<std::string> args, std::chrono::milliseconds timeout) {
   auto self = std::static_pointer_cast<client>(shared_from_this());
-  co_return co_await asio::co_spawn(strand_, run_command(std::move(self), std::move(args)),
+  co_return co_await asio::co_spawn(strand_, run_command(std::move(self), std::move(args), timeout),
                                     asio::use_awaitable);
 }
 
-asio::awaitable<result> client::run_command(std::shared_ptr<client> self, std::vector<std::string> args) {
+asio::awaitable<result> client::run_command(std::shared_ptr<client> self, std::vector<std::string> args,
+                                            std::chrono::milliseconds timeout) {
   auto fail = [](errc code, std::string message) {
     return result(tl::unexpect, error{code, std::move(message)});
   };
@@ -47,15 +52,15 @@ asio::awaitable<result> client::run_command(std::shared_ptr<client> self, std::v
   }
 
   auto p = std::make_shared<pending>(self->strand_);
-  p->wake.expires_after(self->opts_.command_timeout);
+  p->wake.expires_after(timeout);
   self->inflight_.push_back(p);
   self->send(encode_command(std::span<const std::string>(args)));
   co_await p->wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   if (p->answer) co_return std::move(*p->answer);
   // Still in inflight_: the late reply, if it comes, is matched and dropped.
   p->answer = fail(errc::timeout, "");
-  co_return fail(errc::timeout, fmt::format("no reply to {} within {} ms", sample(args[0], 32),
-                                            self->opts_.command_timeout.count()));
+  co_return fail(errc::timeout,
+                 fmt::format("no reply to {} within {} ms", sample(args[0], 32), timeout.count()));
 }
 
 void client::opened() {

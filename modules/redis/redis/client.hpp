@@ -3,6 +3,7 @@
 // gets its own reply, in the order the commands were queued.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -45,6 +46,9 @@ class client final : public link {
   // options::command_timeout; the late reply is dropped), errc::busy
   // (options::max_pending waiting), errc::invalid, errc::stopped.
   asio::awaitable<result> command(std::vector<std::string> args);
+  // The same with its own timeout, for a command that blocks on purpose
+  // (BLPOP, WAIT): give it more than it blocks for.
+  asio::awaitable<result> command(std::vector<std::string> args, std::chrono::milliseconds timeout);
 
  private:
   // One command waiting for its reply: the timer expires at the deadline and
@@ -55,7 +59,8 @@ class client final : public link {
     std::optional<result> answer;  // set once: the reply, a failure, or the timeout
   };
 
-  static asio::awaitable<result> run_command(std::shared_ptr<client> self, std::vector<std::string> args);
+  static asio::awaitable<result> run_command(std::shared_ptr<client> self, std::vector<std::string> args,
+                                             std::chrono::milliseconds timeout);
   void opened() override;
   tl::expected<void, error> received(reply r) override;
   void closed(const error& why) override;

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <asio/io_context.hpp>
 
@@ -34,13 +36,20 @@ class subscriber final : public link {
   // Set before start().
   void on_message(message_handler h) { on_message_ = std::move(h); }
 
-  void subscribe(std::string channel);
+  // Called on the strand once Redis has confirmed the subscription: then
+  // nothing published to it is missed while the connection lasts (and after
+  // a reconnect, up says the same of the whole set). At once if it is
+  // confirmed already; dropped if unsubscribed first.
+  using active_handler = std::function<void()>;
+
+  void subscribe(std::string channel, active_handler on_active = {});
   void unsubscribe(std::string channel);
-  void psubscribe(std::string pattern);
+  void psubscribe(std::string pattern, active_handler on_active = {});
   void punsubscribe(std::string pattern);
 
  private:
-  void change(bool pattern, bool add, std::string name);
+  void change(bool pattern, bool add, std::string name, active_handler on_active);
+  void confirmed(bool pattern, const std::string& name);
   void opened() override;
   tl::expected<void, error> received(reply r) override;
   void closed(const error& why) override;
@@ -52,6 +61,10 @@ class subscriber final : public link {
   // Confirmations still awaited of the subscriptions sent at connect; up
   // is reported when it reaches zero.
   std::size_t awaiting_ = 0;
+  // Subscriptions sent and not yet confirmed ('c' or 'p', then the name),
+  // and who waits for their confirmation.
+  std::set<std::string> unconfirmed_;
+  std::map<std::string, std::vector<active_handler>> waiting_;
 };
 
 }  // namespace redis

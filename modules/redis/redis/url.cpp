@@ -48,12 +48,15 @@ std::optional<Int> parse_number(std::string_view s) {
 // The URL as an error message may show it: credentials hidden (a log must
 // never hold the password), and only a short, printable sample.
 std::string redacted(std::string_view url) {
-  std::string shown(url);
-  const auto scheme_end = shown.find("://");
-  const auto at = shown.rfind('@');
-  if (scheme_end != std::string::npos && at != std::string::npos && at > scheme_end) {
-    shown.replace(scheme_end + 3, at - scheme_end - 3, "***");
-  }
+  const auto at = url.rfind('@');
+  if (at == std::string_view::npos) return sample(url, 200);
+  // Everything before the last '@' may hold credentials: only a known
+  // scheme is kept of it.
+  std::string shown;
+  if (url.starts_with("redis://")) shown = "redis://";
+  if (url.starts_with("rediss://")) shown = "rediss://";
+  shown += "***";
+  shown += url.substr(at);
   return sample(shown, 200);
 }
 

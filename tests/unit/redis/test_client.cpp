@@ -172,6 +172,34 @@ TEST_CASE("client SELECT db from the URL", "[client]") {
   CHECK_THAT(std::string(info->as_string()), Catch::Contains(" db=2 "));
 }
 
+TEST_CASE("client command with its own timeout", "[client]") {
+  test::redis_server server;
+  auto o = fast_options();
+  o.command_timeout = 200ms;
+  fixture f(server.url(), o);
+  REQUIRE(f.states.wait_for(state::up));
+  // BLPOP blocks 1 s: past the default timeout, within its own.
+  auto blocked = f.io.run(f.c->command({"BLPOP", "empty", "1"}, 5000ms));
+  REQUIRE(blocked.has_value());
+  CHECK(blocked->is_nil());
+  auto short_one = f.io.run(f.c->command({"BLPOP", "empty", "1"}, 100ms));
+  REQUIRE_FALSE(short_one.has_value());
+  CHECK_THAT(short_one.error().message, Catch::Contains("within 100 ms"));
+}
+
+TEST_CASE("client SELECT of a database that does not exist is a clear error", "[client]") {
+  test::redis_server server;
+  fixture f(server.url("/99"));
+  result r;
+  REQUIRE(eventually([&] {
+    r = f.cmd({"PING"});
+    return !r.has_value() && r.error().message.find("SELECT refused") != std::string::npos;
+  }));
+  CHECK(r.error().code == errc::down);
+  CHECK_THAT(r.error().message, Catch::Contains("out of range"));
+  CHECK(f.states.size() == 0);
+}
+
 TEST_CASE("client command timeout and the late reply is dropped", "[client]") {
   test::redis_server server;
   auto o = fast_options();
@@ -355,6 +383,7 @@ TEST_CASE("client health check finds a hung server and comes back when it resume
   test::redis_server server;
   auto o = fast_options();
   o.health_interval = 200ms;
+  o.connect_timeout = 300ms;
   fixture f(server.url(), o);
   REQUIRE(f.states.wait_for(state::up));
   server.pause();
@@ -365,6 +394,16 @@ TEST_CASE("client health check finds a hung server and comes back when it resume
   CHECK(r.error().code == errc::lost);
   CHECK_THAT(r.error().message, Catch::Contains("no reply to PING"));
   REQUIRE(f.states.wait_for(state::down));
+  // Reconnecting: the kernel still accepts into the backlog, but the PING
+  // that ends connecting is not answered, so connecting times out.
+  redis::result attempt;
+  REQUIRE(eventually([&] {
+    attempt = f.cmd({"PING"});
+    return !attempt.has_value() &&
+           attempt.error().message.find("no connection within 300 ms") != std::string::npos;
+  }));
+  CHECK(attempt.error().code == errc::down);
+  CHECK_FALSE(f.c->is_up());
   const auto seen = f.states.size();
   server.resume();
   REQUIRE(f.states.wait_for(state::up, seen));

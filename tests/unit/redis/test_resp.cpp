@@ -138,7 +138,7 @@ TEST_CASE("resp encodes commands binary-safe", "[resp]") {
   CHECK(redis::encode_command(empty_arg) == "*2\r\n$3\r\nGET\r\n$0\r\n\r\n");
 }
 
-TEST_CASE("resp round trip: a command decodes as the array of its arguments", "[resp]") {
+TEST_CASE("resp round trip a command decodes as the array of its arguments", "[resp]") {
   std::vector<std::string> args = {"PUBLISH", "chan", std::string("\0\xff\r\n*1\r\n", 9),
                                    std::string(100000, 'z')};
   auto r = decode_all(redis::encode_command(std::span<const std::string>(args)));

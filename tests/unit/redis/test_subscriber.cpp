@@ -153,3 +153,25 @@ TEST_CASE("subscriber health check keeps an idle subscription up", "[subscriber]
   sub->stop();
   drain(*sub);
 }
+
+TEST_CASE("subscriber says when a subscription is active", "[subscriber]") {
+  test::redis_server server;
+  fixture f(server.url());
+  recorder<std::string> active;
+  f.sub->subscribe("early", [&] { active.push("early"); });
+  f.start();
+  REQUIRE(active.wait_for("early"));
+  REQUIRE(f.pub_states.wait_for(state::up));
+  CHECK(f.publish("early", "e") == 1);
+  // While up: active once redis confirmed it, so the first PUBLISH reaches it.
+  f.sub->subscribe("late", [&] { active.push("late"); });
+  f.sub->psubscribe("pat.*", [&] { active.push("pat.*"); });
+  REQUIRE(active.wait_for("late"));
+  REQUIRE(active.wait_for("pat.*"));
+  CHECK(f.publish("late", "l") == 1);
+  CHECK(f.publish("pat.x", "p") == 1);
+  // Already active: at once.
+  f.sub->subscribe("late", [&] { active.push("late again"); });
+  REQUIRE(active.wait_for("late again"));
+  REQUIRE(f.messages.wait([](const auto& m) { return m.size() == 3; }));
+}
