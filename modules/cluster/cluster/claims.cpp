@@ -95,7 +95,9 @@ void node::sweep_claims() {
 }
 
 void node::settle_claims() {
-  for (const auto& [folded, at] : claims_) {
+  for (const auto& claimed : claims_) {
+    // A copy, not the structured binding: clang 14 cannot capture one.
+    const std::string folded = claimed.first;
     std::vector<std::string> args{
         "EVAL",        std::string(kClaimScript), "2", key("nick:") + folded, claims_key(settings_.name),
         settings_.name};
