@@ -36,6 +36,7 @@ void irc_machine::isupport(const std::vector<std::string>& params) {
   // <nick> <token>... :are supported by this server
   for (std::size_t i = 1; i + 1 < params.size(); ++i) {
     const std::string_view token = params[i];
+    if (token == "MONITOR" || token.starts_with("MONITOR=")) monitor_ = true;
     if (token == "-CHATHISTORY") history_limit_ = 0;
     if (!token.starts_with("CHATHISTORY=")) continue;
     const auto value = token.substr(12);

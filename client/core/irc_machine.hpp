@@ -56,6 +56,10 @@ inline constexpr std::size_t kMaxSeenMsgids = 4096;  // also the conversations w
 inline constexpr std::size_t kMaxHeldLines = 1000;
 // BATCHes open at once: a server that never closes them cannot grow us.
 inline constexpr std::size_t kMaxOpenBatches = 32;
+// Nicks tried on a reconnect while our own is still taken, most likely by
+// the lost connection (a killed cluster node holds its users until its lease
+// lapses): alice_, alice__, ...; past these, the user is asked.
+inline constexpr int kMaxReconnectNickTries = 3;
 
 // A room's name ('#' or '&' first), as opposed to a nick.
 inline bool is_room(std::string_view target) {
@@ -148,6 +152,13 @@ class irc_machine {
   [[nodiscard]] std::string conversation_of(const protocol::irc::message& m) const;
   // A msgid was shown (true) or had been already (false).
   bool first_sight(const protocol::irc::message& m);
+  // A failover (irc_failover.cpp): our nick is taken while registering
+  // again; true if another was tried. Then the one we want back is asked
+  // for when its holder leaves (QUIT, NICK or a MONITOR 731 about `nick`).
+  bool retry_nick(effects& out);
+  void watch_wanted_nick(effects& out);
+  void nick_gone(effects& out, std::string_view nick);
+  void nick_changed_by_us(effects& out);
   void isupport(const std::vector<std::string>& params);
   void standard_reply(const protocol::irc::message& m, effects& out);
   effects welcome(const std::vector<std::string>& params);
@@ -184,6 +195,12 @@ class irc_machine {
   std::string logged_in_as_;
   // History.
   std::size_t history_limit_ = 0;  // ISUPPORT CHATHISTORY=; 0: none said
+  bool monitor_ = false;           // ISUPPORT MONITOR: the server says when a nick goes offline
+  // Failover.
+  bool ever_registered_ = false;  // a connection before this one got a welcome
+  std::string wanted_nick_;       // ours, held by a lost connection: taken back when free; "" if none
+  int nick_tries_ = 0;            // other nicks tried in this connection
+  bool monitoring_ = false;       // MONITOR + wanted_nick_ sent in this connection
   struct open_batch {
     std::string type;
     std::string target;
