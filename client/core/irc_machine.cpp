@@ -84,6 +84,7 @@ effects irc_machine::connected() {
   if (!wanted_nick_.empty()) nick_ = wanted_nick_;  // still ours to ask for first
   batches_.clear();
   held_.clear();
+  asked_.clear();
   live_since_request_.clear();
   queries_fetched_ = false;
   names_.clear();
@@ -215,6 +216,13 @@ void irc_machine::message_line(const message& m, effects& out, bool history, std
         (!history || !live_since_request_.contains(key)) &&
         (last_msgid_.size() < kMaxSeenMsgids || last_msgid_.contains(key))) {
       last_msgid_[key] = id->value;
+      const auto time =
+          std::find_if(m.tags.begin(), m.tags.end(), [](const auto& t) { return t.key == "time"; });
+      if (time != m.tags.end() && !time->value.empty()) {
+        last_time_[key] = time->value;
+      } else {
+        last_time_.erase(key);
+      }
       if (!history && held_.contains(key)) live_since_request_.insert(key);
     }
   }

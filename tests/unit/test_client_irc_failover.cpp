@@ -191,3 +191,54 @@ TEST_CASE("irc failover: a nick the user picks ends the wait for the old one",
   m.disconnected();
   CHECK(m.connected().send.find("NICK bob\r\n") != std::string::npos);
 }
+
+TEST_CASE("irc failover: a full page of what was missed asks for the next", "[client][irc][failover]") {
+  irc_options o;
+  o.nick = "alice";
+  o.rooms = {"#room"};
+  o.history_lines = 2;
+  irc_machine m(std::move(o), client::style(false));
+  handshake(m);
+  m.on_line(":alice!chat@host JOIN #room");
+  feed(m, {"BATCH +1 chathistory #room", "BATCH -1"});
+  m.on_line("@msgid=m0;time=2026-05-01T18:00:00.000Z :bob!b@h PRIVMSG #room :seen");
+  m.disconnected();
+  handshake(m);
+  CHECK(m.on_line(":alice!chat@host JOIN #room").send == "CHATHISTORY AFTER #room msgid=m0 2\r\n");
+  CHECK(m.on_line("@msgid=m9 :bob!b@h PRIVMSG #room :live").show.empty());
+  const auto first = feed(m, {"BATCH +2 chathistory #room", history("2", "m1", ":bob!b@h PRIVMSG #room :one"),
+                              history("2", "m2", ":bob!b@h PRIVMSG #room :two"), "BATCH -2"});
+  CHECK(first.send == "CHATHISTORY AFTER #room msgid=m2 2\r\n");
+  CHECK(first.show == lines_t{"bob > one", "bob > two"});  // no end marker yet, the live line still waits
+  const auto second = feed(
+      m, {"BATCH +3 chathistory #room", history("3", "m3", ":bob!b@h PRIVMSG #room :three"), "BATCH -3"});
+  CHECK(second.send.empty());
+  CHECK(second.show == lines_t{"bob > three", "-- end of history --", "bob > live"});
+}
+
+TEST_CASE("irc failover: an empty AFTER is asked again by the time of the last message",
+          "[client][irc][failover]") {
+  auto m = make();
+  handshake(m);
+  m.on_line(":alice!chat@host JOIN #room");
+  feed(m, {"BATCH +1 chathistory #room", "BATCH -1"});
+  m.on_line("@msgid=onlynorth;time=2026-05-01T18:00:00.000Z :bob!b@h PRIVMSG #room :seen");
+  m.disconnected();
+  handshake(m);
+  m.on_line(":alice!chat@host JOIN #room");
+  // The new server never had that msgid: nothing after it, as far as it knows.
+  const auto retry = feed(m, {"BATCH +2 chathistory #room", "BATCH -2"});
+  CHECK(retry.send == "CHATHISTORY AFTER #room timestamp=2026-05-01T18:00:00.000Z 50\r\n");
+  const auto e = feed(
+      m, {"BATCH +3 chathistory #room", history("3", "x1", ":bob!b@h PRIVMSG #room :missed"), "BATCH -3"});
+  CHECK(e.send.empty());
+  CHECK(e.show == lines_t{"bob > missed", "-- end of history --"});
+}
+
+TEST_CASE("irc failover: the first join asks once even when its history is empty",
+          "[client][irc][failover]") {
+  auto m = make();
+  handshake(m);
+  m.on_line(":alice!chat@host JOIN #room");
+  CHECK(feed(m, {"BATCH +1 chathistory #room", "BATCH -1"}).send.empty());
+}
