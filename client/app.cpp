@@ -87,12 +87,12 @@ std::string in_seconds(std::chrono::milliseconds d) {
 app::app(asio::io_context& io, app_options options)
     : io_(io),
       options_(std::move(options)),
+      servers_(options_.servers),
       look_(options_.colour == "always" ||
             (options_.colour == "auto" &&
              colour_wanted(::isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"), std::getenv("TERM")))),
       term_(terminal::open(io.get_executor(), look_.colour())),
       wake_writer_(io, asio::steady_timer::time_point::max()) {
-  if (options_.port.empty()) options_.port = options_.seed ? "1234" : (options_.tls ? "6697" : "6667");
   if (options_.tls) {
     tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(tls_context_->native_handle(), TLS1_2_VERSION);
@@ -116,13 +116,19 @@ void app::apply(effects&& e) {
     std::fflush(stdout);
   }
   if (e.prompt) term_->set_prompt(*e.prompt);
-  if (e.prompt || e.status) term_->set_status(machine_->status());
+  if (e.prompt || e.status) term_->set_status(status());
   if (e.relogin) relogin_ = true;
   if (e.registered) registered_ = true;
   if (!e.send.empty()) {
     outgoing_ += e.send;
     wake_writer_.cancel();
   }
+}
+
+client::status app::status() const {
+  auto s = machine_->status();
+  if (servers_.several()) s.server = encode_server_address(servers_.current());
+  return s;
 }
 
 bool app::leave() {
@@ -141,8 +147,9 @@ void app::resized() {
 
 awaitable<std::string> app::connect(tcp::socket& socket) {
   tls_.reset();
+  const auto server = servers_.current();  // a copy for the whole attempt
   tcp::resolver resolver(io_);
-  auto [rec, endpoints] = co_await resolver.async_resolve(options_.host, options_.port, use_nothrow);
+  auto [rec, endpoints] = co_await resolver.async_resolve(server.host, server.port, use_nothrow);
   if (rec) co_return rec.message();
   asio::steady_timer deadline(io_, kConnectTimeout);
   auto result =
@@ -156,16 +163,16 @@ awaitable<std::string> app::connect(tcp::socket& socket) {
 
   tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket, *tls_context_);
   std::error_code not_ip;
-  (void)asio::ip::make_address(options_.host, not_ip);
+  (void)asio::ip::make_address(server.host, not_ip);
   if (not_ip) {
     // SNI, for names only (RFC 6066). SSL_set_tlsext_host_name is a macro with a C cast.
     SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-             const_cast<char*>(options_.host.c_str()));
+             const_cast<char*>(server.host.c_str()));
   }
   auto wrong_name =
       std::make_shared<bool>(false);  // the stream keeps the callback: no reference to this frame
   if (!options_.insecure) {
-    tls_->set_verify_callback([wrong_name, check = asio::ssl::host_name_verification(options_.host)](
+    tls_->set_verify_callback([wrong_name, check = asio::ssl::host_name_verification(server.host)](
                                   bool preverified, asio::ssl::verify_context& ctx) mutable {
       const bool ok = check(preverified, ctx);
       if (preverified && !ok) *wrong_name = true;  // a trusted chain, but for another name
@@ -177,7 +184,7 @@ awaitable<std::string> app::connect(tcp::socket& socket) {
                          handshake_deadline.async_wait(use_nothrow));
   if (shake.index() == 1) co_return "TLS handshake timed out";
   if (auto [hec] = std::get<0>(shake); hec) {
-    if (*wrong_name) co_return "the server's certificate is not for " + options_.host;
+    if (*wrong_name) co_return "the server's certificate is not for " + server.host;
     const long verify = SSL_get_verify_result(tls_->native_handle());
     if (verify != X509_V_OK) {
       co_return std::string("the server's certificate is not trusted: ") +
@@ -305,7 +312,7 @@ awaitable<int> app::run() {
     machine_ = std::make_unique<irc_adapter>(std::move(o), look_);
   }
   term_->set_prompt(machine_->prompt());
-  term_->set_status(machine_->status());
+  term_->set_status(status());
   term_->set_completer([this](std::string_view line, std::size_t start, std::string_view word) {
     return complete(line, start, word, machine_->completions());
   });
@@ -316,20 +323,41 @@ awaitable<int> app::run() {
 
   auto delay = options_.first_retry;
   bool ever_connected = false;
+  std::vector<std::string> unreachable;  // at start: why each server failed, until one answers
   for (;;) {
     tcp::socket socket(io_);
     const auto problem = co_await connect(socket);
     if (!problem.empty()) {
       if (!ever_connected) {
+        // At start every server is tried once, at once; none answering is the end.
+        const auto& s = servers_.current();
+        unreachable.push_back("chat-client: cannot connect to " + s.host + " port " + s.port + ": " +
+                              problem);
+        if (unreachable.size() < servers_.size()) {
+          servers_.advance();
+          continue;
+        }
         term_->restore();
-        std::fprintf(stderr, "chat-client: cannot connect to %s port %s: %s\n", options_.host.c_str(),
-                     options_.port.c_str(), problem.c_str());
+        for (const auto& line : unreachable) std::fprintf(stderr, "%s\n", line.c_str());
         co_return 1;
       }
-      show(look_.strong("Cannot reconnect: " + problem + ".") +
-           look_.dim(" Next try in " + in_seconds(delay) + "."));
+      if (servers_.several()) {
+        const auto failed = servers_.describe();
+        servers_.advance();
+        show(look_.strong("Cannot reconnect to " + failed + ": " + problem + ".") +
+             look_.dim(" Next try: " + servers_.describe() + " in " + in_seconds(delay) + "."));
+        term_->set_status(status());
+      } else {
+        show(look_.strong("Cannot reconnect: " + problem + ".") +
+             look_.dim(" Next try in " + in_seconds(delay) + "."));
+      }
     } else {
       ever_connected = true;
+      unreachable.clear();
+      if (servers_.several()) {
+        show(look_.dim("Connected to " + servers_.describe() + "."));
+        term_->set_status(status());
+      }
       co_await session(socket);
       if (machine_->quitting()) {
         term_->restore();
@@ -337,7 +365,8 @@ awaitable<int> app::run() {
         co_return machine_->awaiting_nick() ? 1 : 0;
       }
       if (std::exchange(relogin_, false)) {
-        // The server refused the name and closed: ask, then connect again at once.
+        // The server refused the name and closed: ask, then connect again
+        // at once, to the same server.
         while (machine_->awaiting_nick()) {
           auto line = co_await term_->read_line();
           if (!line) {
@@ -354,8 +383,13 @@ awaitable<int> app::run() {
         term_->restore();
         co_return 1;
       }
+      // Failing over: the next server, which has the same rooms (a cluster)
+      // and gives what was missed from the last message seen.
+      servers_.advance();
+      term_->set_status(status());
+      const auto where = servers_.several() ? " to " + servers_.describe() : std::string();
       show(look_.strong("Connection lost: " + lost_reason_ + ".") +
-           look_.dim(" Reconnecting in " + in_seconds(delay) + " (!logout or Ctrl-D to stop)."));
+           look_.dim(" Reconnecting" + where + " in " + in_seconds(delay) + " (!logout or Ctrl-D to stop)."));
     }
     if (!co_await pause(delay)) {
       term_->restore();

@@ -18,6 +18,7 @@
 #include "client/terminal.hpp"
 #include "core/completion.hpp"
 #include "core/effects.hpp"
+#include "core/servers.hpp"
 #include "core/text.hpp"
 
 namespace client {
@@ -31,8 +32,9 @@ inline constexpr std::chrono::milliseconds kLogoutGrace{3000};
 inline constexpr std::chrono::milliseconds kConnectTimeout{10000};
 
 struct app_options {
-  std::string host = "127.0.0.1";
-  std::string port;  // empty: 6667, or 1234 with seed
+  // Tried in order; a lost connection moves to the next (the first after
+  // the last). Not empty: main() fills it from --host and --port.
+  std::vector<server_address> servers = {{"127.0.0.1", "6667"}};
   bool seed = false;
   bool bell_on_mention = false;                 // ring the terminal's bell when a line names us
   std::string colour = "auto";                  // auto (colour_wanted), always or never
@@ -81,7 +83,8 @@ class app {
   void resized();
 
  private:
-  // Connects (and shakes hands over TLS); an empty error or a one-line reason.
+  // Connects to the current server (and shakes hands over TLS); an empty
+  // error or a one-line reason.
   awaitable<std::string> connect(tcp::socket& socket);
   awaitable<void> session(tcp::socket& socket);
   awaitable<void> read_loop(tcp::socket& socket);
@@ -90,6 +93,8 @@ class app {
   // Waits `delay` while reading input; false if the user left meanwhile.
   awaitable<bool> pause(std::chrono::milliseconds delay);
   void apply(effects&& e);
+  // The machine's status, with the server when there are several.
+  [[nodiscard]] client::status status() const;
   // A line with the time in front: `when` (history), or now when 0.
   void show(std::string_view line, std::time_t when = 0);
 
@@ -97,6 +102,7 @@ class app {
   std::unique_ptr<asio::ssl::context> tls_context_;       // with --tls
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // the current connection's, with --tls
   app_options options_;
+  server_rotation servers_;
   style look_;
   std::unique_ptr<terminal> term_;
   std::unique_ptr<protocol_machine> machine_;

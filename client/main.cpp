@@ -38,6 +38,8 @@ void watch_resize(asio::signal_set& winch, client::app& app) {
 // Everything the command line and the configuration file say.
 struct cli_options {
   client::app_options app;
+  std::vector<std::string> hosts = {"127.0.0.1"};  // each "host" or "host:port"; app.servers once parsed
+  std::string port;                                // for the hosts without one; empty: the protocol's
   std::string password_file;
   std::string config_file;  // empty: the default, if it exists
   bool no_config = false;
@@ -54,8 +56,14 @@ constexpr const char* kProfiles = "servers";
 
 void define_options(CLI::App& cli, cli_options& o) {
   auto& options = o.app;
-  cli.add_option("--host", options.host, "Server address")->capture_default_str();
-  cli.add_option("--port,-p", options.port, "Server port (default: 6667, 6697 with --tls, 1234 with --seed)");
+  cli.add_option("--host,--hosts", o.hosts,
+                 "Server address, or HOST:PORT; the option again or commas for more servers, tried in order: "
+                 "a lost connection moves to the next ([v6]:PORT for an IPv6 address with a port)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cli.add_option(
+      "--port,-p", o.port,
+      "Server port of the hosts that name none (default: 6667, 6697 with --tls, 1234 with --seed)");
   cli.add_option("--nick,-n,--user,-u", options.nick, "Nick (asked for if not given)");
   cli.add_option("--room,--rooms,-r", options.rooms,
                  "Rooms to join (IRC): the option again or commas for more; the last is the current one")
@@ -244,6 +252,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "chat-client: --account: the password is empty\n");
     return kExitUsage;
   }
+  const auto default_port =
+      !parsed.port.empty() ? parsed.port : (options.seed ? "1234" : (options.tls ? "6697" : "6667"));
+  auto servers = client::parse_server_list(parsed.hosts, default_port);
+  if (!servers) {
+    std::fprintf(stderr, "chat-client: --host: %s\n", servers.error().c_str());
+    return kExitUsage;
+  }
+  options.servers = std::move(*servers);
   if (options.nick.empty()) options.nick = options.account;
   std::erase_if(options.rooms, [](const std::string& r) { return r.empty(); });
   if (options.rooms.empty()) options.rooms.emplace_back("#lobby");

@@ -36,6 +36,7 @@ void irc_machine::isupport(const std::vector<std::string>& params) {
   // <nick> <token>... :are supported by this server
   for (std::size_t i = 1; i + 1 < params.size(); ++i) {
     const std::string_view token = params[i];
+    if (token == "MONITOR" || token.starts_with("MONITOR=")) monitor_ = true;
     if (token == "-CHATHISTORY") history_limit_ = 0;
     if (!token.starts_with("CHATHISTORY=")) continue;
     const auto value = token.substr(12);
@@ -53,12 +54,14 @@ void irc_machine::request_history(effects& out, const std::string& target) {
   auto n = static_cast<std::size_t>(options_.history_lines);
   if (history_limit_ > 0) n = std::min(n, history_limit_);
   const auto last = last_msgid_.find(key);
-  if (last != last_msgid_.end() && has_cap("message-tags") && usable_msgid(last->second)) {
+  const bool after = last != last_msgid_.end() && has_cap("message-tags") && usable_msgid(last->second);
+  if (after) {
     // Seen before (a reconnect, or a room left and joined again): what came since.
     send(out, "CHATHISTORY AFTER " + target + " msgid=" + last->second + " " + std::to_string(n));
   } else {
     send(out, "CHATHISTORY LATEST " + target + " * " + std::to_string(n));
   }
+  asked_[key] = {n, after, false, 1, 0};
   held_[key];  // live lines wait for the history from now on
   live_since_request_.erase(key);
 }
@@ -68,17 +71,23 @@ void irc_machine::batch_command(const message& m, effects& out) {
   const std::string_view ref = p[0];
   if (ref.starts_with('+') && ref.size() > 1) {
     if (batches_.size() >= kMaxOpenBatches) return;  // its lines are shown as live ones
-    batches_[std::string(ref.substr(1))] = {p.size() > 1 ? p[1] : std::string(),
-                                            p.size() > 2 ? p[2] : std::string(), 0};
+    auto& batch = batches_[std::string(ref.substr(1))];
+    batch = {};
+    batch.type = p.size() > 1 ? p[1] : std::string();
+    batch.target = p.size() > 2 ? p[2] : std::string();
   } else if (ref.starts_with('-')) {
     const auto it = batches_.find(std::string(ref.substr(1)));
     if (it == batches_.end()) return;
     const auto batch = std::move(it->second);
     batches_.erase(it);
     if (!is_history_batch(batch.type)) return;
+    const auto key = protocol::fold_nick(batch.target);
+    if (more_history(out, key, batch)) return;
     // An empty history says nothing.
-    if (batch.lines > 0) out.show.push_back(where(batch.target) + look_.dim("-- end of history --"));
-    history_done(out, protocol::fold_nick(batch.target));
+    const auto asked = asked_.find(key);
+    const auto shown = batch.lines + (asked == asked_.end() ? 0 : asked->second.shown);
+    if (shown > 0) out.show.push_back(where(batch.target) + look_.dim("-- end of history --"));
+    history_done(out, key);
   }
 }
 
@@ -95,11 +104,39 @@ bool irc_machine::batch_line(const message& m, effects& out) {
     const auto before = out.show.size();
     message_line(m, out, true, when.value_or(0));
     it->second.lines += out.show.size() - before;
+    ++it->second.messages;
+    if (const auto* id = find_tag(m, "msgid"); id != nullptr) it->second.last_msgid = id->value;
   }
   return true;
 }
 
+bool irc_machine::more_history(effects& out, const std::string& key, const open_batch& batch) {
+  const auto it = asked_.find(key);
+  if (it == asked_.end() || !it->second.after || !held_.contains(key)) return false;
+  auto& asked = it->second;
+  const auto n = " " + std::to_string(asked.limit);
+  if (batch.messages >= asked.limit && usable_msgid(batch.last_msgid) && asked.pages < kMaxHistoryPages) {
+    // A full page: there may be more since.
+    ++asked.pages;
+    asked.shown += batch.lines;
+    send(out, "CHATHISTORY AFTER " + batch.target + " msgid=" + batch.last_msgid + n);
+    return true;
+  }
+  const auto time = last_time_.find(key);
+  if (batch.messages == 0 && asked.pages == 1 && !asked.by_time && time != last_time_.end() &&
+      usable_msgid(time->second)) {
+    // Nothing after our last message, or a server that never had it (a
+    // cluster node it did not reach before the one we were on died): from
+    // its time, then, and what we have seen already is not shown again.
+    asked.by_time = true;
+    send(out, "CHATHISTORY AFTER " + batch.target + " timestamp=" + time->second + n);
+    return true;
+  }
+  return false;
+}
+
 void irc_machine::history_done(effects& out, const std::string& key) {
+  asked_.erase(key);
   const auto it = held_.find(key);
   if (it == held_.end()) return;
   auto later = std::move(it->second);

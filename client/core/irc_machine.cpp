@@ -78,8 +78,13 @@ effects irc_machine::connected() {
   sasl_in_.reset();
   logged_in_as_.clear();
   history_limit_ = 0;
+  monitor_ = false;
+  nick_tries_ = 0;
+  monitoring_ = false;
+  if (!wanted_nick_.empty()) nick_ = wanted_nick_;  // still ours to ask for first
   batches_.clear();
   held_.clear();
+  asked_.clear();
   live_since_request_.clear();
   queries_fetched_ = false;
   names_.clear();
@@ -113,6 +118,7 @@ effects irc_machine::registration_refused(std::string_view reason) {
 effects irc_machine::welcome(const std::vector<std::string>& params) {
   effects out;
   registered_ = true;
+  ever_registered_ = true;
   out.registered = true;
   if (!params.empty()) nick_ = params.front();
   out.show.push_back(look_.dim("Connected as ") + look_.nick(nick_) +
@@ -210,6 +216,13 @@ void irc_machine::message_line(const message& m, effects& out, bool history, std
         (!history || !live_since_request_.contains(key)) &&
         (last_msgid_.size() < kMaxSeenMsgids || last_msgid_.contains(key))) {
       last_msgid_[key] = id->value;
+      const auto time =
+          std::find_if(m.tags.begin(), m.tags.end(), [](const auto& t) { return t.key == "time"; });
+      if (time != m.tags.end() && !time->value.empty()) {
+        last_time_[key] = time->value;
+      } else {
+        last_time_.erase(key);
+      }
       if (!history && held_.contains(key)) live_since_request_.insert(key);
     }
   }
@@ -302,6 +315,8 @@ effects irc_machine::on_line(std::string_view line) {
     isupport(p);
   } else if (cmd == "001") {
     out.merge(welcome(p));
+  } else if (!registered_ && cmd == "433" && retry_nick(out)) {
+    // another nick for now (irc_failover.cpp)
   } else if (!registered_ && (cmd == "431" || cmd == "432" || cmd == "433" || cmd == "436")) {
     const auto tried = p.size() >= 3 ? p[1] : nick_;
     std::string reason = cmd == "433"   ? "The nick " + tried + " is taken."
@@ -346,6 +361,7 @@ effects irc_machine::on_line(std::string_view line) {
                          look_.dim(with_reason(" has left " + sanitize(room), reason)));
     }
   } else if (cmd == "QUIT") {
+    nick_gone(out, from);
     for (auto& [room, list] : members_)
       std::erase_if(list, [&](const std::string& n) { return same(n, from); });
     out.show.push_back(look_.nick(from) + look_.dim(with_reason(" has quit", last_param(m))));
@@ -371,9 +387,11 @@ effects irc_machine::on_line(std::string_view line) {
     }
     if (is_me(from)) {
       nick_ = p[0];
+      nick_changed_by_us(out);
       changed(out);
       out.show.push_back(look_.dim("You are now known as ") + look_.nick(nick_));
     } else {
+      nick_gone(out, from);
       // A private conversation follows the person, not the old nick (which
       // someone else may take next).
       for (auto& q : queries_) {
@@ -449,6 +467,14 @@ effects irc_machine::on_line(std::string_view line) {
     if (listing_.empty()) out.show.emplace_back("No rooms.");
     for (auto& entry : listing_) out.show.push_back(std::move(entry));
     listing_.clear();
+  } else if (cmd == "731" && p.size() >= 2) {
+    // MONITOR: these nicks are offline.
+    std::string_view list = p.back();
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      nick_gone(out, source_nick(list.substr(0, comma)));
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
   } else if (reply(m, out)) {
     // shown by irc_replies.cpp
   } else if (cmd == "372") {
@@ -456,8 +482,9 @@ effects irc_machine::on_line(std::string_view line) {
   } else if (cmd == "376" || cmd == "422") {
     // The end of the MOTD (or no MOTD, then nothing to show): ISUPPORT is
     // known, so the private conversations kept over a reconnect get what
-    // they missed.
+    // they missed, and a nick held by a lost connection is watched.
     if (!std::exchange(queries_fetched_, true)) {
+      watch_wanted_nick(out);
       for (const auto& q : queries_) {
         if (last_msgid_.contains(protocol::fold_nick(q))) request_history(out, q);
       }

@@ -56,6 +56,14 @@ inline constexpr std::size_t kMaxSeenMsgids = 4096;  // also the conversations w
 inline constexpr std::size_t kMaxHeldLines = 1000;
 // BATCHes open at once: a server that never closes them cannot grow us.
 inline constexpr std::size_t kMaxOpenBatches = 32;
+// A reconnect's history comes in pages of history_lines: a full page asks
+// for the next one, up to this many, so that a long absence leaves no gap
+// (and a server that always fills its pages cannot keep us asking).
+inline constexpr int kMaxHistoryPages = 20;
+// Nicks tried on a reconnect while our own is still taken, most likely by
+// the lost connection (a killed cluster node holds its users until its lease
+// lapses): alice_, alice__, ...; past these, the user is asked.
+inline constexpr int kMaxReconnectNickTries = 3;
 
 // A room's name ('#' or '&' first), as opposed to a nick.
 inline bool is_room(std::string_view target) {
@@ -148,6 +156,13 @@ class irc_machine {
   [[nodiscard]] std::string conversation_of(const protocol::irc::message& m) const;
   // A msgid was shown (true) or had been already (false).
   bool first_sight(const protocol::irc::message& m);
+  // A failover (irc_failover.cpp): our nick is taken while registering
+  // again; true if another was tried. Then the one we want back is asked
+  // for when its holder leaves (QUIT, NICK or a MONITOR 731 about `nick`).
+  bool retry_nick(effects& out);
+  void watch_wanted_nick(effects& out);
+  void nick_gone(effects& out, std::string_view nick);
+  void nick_changed_by_us(effects& out);
   void isupport(const std::vector<std::string>& params);
   void standard_reply(const protocol::irc::message& m, effects& out);
   effects welcome(const std::vector<std::string>& params);
@@ -184,21 +199,42 @@ class irc_machine {
   std::string logged_in_as_;
   // History.
   std::size_t history_limit_ = 0;  // ISUPPORT CHATHISTORY=; 0: none said
+  bool monitor_ = false;           // ISUPPORT MONITOR: the server says when a nick goes offline
+  // Failover.
+  bool ever_registered_ = false;  // a connection before this one got a welcome
+  std::string wanted_nick_;       // ours, held by a lost connection: taken back when free; "" if none
+  int nick_tries_ = 0;            // other nicks tried in this connection
+  bool monitoring_ = false;       // MONITOR + wanted_nick_ sent in this connection
   struct open_batch {
     std::string type;
     std::string target;
-    std::size_t lines = 0;  // shown
+    std::size_t lines = 0;     // shown
+    std::size_t messages = 0;  // received, shown or not (a page is full at the limit)
+    std::string last_msgid;    // of the newest message received
   };
+  // The history asked for a conversation, until its last batch ends.
+  struct history_request {
+    std::size_t limit = 0;
+    bool after = false;    // AFTER a msgid (what was missed), not LATEST
+    bool by_time = false;  // AFTER a timestamp: the msgid was unknown to this server
+    int pages = 1;
+    std::size_t shown = 0;  // lines shown by the pages so far
+  };
+  std::map<std::string, history_request> asked_;  // folded conversation -> its request
+  // A history batch of `key` ended: true if another page (or the by-time
+  // retry) was asked for, and the held lines keep waiting.
+  bool more_history(effects& out, const std::string& key, const open_batch& batch);
   std::map<std::string, open_batch> batches_;  // by reference
   std::map<std::string, effects> held_;        // folded conversation -> lines waiting for its history
   std::set<std::string> live_since_request_;   // folded: a live msgid came after the request
   // Folded conversation -> the newest msgid seen in it (kept over reconnects).
   std::map<std::string, std::string> last_msgid_;
-  std::set<std::string> seen_;          // msgids shown, at most kMaxSeenMsgids
-  std::deque<std::string> seen_order_;  // the same, oldest first
-  bool queries_fetched_ = false;        // this connection asked for the queries' history
-  std::vector<std::string> queued_;     // typed before registration
-  std::vector<std::string> rooms_;      // joined, in order; rejoined after a reconnect
+  std::map<std::string, std::string> last_time_;  // the same message's server-time, as the server wrote it
+  std::set<std::string> seen_;                    // msgids shown, at most kMaxSeenMsgids
+  std::deque<std::string> seen_order_;            // the same, oldest first
+  bool queries_fetched_ = false;                  // this connection asked for the queries' history
+  std::vector<std::string> queued_;               // typed before registration
+  std::vector<std::string> rooms_;                // joined, in order; rejoined after a reconnect
   std::string current_;
   std::string previous_;  // the current room before a !join, until the server answers
   std::map<std::string, std::vector<std::string>> names_;  // folded room -> names so far (353)

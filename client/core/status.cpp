@@ -23,6 +23,7 @@ std::vector<segment> segments(const status& s) {
   };
   add(s.place);
   add(s.nick);
+  add(s.server);
   if (s.away) add("away");
   if (s.waiting.empty() && s.more == 0) {
     out.push_back({head});

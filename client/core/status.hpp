@@ -25,10 +25,12 @@ struct status {
   bool away = false;
   std::vector<status_place> waiting;  // numbered 1-9, in number order
   std::size_t more = 0;               // places past 9 with unread lines: counted, not listed
+  std::string server;                 // the server in use, when there are several to fail over to
   friend bool operator==(const status&, const status&) = default;
 };
 
-// The status as plain text: "#rust | alice | away | 2:#dev(3) 3:bob(1!) +2"
+// The status as plain text: "#rust | alice | away | 2:#dev(3) 3:bob(1!) +2",
+// with the server after the nick when there is one ("#rust | alice | b.test:6667 | ...").
 // ("!": a line there names you). Names are shown as given: sanitize them.
 std::string status_text(const status& s);
 

@@ -350,6 +350,74 @@ def test_unreachable_server(_server):
     assert err.count("\n") == 1 and "cannot connect" in err and str(port) in err, err
 
 
+def test_server_list(server):
+    """Several servers (--host A,B, or an array in the file): at start each is
+    tried in order until one answers; none answering is one line each and
+    exit 1; a malformed one is a usage error."""
+    holders = [socket.socket(), socket.socket()]  # bound, never listening: refused for certain
+    for h in holders:
+        h.bind(("127.0.0.1", 0))
+    down = [f"127.0.0.1:{h.getsockname()[1]}" for h in holders]
+    up = f"127.0.0.1:{server.irc_port}"
+    try:
+        c = Client(CLIENT, "--no-config", "--host", f"{down[0]},{up}", "--nick", "listed")
+        c.expect(f"Connected to {up} (2 of 2)")
+        c.expect("You have joined #lobby")
+        c.send("!logout")
+        assert c.wait() == 0
+
+        c = Client(CLIENT, "--no-config", "--host", down[0], "--host", down[1], "--nick", "x")
+        assert c.wait() == 1
+        err = c.err.decode()
+        assert err.count("\n") == 2 and err.count("cannot connect") == 2, err
+        assert down[0].replace(":", " port ") in err and down[1].replace(":", " port ") in err, err
+
+        c = Client(CLIENT, "--no-config", "--host", "127.0.0.1:0", "--nick", "x")
+        assert c.wait() == 2
+        assert "--host: server '127.0.0.1:0': not a port: 0" in c.err.decode(), c.err
+
+        with tempfile.TemporaryDirectory() as home:
+            conf = os.path.join(home, "config.toml")
+            with open(conf, "w") as f:
+                f.write(f'host = ["{down[1]}", "{up}"]\nnick = "fromlist"\n')
+            c = Client(CLIENT, "--config", conf)
+            c.expect(f"Connected to {up} (2 of 2)")
+            c.expect("Connected as fromlist")
+            c.send("!logout")
+            assert c.wait() == 0
+    finally:
+        for h in holders:
+            h.close()
+
+
+def test_failover_wraps(_server):
+    """A lost connection moves to the next server, and after the last to the
+    first again; each move is said, with the server."""
+    fakes = [FakeServer(), FakeServer()]
+    names = [f"127.0.0.1:{f.port}" for f in fakes]
+    c = Client(CLIENT, "--no-config", "--host", ",".join(names), "--nick", "rover", "--room", "#r")
+    try:
+        for turn, (at, then) in enumerate([(0, 1), (1, 0), (0, 1)]):
+            fake = fakes[at]
+            fake.buffer = b""  # what the last connection left unread
+            fake.accept()
+            fake.read_until("USER ")
+            fake.send(b":srv 001 rover :Welcome\r\n")
+            assert fake.read_until("JOIN ") == "JOIN #r"
+            fake.send(b":rover!u@h JOIN #r\r\n")
+            c.expect(f"Connected to {names[at]} ({at + 1} of 2)")
+            c.expect("You have joined #r")
+            fake.conn.close()
+            lost = c.expect("Connection lost")
+            assert f"Reconnecting to {names[then]} ({then + 1} of 2)" in lost, (turn, lost)
+        c.send("!logout")
+        assert c.wait() == 0
+    finally:
+        c.kill()
+        for f in fakes:
+            f.close()
+
+
 def wait_listening(port):
     end = time.monotonic() + DEADLINE
     while True:

@@ -190,7 +190,7 @@ TEST_CASE("irc conversations: unread lines wait in the status until switched to"
   m.on_line(":bob!b@h PRIVMSG #lobby :one");
   auto e = m.on_line(":bob!b@h PRIVMSG #lobby :two");
   REQUIRE(e.status.has_value());
-  CHECK(*e.status == client::status{"#rust", "alice", false, {{1, "#lobby", 2, false}}, 0});
+  CHECK(*e.status == client::status{"#rust", "alice", false, {{1, "#lobby", 2, false}}, 0, {}});
   CHECK(m.prompt() == "#rust> ");  // the prompt is the place alone
   // The current room's lines are not unread.
   m.on_line(":bob!b@h PRIVMSG #rust :here");
@@ -205,8 +205,8 @@ TEST_CASE("irc conversations: unread lines wait in the status until switched to"
   CHECK(m.current_room() == "#lobby");
   CHECK(e.show == lines_t{"Now talking in #lobby."});
   CHECK(e.prompt == std::optional<std::string>("#lobby> "));
-  CHECK(e.status ==
-        std::optional<client::status>(client::status{"#lobby", "alice", false, {{3, "carol", 1, true}}, 0}));
+  CHECK(e.status == std::optional<client::status>(
+                        client::status{"#lobby", "alice", false, {{3, "carol", 1, true}}, 0, {}}));
   m.on_input("/switch carol");
   CHECK(m.prompt() == "carol> ");
   CHECK(status_text(m.status()) == "carol | alice");

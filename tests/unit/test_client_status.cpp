@@ -15,7 +15,7 @@ using client::status_text;
 
 namespace {
 
-const status kBusy{"#rust", "alice", true, {{2, "#dev", 3, false}, {3, "bob", 1, true}}, 2};
+const status kBusy{"#rust", "alice", true, {{2, "#dev", 3, false}, {3, "bob", 1, true}}, 2, {}};
 
 // The SGR sequences out: what the terminal shows, column by column.
 std::string visible(std::string_view s) {
@@ -42,13 +42,20 @@ struct utf8_locale {
 TEST_CASE("status: the text names the place, the nick, away and where unread lines wait",
           "[client][status]") {
   CHECK(status_text(kBusy) == "#rust | alice | away | 2:#dev(3) 3:bob(1!) +2");
-  CHECK(status_text(status{"#rust", "alice", false, {}, 0}) == "#rust | alice");
-  CHECK(status_text(status{"", "alice", false, {}, 0}) == "alice");
-  CHECK(status_text(status{"", "alice", false, {}, 4}) == "alice | +4");
+  CHECK(status_text(status{"#rust", "alice", false, {}, 0, {}}) == "#rust | alice");
+  CHECK(status_text(status{"", "alice", false, {}, 0, {}}) == "alice");
+  CHECK(status_text(status{"", "alice", false, {}, 4, {}}) == "alice | +4");
+}
+
+TEST_CASE("status: the server in use follows the nick", "[client][status]") {
+  auto s = kBusy;
+  s.server = "b.test:6667";
+  CHECK(status_text(s) == "#rust | alice | b.test:6667 | away | 2:#dev(3) 3:bob(1!) +2");
+  CHECK(status_text(status{"", "alice", false, {}, 0, "[::1]:7000"}) == "alice | [::1]:7000");
 }
 
 TEST_CASE("status: the line is the width exactly, reverse video, reset at the end", "[client][status]") {
-  const auto line = render_status(status{"#rust", "alice", false, {}, 0}, 30, false);
+  const auto line = render_status(status{"#rust", "alice", false, {}, 0, {}}, 30, false);
   CHECK(line.starts_with("\x1b[0;7m"));
   CHECK(line.ends_with("\x1b[0m"));
   CHECK(visible(line) == " #rust | alice                ");
@@ -87,7 +94,7 @@ TEST_CASE("status: widths count columns, not bytes", "[client][status]") {
   CHECK(display_width("e\xcc\x81") == 1);                 // e and a combining acute
   CHECK(display_width("\xff") == 1);                      // not UTF-8: one
   // The line is as wide as asked in columns, a wide nick is not split.
-  const status wide{"#\xe6\x97\xa5\xe6\x9c\xac", "\xe3\x81\x82\xe3\x81\x84", false, {}, 0};
+  const status wide{"#\xe6\x97\xa5\xe6\x9c\xac", "\xe3\x81\x82\xe3\x81\x84", false, {}, 0, {}};
   CHECK(display_width(visible(render_status(wide, 20, false))) == 20);
   CHECK(visible(render_status(wide, 12, false)) == " #\xe6\x97\xa5\xe6\x9c\xac | \xe3\x81\x82>");
   // A wide character that does not fit leaves its column blank.
