@@ -9,6 +9,7 @@
 //   chat-bench private --port 6667 --clients 1000 --window 4 --duration 10
 //   chat-bench seed    --port 1234 --protocol seed --clients 60 --messages 25
 //   chat-bench history --port 6667 --clients 1000 --history-target '#channel-001' --duration 10
+//   chat-bench fanout  --port 6667,6668,6669 --clients 1000   # a cluster: clients round-robin over nodes
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -59,7 +60,9 @@ enum class proto { irc, seed };
 struct options {
   std::string scenario;
   std::string host = "127.0.0.1";
-  std::uint16_t port = 6667;
+  // One server, or several nodes of a cluster: client i connects to
+  // ports[i % ports.size()].
+  std::vector<std::uint16_t> ports{6667};
   std::string protocol = "irc";
   std::string room = "#bench";
   std::size_t clients = 100;
@@ -73,8 +76,8 @@ struct options {
   std::string json;
   std::string latencies;  // file for the latency samples (one per line, microseconds)
   std::string nick_prefix = "b";
-  std::size_t rooms = 1;  // capacity: clients spread over this many rooms
-  int server_pid = 0;     // read the server's CPU time (and, capacity: memory) from /proc
+  std::size_t rooms = 1;         // capacity: clients spread over this many rooms
+  std::vector<int> server_pids;  // read the servers' CPU time (and, capacity: memory) from /proc, summed
   bool quiet = false;
   bool tls = false;  // connect over TLS (the certificate is not verified: loopback measurements)
   // history scenario: CHATHISTORY LATEST <target> * <limit>, one at a time,
@@ -242,6 +245,18 @@ class client : public std::enable_shared_from_this<client> {
                                 on_unit(unit);
                                 if (auto m = self->decode(unit)) on_message(*m);
                               });
+  }
+
+  // True if the server knows `nick` (WHOIS answers 311 before its 318).
+  // Only before a receiver runs: it reads the replies itself.
+  awaitable<bool> knows(std::string nick) {
+    write_raw(fmt::format("WHOIS {}\r\n", nick));
+    bool found = false;
+    co_await read_until([](std::string_view line) { return command_of(line) == "318"; },
+                        [&](std::string_view line) {
+                          if (command_of(line) == "311") found = true;
+                        });
+    co_return found;
   }
 
   void close() {
@@ -491,12 +506,13 @@ struct bench {
   asio::io_context io{1};
   options opt;
   proto p = proto::irc;
-  tcp::endpoint ep;
+  std::vector<tcp::endpoint> eps;  // client i connects to eps[i % eps.size()]
   std::vector<std::shared_ptr<client>> clients;
   results res;
   std::atomic<bool> sending{false};  // the load is running (all clients connected); read by the history asker
   bool stop_sending = false;
-  std::size_t receiving = 0;  // receive coroutines still running
+  std::size_t receiving = 0;                 // receive coroutines still running
+  std::vector<std::size_t> last_registered;  // per endpoint: the client that registered there last
 
   // Runs a receiver for client `c`; scenario state that its callbacks use
   // must outlive it: scenarios end with close_all_and_wait().
@@ -518,9 +534,12 @@ struct bench {
     }
   }
 
+  const tcp::endpoint& endpoint_of(std::size_t client_index) const { return eps[client_index % eps.size()]; }
+
   awaitable<void> connect_all(std::size_t n) {
     const auto t0 = clock_type::now();
     clients.reserve(n);
+    last_registered.assign(eps.size(), n);
     // Connect in waves so that a server with a small listen backlog is not
     // measured on SYN retries.
     constexpr std::size_t kWave = 200;
@@ -540,8 +559,9 @@ struct bench {
         if (opt.scenario == "capacity") {
           source = asio::ip::address_v4(0x7F000000U + 1U + static_cast<std::uint32_t>(j % 250));
         }
-        asio::co_spawn(io, c->start(ep, room, true, source), [&](std::exception_ptr e) {
+        asio::co_spawn(io, c->start(endpoint_of(j), room, true, source), [&, j](std::exception_ptr e) {
           if (e && !failure) failure = e;
+          if (!e) last_registered[j % eps.size()] = j;
           if (--pending == 0) all_done.cancel();
         });
       }
@@ -563,9 +583,34 @@ struct bench {
       }
       if (!opt.quiet) std::fprintf(stderr, "\rconnected %zu/%zu", clients.size(), n);
     }
+    if (opt.scenario != "capacity") co_await await_nodes_agree();
     if (!opt.quiet) {
       std::fprintf(stderr, "\rconnected %zu clients in %.2f s\n", n,
                    std::chrono::duration<double>(clock_type::now() - t0).count());
+    }
+  }
+
+  // Over several nodes of a cluster (IRC): waits until every node knows the
+  // client that registered last on every other node, so that a private
+  // message to any client finds it. A node hears another's users in the
+  // order they registered there, so the last one stands for all before it.
+  awaitable<void> await_nodes_agree() {
+    if (eps.size() < 2 || p != proto::irc || clients.size() < eps.size()) co_return;
+    const auto give_up = clock_type::now() + std::chrono::seconds(10);
+    asio::steady_timer t(io);
+    for (std::size_t asker = 0; asker < eps.size(); ++asker) {
+      for (std::size_t other = 0; other < eps.size(); ++other) {
+        const auto last = last_registered[other];
+        if (other == asker || last >= clients.size()) continue;
+        while (!co_await clients[asker]->knows(clients[last]->nick())) {
+          if (clock_type::now() > give_up) {
+            throw std::runtime_error(fmt::format("the node on port {} never learned of {} within 10 s",
+                                                 eps[asker].port(), clients[last]->nick()));
+          }
+          t.expires_after(std::chrono::milliseconds(20));
+          co_await t.async_wait(use_nothrow);
+        }
+      }
     }
   }
 
@@ -599,7 +644,7 @@ struct bench {
   template <class Start>
   awaitable<void> closed_loop(Start start) {
     asio::co_spawn(io, progress(), asio::detached);
-    const auto cpu0 = cpu_seconds(opt.server_pid);
+    const auto cpu0 = cpu_seconds(opt.server_pids);
     const auto t0 = clock_type::now();
     sending = true;
     start();
@@ -616,11 +661,23 @@ struct bench {
 
   // The server's CPU time since `before` (both -1 without --server-pid).
   void measure_server_cpu(double before) {
-    const auto after = cpu_seconds(opt.server_pid);
+    const auto after = cpu_seconds(opt.server_pids);
     if (before >= 0 && after >= before) res.server_cpu_seconds = after - before;
   }
 
-  // User plus system CPU seconds of process `pid` (all its threads), or -1.
+  // User plus system CPU seconds of all the processes `pids` (all their
+  // threads), or -1 if one cannot be read (or none is given).
+  static double cpu_seconds(const std::vector<int>& pids) {
+    if (pids.empty()) return -1;
+    double sum = 0;
+    for (const int pid : pids) {
+      const double one = cpu_seconds(pid);
+      if (one < 0) return -1;
+      sum += one;
+    }
+    return sum;
+  }
+
   static double cpu_seconds(int pid) {
     if (pid <= 0) return -1;
     std::ifstream stat(fmt::format("/proc/{}/stat", pid));
@@ -687,7 +744,7 @@ struct bench {
       });
     }
     asio::co_spawn(io, progress(), asio::detached);
-    const auto cpu0 = cpu_seconds(opt.server_pid);
+    const auto cpu0 = cpu_seconds(opt.server_pids);
     const auto t0 = clock_type::now();
     sending = true;
     const auto interval = std::chrono::duration<double>(1.0 / opt.rate);
@@ -749,8 +806,8 @@ struct bench {
   // reports the time that took and, given --server-pid, the server's memory
   // per connection.
   awaitable<void> capacity() {
-    const auto before = rss_kib(opt.server_pid);
-    const auto cpu0 = cpu_seconds(opt.server_pid);
+    const auto before = rss_kib(opt.server_pids);
+    const auto cpu0 = cpu_seconds(opt.server_pids);
     const auto t0 = clock_type::now();
     co_await connect_all(opt.clients);
     res.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -758,7 +815,7 @@ struct bench {
     asio::steady_timer t(io);
     t.expires_after(std::chrono::seconds(1));
     co_await t.async_wait(use_nothrow);
-    const auto after = rss_kib(opt.server_pid);
+    const auto after = rss_kib(opt.server_pids);
     // The server's CPU over the whole storm, the settling second included:
     // the last joins' notices may still be on their way when all are joined.
     measure_server_cpu(cpu0);
@@ -768,7 +825,7 @@ struct bench {
       res.notes += fmt::format("server CPU {:.2f} s (connect to settled)\n", res.server_cpu_seconds);
     }
     res.notes += fmt::format("JOIN lines received by the clients after their own: {}\n", res.joins_seen);
-    if (opt.server_pid > 0) {
+    if (!opt.server_pids.empty()) {
       const double per = (static_cast<double>(after) - static_cast<double>(before)) * 1024.0 /
                          static_cast<double>(clients.size());
       res.notes +=
@@ -834,7 +891,7 @@ struct bench {
                               std::string& failure) {
     auto asker = std::make_shared<client>(hio, p, opt.nick_prefix + "-history");
     asker->request_caps("batch server-time message-tags draft/chathistory");
-    co_await asker->start(ep, opt.history_target);
+    co_await asker->start(eps.front(), opt.history_target);
     started = true;
     bool replied = false;
     bool reading = true;
@@ -891,6 +948,13 @@ struct bench {
     }
   }
 
+  // Summed over `pids`.
+  static long rss_kib(const std::vector<int>& pids) {
+    long sum = 0;
+    for (const int pid : pids) sum += rss_kib(pid);
+    return sum;
+  }
+
   static long rss_kib(int pid) {
     if (pid <= 0) return 0;
     std::ifstream status(fmt::format("/proc/{}/status", pid));
@@ -918,7 +982,7 @@ struct bench {
       asio::steady_timer receiver_done(io, clock_type::time_point::max());
       bool receiving_now = false;
       try {
-        co_await c->start(ep, opt.room, /*wait_joined=*/p != proto::seed);
+        co_await c->start(endpoint_of(id), opt.room, /*wait_joined=*/p != proto::seed);
         // Like the original, a response is any frame at all (joins and
         // leaves included); chat messages also give their latency.
         receiving_now = true;
@@ -991,8 +1055,9 @@ void report(const options& opt, results& r) {
   std::sort(r.latency_us.begin(), r.latency_us.end());
   const double rate = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
   const auto lost = r.expected > r.delivered ? r.expected - r.delivered : 0;
-  std::printf("\nscenario      %s (%s, %zu clients)\n", opt.scenario.c_str(), opt.protocol.c_str(),
-              opt.clients);
+  std::printf("\nscenario      %s (%s, %zu clients%s)\n", opt.scenario.c_str(), opt.protocol.c_str(),
+              opt.clients,
+              opt.ports.size() > 1 ? fmt::format(" over {} servers", opt.ports.size()).c_str() : "");
   std::printf("sent          %llu messages\n", static_cast<unsigned long long>(r.sent));
   std::printf("delivered     %llu in %.2f s = %.0f deliveries/s\n",
               static_cast<unsigned long long>(r.delivered), r.seconds, rate);
@@ -1019,7 +1084,8 @@ void report(const options& opt, results& r) {
   if (!opt.json.empty()) {
     std::ofstream out(opt.json);
     out << fmt::format(
-        "{{\"scenario\":\"{}\",\"protocol\":\"{}\",\"clients\":{},\"senders\":{},\"window\":{},\"rate\":{},"
+        "{{\"scenario\":\"{}\",\"protocol\":\"{}\",\"servers\":{},\"clients\":{},\"senders\":{},\"window\":{}"
+        ",\"rate\":{},"
         "\"sent\":{},\"delivered\":{},\"lost\":{},\"duplicates\":{},\"out_of_order\":{},\"seconds\":{:.3f},"
         "\"deliveries_per_s\":{:.1f},\"bytes_per_connection\":{:.0f},\"server_cpu_us_per_delivery\":{:.4f},"
         "\"server_cpu_seconds\":{:.3f},"
@@ -1027,10 +1093,10 @@ void report(const options& opt, results& r) {
         "{:.3f},\"p99\":{:.3f},"
         "\"p999\":{:.3f},\"max\":{:.3f}}},\"history_ms\":{{\"replies\":{},\"p50\":{:.3f},\"p99\":{:.3f},"
         "\"max\":{:.3f}}}}}\n",
-        opt.scenario, opt.protocol, opt.clients, opt.senders, opt.window, opt.rate, r.sent, r.delivered, lost,
-        r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, cpu_us, r.server_cpu_seconds,
-        r.percentile(50), r.percentile(90), r.percentile(99), r.percentile(99.9), r.percentile(100),
-        r.history_us.size(), results::percentile_of(r.history_us, 50),
+        opt.scenario, opt.protocol, opt.ports.size(), opt.clients, opt.senders, opt.window, opt.rate, r.sent,
+        r.delivered, lost, r.duplicates, r.reordered, r.seconds, rate, r.bytes_per_connection, cpu_us,
+        r.server_cpu_seconds, r.percentile(50), r.percentile(90), r.percentile(99), r.percentile(99.9),
+        r.percentile(100), r.history_us.size(), results::percentile_of(r.history_us, 50),
         results::percentile_of(r.history_us, 99), results::percentile_of(r.history_us, 100));
   }
   if (!opt.latencies.empty()) {
@@ -1053,7 +1119,11 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"fanout", "latency", "private", "seed", "capacity", "history"}));
   app.add_option("--host", opt.host, "Server address (loopback)")->capture_default_str();
-  app.add_option("--port", opt.port, "Server port")->capture_default_str();
+  app.add_option("--port", opt.ports,
+                 "Server port; several (comma-separated or repeated): nodes of one cluster, clients assigned "
+                 "round-robin")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--protocol", opt.protocol, "irc or seed")
       ->check(CLI::IsMember({"irc", "seed"}))
       ->capture_default_str();
@@ -1076,8 +1146,10 @@ int main(int argc, char** argv) {
   app.add_option("--rooms", opt.rooms,
                  "Capacity: spread clients over this many rooms (<room>0, <room>1, ...)")
       ->capture_default_str();
-  app.add_option("--server-pid", opt.server_pid,
-                 "The server's PID: report its CPU time per delivery (capacity: its memory per connection)");
+  app.add_option("--server-pid", opt.server_pids,
+                 "The server's PID: report its CPU time per delivery (capacity: its memory per connection); "
+                 "several (comma-separated or repeated): their sum")
+      ->delimiter(',');
   app.add_option("--history-target", opt.history_target, "History: the channel whose history is asked for")
       ->capture_default_str();
   app.add_option("--history-limit", opt.history_limit, "History: lines per CHATHISTORY LATEST")
@@ -1101,6 +1173,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? EXIT_SUCCESS : kExitUsage;
   }
 
+  if (opt.ports.empty()) {
+    std::fprintf(stderr, "chat-bench: --port needs at least one port\n");
+    return kExitUsage;
+  }
+
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
     lim.rlim_cur = lim.rlim_max;
@@ -1118,7 +1195,8 @@ int main(int argc, char** argv) {
   b.p = opt.protocol == "irc" ? proto::irc : proto::seed;
   if (b.p == proto::seed) b.opt.room = "#lobby";
   try {
-    b.ep = tcp::endpoint(asio::ip::make_address(opt.host), opt.port);
+    const auto address = asio::ip::make_address(opt.host);
+    for (const auto port : opt.ports) b.eps.emplace_back(address, port);
     std::exception_ptr failure;
     auto run = [&]() -> awaitable<void> {
       if (opt.scenario == "fanout") co_await b.fanout();
