@@ -83,8 +83,10 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
   node(passkey, asio::io_context& io, chat::hub& hub, settings s);
 
   void start();
-  // Stops the links and the timers; the lease lapses by itself unless the
-  // node deletes it on the way out (it tries). Idempotent.
+  // Stops the links and the timers. The lease is left to lapse: by then
+  // the node's users have quit (their departures published as they left),
+  // and a restart under the same name is told apart by its epoch.
+  // Idempotent.
   void stop();
 
   // True while this node has Redis (false: degraded, local users only).
