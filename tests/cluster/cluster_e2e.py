@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "accounts"))
 from accounts_e2e import Client  # noqa: E402
+from server_lifecycle import frame, read_frame  # noqa: E402
 from server_process import DEADLINE, ServerProcess  # noqa: E402
 
 SERVER = sys.argv[1]
@@ -154,24 +155,6 @@ def metrics(s):
 def untagged(line):
     """The line without its tags."""
     return line.split(" ", 1)[1] if line.startswith("@") else line
-
-
-def frame(text):
-    data = text.encode()
-    return f"{len(data):<10}".encode() + data
-
-
-def read_frame(sock):
-    def exactly(n):
-        out = b""
-        while len(out) < n:
-            chunk = sock.recv(n - len(out))
-            if not chunk:
-                raise EOFError("connection closed")
-            out += chunk
-        return out
-
-    return exactly(int(exactly(10).strip())).decode()
 
 
 def case_channels_span_nodes(r):

@@ -71,6 +71,21 @@ node::node(passkey, asio::io_context& io, chat::hub& hub, settings s)
       subscriber_(redis::subscriber::create(io, settings_.redis)),
       heartbeat_timer_(strand_) {}
 
+pc::user_on node::user_on_of(const chat::member& m, std::string nick) const {
+  const auto i = m.info();
+  return pc::user_on{settings_.name,
+                     std::move(nick),
+                     i.user,
+                     i.host,
+                     i.realname,
+                     i.account,
+                     i.away,
+                     i.bot,
+                     i.oper,
+                     i.secure,
+                     static_cast<std::int64_t>(i.signon)};
+}
+
 std::string node::key(std::string_view what) const {
   return std::string(kKeyPrefix) + std::string(what);
 }
@@ -202,19 +217,7 @@ void node::announce_all() {
     const auto folded = protocol::fold_nick(u.nick);
     auto m = hub_.directory().find(u.nick);
     if (!m) continue;
-    const auto i = m->info();
-    pc::user_on on{settings_.name,
-                   i.nick,
-                   i.user,
-                   i.host,
-                   i.realname,
-                   i.account,
-                   i.away,
-                   i.bot,
-                   i.oper,
-                   i.secure,
-                   static_cast<std::int64_t>(i.signon)};
-    fields.emplace_back("u:" + folded, pc::encode_message(on));
+    fields.emplace_back("u:" + folded, pc::encode_message(user_on_of(*m, u.nick)));
     for (const auto& r : u.rooms) {
       fields.emplace_back("j:" + protocol::fold_nick(r) + " " + folded,
                           pc::encode_message(pc::joined{settings_.name, r, u.nick, false}));

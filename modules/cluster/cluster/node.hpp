@@ -118,6 +118,8 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
   };
 
   std::string key(std::string_view what) const;
+  // How this node announces a user of its own, as `nick`.
+  protocol::cluster::user_on user_on_of(const chat::member& m, std::string nick) const;
   std::string state_key(std::string_view node_name) const;
   std::string room_channel(std::string_view room) const;
   std::string users_channel() const;

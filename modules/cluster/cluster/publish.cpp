@@ -49,18 +49,7 @@ pc::text text_of(const chat::event& ev) {
 }  // namespace
 
 void node::user_online(const std::shared_ptr<chat::member>& m, std::string nick) {
-  const auto i = m->info();
-  pc::user_on on{settings_.name,
-                 nick,
-                 i.user,
-                 i.host,
-                 i.realname,
-                 i.account,
-                 i.away,
-                 i.bot,
-                 i.oper,
-                 i.secure,
-                 static_cast<std::int64_t>(i.signon)};
+  auto on = user_on_of(*m, std::move(nick));
   asio::post(strand_, [self = shared_from_this(), key = m.get(), on = std::move(on)]() mutable {
     const auto folded = protocol::fold_nick(on.nick);
     self->locals_[key] = local_user{on.nick, {}};
@@ -80,11 +69,7 @@ void node::user_renamed(const chat::member* m, std::string from, std::string to)
     std::vector<std::string> del{"u:" + old_key};
     std::vector<std::pair<std::string, std::string>> set;
     if (auto member = self->hub_.directory().find(to)) {
-      const auto i = member->info();
-      set.emplace_back("u:" + new_key,
-                       pc::encode_message(pc::user_on{self->settings_.name, to, i.user, i.host, i.realname,
-                                                      i.account, i.away, i.bot, i.oper, i.secure,
-                                                      static_cast<std::int64_t>(i.signon)}));
+      set.emplace_back("u:" + new_key, pc::encode_message(self->user_on_of(*member, to)));
     }
     for (const auto& r : local.rooms) {
       del.push_back("j:" + protocol::fold_nick(r) + " " + old_key);
