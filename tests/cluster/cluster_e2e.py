@@ -74,6 +74,20 @@ class Redis:
         except OSError:
             return None
 
+    def info(self, section):
+        """INFO `section` as a dict of its `key:value` lines."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=DEADLINE) as s:
+            s.sendall(f"*2\r\n$4\r\nINFO\r\n${len(section)}\r\n{section}\r\n".encode())
+            data = b""
+            while b"\r\n" not in data:
+                data += s.recv(65536)
+            size = int(data[1:data.index(b"\r\n")])
+            body_from = data.index(b"\r\n") + 2
+            while len(data) < body_from + size:
+                data += s.recv(65536)
+            body = data[body_from:body_from + size].decode()
+        return dict(x.split(":", 1) for x in body.splitlines() if ":" in x and not x.startswith("#"))
+
     def url(self):
         return f"redis://127.0.0.1:{self.port}"
 
@@ -306,6 +320,93 @@ def case_late_node(r):
         a.kill()
         if c:
             c.kill()
+
+
+def case_late_node_room_state(r):
+    """A node that starts after a channel's topic and modes were set shows
+    them (TOPIC, MODE), keeps them when the node that set them has left the
+    channel, and a node that starts later still learns them from it."""
+    a = connected(node(r.url(), "north"))
+    b = c = None
+    try:
+        alice = Client(a.irc_port, "alice")
+        alice.send("JOIN #hall")
+        alice.expect(" 366 ")
+        alice.send("TOPIC #hall :set before you came")
+        alice.expect(" TOPIC #hall :set before you came")
+        alice.send("MODE #hall +mk-n sesame")
+        alice.expect(" MODE #hall +mk-n sesame")
+        b = connected(node(r.url(), "latecomer"))
+        dave = Client(b.irc_port, "dave")
+        sees(dave, "#hall", "alice")
+
+        def modes_of(c):
+            c.send("MODE #hall")
+            return c.expect(" 324 ").split(" 324 ", 1)[1]
+        # Without the key the late node refuses, as north does: it knows +k.
+        eventually(lambda: "+kmt" in modes_of(dave), "dave's node shows the modes")
+        dave.send("JOIN #hall")
+        dave.expect(" 475 ")
+        dave.send("JOIN #hall sesame")
+        lines = dave.lines_until(" 366 ")
+        assert any(" 332 dave #hall :set before you came" in x for x in lines), lines
+        alice.expect(":dave!~dave@127.0.0.1 JOIN #hall")
+        # Voiced, dave may speak in the moderated room, on both nodes.
+        alice.send("MODE #hall +v dave")
+        dave.expect(" MODE #hall +v dave")
+        dave.send("PRIVMSG #hall :heard?")
+        alice.expect(":dave!~dave@127.0.0.1 PRIVMSG #hall :heard?")
+        # alice leaves: dave's node now holds the room's state for newcomers.
+        alice.send("TOPIC #hall :changed on north")
+        dave.expect(" TOPIC #hall :changed on north")
+        alice.send("PART #hall")
+        dave.expect(":alice!~alice@127.0.0.1 PART #hall")
+        c = connected(node(r.url(), "latest"))
+        erin = Client(c.irc_port, "erin")
+        sees(erin, "#hall", "dave")
+        erin.send("TOPIC #hall")
+        erin.expect(" 332 erin #hall :changed on north")
+        assert "+kmt" in modes_of(erin)
+    finally:
+        for s in (a, b, c):
+            if s:
+                s.kill()
+
+
+def case_one_command_per_message(r):
+    """A channel message costs Redis one command (a PUBLISH on the room's
+    channel), whatever the number of members and nodes."""
+    # Flood control off: alice sends her 50 at once, after polling NAMES.
+    a = connected(node(r.url(), "north", "--flood-rate", "0"))
+    b = connected(node(r.url(), "south", "--flood-rate", "0"))
+    try:
+        alice = Client(a.irc_port, "alice")
+        bob = Client(b.irc_port, "bob")
+        carol = Client(b.irc_port, "carol")
+        for c in (alice, bob, carol):
+            c.send("JOIN #hall")
+            c.expect(" 366 ")
+        sees(alice, "#hall", "carol")
+        sees(bob, "#hall", "alice")
+        assert r.command("CONFIG", "RESETSTAT") == "+OK"
+        count = 50
+        for i in range(count):
+            alice.send(f"PRIVMSG #hall :message {i}")
+        for c in (bob, carol):
+            for i in range(count):
+                line = c.expect(" PRIVMSG #hall ")
+                assert line.endswith(f":message {i}"), (c.nick, i, line, c.seen[-3:])
+        stats = r.info("commandstats")
+
+        def calls(cmd):
+            entry = stats.get(f"cmdstat_{cmd}", "calls=0")
+            return int(entry.split("calls=", 1)[1].split(",", 1)[0])
+        # Heartbeats (a SET and an MGET a second per node) come on top.
+        assert count <= calls("publish") < count + 5, stats
+        assert calls("eval") + calls("evalsha") < 5, stats
+    finally:
+        a.kill()
+        b.kill()
 
 
 def case_node_killed(r):

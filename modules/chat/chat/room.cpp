@@ -230,6 +230,7 @@ void room::topic(actor who, std::optional<std::string> text) {
     ev->relayed = who.relayed;
     ev->source = who.source;
     ev->text = std::move(*text);
+    ev->state = self->state(true);  // for a cluster's late nodes
     self->fan_out(ev);
     self->remember(*ev);
   });

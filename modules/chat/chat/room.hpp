@@ -205,6 +205,13 @@ class room : public std::enable_shared_from_this<room> {
   // theirs when made).
   void restore(saved_room s);
 
+  // Takes up, silently, what another node of a cluster says the room is:
+  // its topic, if `s` has one (topic_at set) and the room's own is not
+  // newer; its flag modes, key and limit, if `s` has modes (a key shown as
+  // "*" is kept as it is). Lists (b, e, I, q) are not part of it. For a
+  // node that learns a room it did not see made.
+  void adopt(room_state s);
+
   // Runs `done` on the room's strand once everything posted to the room
   // before it has run: a requester learns that its requests are answered.
   void fence(std::function<void()> done);

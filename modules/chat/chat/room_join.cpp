@@ -64,6 +64,13 @@ void room::admit(actor who, bool op) {
 
   auto ev = new_event(event_kind::joined, name_, who.nick, who.m.get());
   ev->relayed = who.relayed;
+  // The room as the joiner finds it: its own node keeps it for late nodes
+  // of a cluster (the one room_state is also the newcomer's, below).
+  std::shared_ptr<const room_state> now;
+  if (!who.relayed) {
+    now = state(op);
+    ev->state = op || key_.empty() ? now : state(true);
+  }
   if (op) ev->status = '@';  // for the cluster: the joiner came in as operator
   ev->source = who.source;
   ev->text = std::move(who.realname);
@@ -91,7 +98,7 @@ void room::admit(actor who, bool op) {
   if (who.relayed) return;
 
   auto state = new_event(event_kind::channel_state, name_, who.nick, who.m.get());
-  state->state = this->state(op);
+  state->state = std::move(now);
   // Names and prefixes only, as for NAMES: no member's details are asked
   // for (a join into a room of n members would otherwise cost n lookups),
   // unless the newcomer asked for user@host in names.

@@ -3,6 +3,7 @@
 // cached verdicts that keep messages from being matched against every mask,
 // and the state shown to a member.
 #include <algorithm>
+#include <charconv>
 
 #include <asio/post.hpp>
 
@@ -151,6 +152,7 @@ void room::apply_modes(actor& who, const std::vector<mode_change>& changes) {
   ev->source = who.source;
   ev->text = std::move(applied);
   ev->args = std::move(args);
+  ev->state = state(true);  // the room's modes now, for a cluster's late nodes
   fan_out(ev);
   remember(*ev);
   if (kept_changed) keep();
@@ -198,6 +200,47 @@ void room::check(entry& e, std::string_view source) const {
   e.banned = !excepted && matches(kBans, source);
   e.quieted = !excepted && matches(kQuiets, source);
   e.checked = masks_version_;
+}
+
+void room::adopt(room_state s) {
+  asio::post(strand_, [self = shared_from_this(), s = std::move(s)] {
+    if (s.topic_at != 0 && s.topic_at >= self->topic_at_) {
+      self->topic_ = s.topic;
+      self->topic_by_ = s.topic_by;
+      self->topic_at_ = s.topic_at;
+    }
+    if (s.modes.empty()) {
+      self->publish_summary();
+      return;
+    }
+    // The flags, then their arguments in state()'s order: H, k, l.
+    auto has = [&](char c) { return s.modes.find(c) != std::string::npos; };
+    std::size_t next = 0;
+    auto arg = [&]() -> std::string {
+      return next < s.mode_args.size() ? s.mode_args[next++] : std::string();
+    };
+    self->replay_.reset();
+    if (has('H')) self->replay_ = parse_replay(arg());
+    if (has('k')) {
+      auto key = arg();
+      if (key != "*" && !key.empty()) self->key_ = std::move(key);
+    } else {
+      self->key_.clear();
+    }
+    self->limit_ = 0;
+    if (has('l')) {
+      const auto text = arg();
+      std::size_t limit = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+      if (ec == std::errc{} && end == text.data() + text.size()) self->limit_ = limit;
+    }
+    self->invite_only_ = has('i');
+    self->moderated_ = has('m');
+    self->no_external_ = has('n');
+    self->secret_ = has('s');
+    self->topic_lock_ = has('t');
+    self->publish_summary();
+  });
 }
 
 std::shared_ptr<const room_state> room::state(bool for_operator) const {

@@ -153,6 +153,25 @@ void node::deliver_told(const pc::told& t) {
   }
 }
 
+void node::adopt(const pc::message& m) {
+  chat::room_state st;
+  std::string room;
+  if (const auto* t = std::get_if<pc::topic_set>(&m)) {
+    room = t->room;
+    st.topic = t->topic;
+    st.topic_by = t->by;
+    st.topic_at = static_cast<std::time_t>(t->at);
+  } else if (const auto* s = std::get_if<pc::modes_set>(&m)) {
+    if (!s->changes.starts_with('+')) return;  // not a snapshot of the modes
+    room = s->room;
+    st.modes = s->changes;
+    st.mode_args = s->args;
+  } else {
+    return;
+  }
+  if (auto r = hub_.find_room(room)) r->adopt(std::move(st));
+}
+
 void node::apply(const pc::message& m) {
   std::visit(
       [&](const auto& v) {
@@ -208,10 +227,12 @@ void node::apply(const pc::message& m) {
             // One of ours kicked: it is in that room no more.
             for (auto& [key, local] : locals_) {
               if (!protocol::fold_equal{}(local.nick, v.target)) continue;
-              if (local.rooms.erase(v.room) > 0 && client_->is_up()) {
-                send_script({"HDEL", state_key(settings_.name),
-                             "j:" + protocol::fold_nick(v.room) + " " + protocol::fold_nick(local.nick)});
-              }
+              if (local.rooms.erase(v.room) == 0) continue;
+              std::vector<std::string> hdel{
+                  "HDEL", state_key(settings_.name),
+                  "j:" + protocol::fold_nick(v.room) + " " + protocol::fold_nick(local.nick)};
+              room_left(v.room, hdel);
+              if (client_->is_up()) send_script(std::move(hdel));
             }
           } else if constexpr (std::is_same_v<T, pc::said>) {
             auto r = hub_.find_room(v.room);

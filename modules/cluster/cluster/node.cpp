@@ -149,6 +149,15 @@ void node::send_script(std::vector<std::string> args) {
 
 void node::publish(std::string channel, const pc::message& m,
                    std::vector<std::pair<std::string, std::string>> set, std::vector<std::string> del) {
+  // Down: what happens meanwhile is written again when Redis is back.
+  if (!client_->is_up()) return;
+  if (set.empty() && del.empty()) {
+    // A message that changes no state (what users say, most of the
+    // traffic): one PUBLISH, one Redis command per message per room.
+    send_script({"PUBLISH", std::move(channel), pc::encode_message(m)});
+    metrics::cluster_frames(metrics::cluster_frame::published);
+    return;
+  }
   std::vector<std::string> args{"EVAL",
                                 std::string(kPublishScript),
                                 "2",
@@ -162,8 +171,6 @@ void node::publish(std::string channel, const pc::message& m,
     args.push_back(std::move(k));
     args.push_back(std::move(v));
   }
-  // Down: what happens meanwhile is written again when Redis is back.
-  if (!client_->is_up()) return;
   send_script(std::move(args));
   metrics::cluster_frames(metrics::cluster_frame::published);
 }
@@ -222,6 +229,11 @@ void node::announce_all() {
       fields.emplace_back("j:" + protocol::fold_nick(r) + " " + folded,
                           pc::encode_message(pc::joined{settings_.name, r, u.nick, false}));
     }
+  }
+  for (const auto& [room, r] : local_rooms_) {
+    const auto folded = protocol::fold_nick(room);
+    if (!r.topic.empty()) fields.emplace_back("t:" + folded, r.topic);
+    if (!r.modes.empty()) fields.emplace_back("m:" + folded, r.modes);
   }
   // hello tells the others to read this node's state again.
   publish(users_channel(), pc::hello{settings_.name, epoch_}, std::move(fields));
@@ -346,8 +358,10 @@ asio::awaitable<void> node::load_run(std::shared_ptr<node> self) {
     auto& known = self->nodes_[name];
     known.epoch = epoch;
     known.loaded = true;
-    // Users first, then their rooms: a hash has no order.
+    // Users first, then their rooms, then the rooms' topics and modes: a
+    // hash has no order.
     std::vector<pc::message> joins;
+    std::vector<pc::message> rooms;
     for (std::size_t i = 0; i + 1 < state->elements.size(); i += 2) {
       auto m = pc::decode_message(state->elements[i + 1].as_string());
       if (!m) {
@@ -357,11 +371,14 @@ asio::awaitable<void> node::load_run(std::shared_ptr<node> self) {
       if (pc::node_of(*m) != name) continue;
       if (std::holds_alternative<pc::joined>(*m)) {
         joins.push_back(std::move(*m));
+      } else if (std::holds_alternative<pc::topic_set>(*m) || std::holds_alternative<pc::modes_set>(*m)) {
+        rooms.push_back(std::move(*m));
       } else {
         self->apply(*m);
       }
     }
     for (const auto& j : joins) self->apply(j);
+    for (const auto& r : rooms) self->adopt(r);
   }
 }
 

@@ -102,6 +102,9 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
   void room_event(const chat::event& ev, const std::string& room);
   // A private message (or a KILL) from a local user to remote `target`.
   void tell(const chat::event& ev, std::string target);
+  // Another node changed `room`'s topic or modes, and this node applied it:
+  // kept in this node's state hash if it has users there.
+  void room_state_seen(std::shared_ptr<const chat::room_state> st, std::string room);
 
   // chat::nick_claims
   void claim(std::string nick, std::weak_ptr<chat::member> owner, std::function<void(bool)> done) override;
@@ -116,6 +119,14 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
     std::string nick;
     std::set<std::string, protocol::fold_less> rooms;
   };
+  // A room with users of this node: how many, and its topic and modes as
+  // this node's state hash has them ("t:" and "m:" fields), for nodes that
+  // come later (they cannot have seen them set).
+  struct local_room {
+    std::size_t users = 0;
+    std::string topic;  // a topic_set frame; empty: none written
+    std::string modes;  // a modes_set frame with all the modes, from "+"
+  };
 
   std::string key(std::string_view what) const;
   // How this node announces a user of its own, as `nick`.
@@ -129,6 +140,15 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
   void publish(std::string channel, const protocol::cluster::message& m,
                std::vector<std::pair<std::string, std::string>> set = {}, std::vector<std::string> del = {});
   void send_script(std::vector<std::string> args);
+  // A user of this node entered or left `room`: the room's fields of the
+  // state hash, to set (first user) or delete (last one).
+  void room_entered(const std::string& room, const chat::room_state* st,
+                    std::vector<std::pair<std::string, std::string>>& set);
+  void room_left(const std::string& room, std::vector<std::string>& del);
+  // `room`'s topic and modes are `st` now: its fields, if this node has
+  // users there.
+  void room_state_now(const std::string& room, const chat::room_state& st,
+                      std::vector<std::pair<std::string, std::string>>& set);
 
   void on_client_state(redis::state s);
   void on_subscriber_state(redis::state s);
@@ -164,6 +184,9 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
   // here: a kick or a mode of a user who left meanwhile still applies.
   chat::actor stand_in(std::string_view nick) const;
   void deliver_told(const protocol::cluster::told& t);
+  // A topic_set or modes_set of another node's state hash: what its room
+  // is now, taken up silently (room::adopt).
+  void adopt(const protocol::cluster::message& m);
 
   asio::io_context& io_;
   chat::hub& hub_;
@@ -179,6 +202,7 @@ class node : public chat::nick_claims, public std::enable_shared_from_this<node>
   std::map<std::string, remote_node> nodes_;
   std::map<std::string, std::shared_ptr<remote_user>, protocol::fold_less> stubs_;  // by nick
   std::map<const chat::member*, local_user> locals_;
+  std::map<std::string, local_room, protocol::fold_less> local_rooms_;
   // Nicks this node claimed, folded, and when.
   std::map<std::string, std::chrono::steady_clock::time_point> claims_;
   bool loading_ = false;

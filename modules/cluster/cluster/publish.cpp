@@ -48,6 +48,50 @@ pc::text text_of(const chat::event& ev) {
 
 }  // namespace
 
+void node::room_state_now(const std::string& room, const chat::room_state& st,
+                          std::vector<std::pair<std::string, std::string>>& set) {
+  auto it = local_rooms_.find(room);
+  if (it == local_rooms_.end()) return;
+  const auto folded = protocol::fold_nick(room);
+  const auto& me = settings_.name;
+  // A topic never set (time 0) is not written; a topic cleared is.
+  if (st.topic_at != 0) {
+    it->second.topic = pc::encode_message(pc::topic_set{me, room, st.topic_by.empty() ? me : st.topic_by,
+                                                        st.topic, static_cast<std::int64_t>(st.topic_at)});
+    set.emplace_back("t:" + folded, it->second.topic);
+  }
+  it->second.modes = pc::encode_message(pc::modes_set{me, room, me, st.modes, st.mode_args});
+  set.emplace_back("m:" + folded, it->second.modes);
+}
+
+void node::room_entered(const std::string& room, const chat::room_state* st,
+                        std::vector<std::pair<std::string, std::string>>& set) {
+  if (++local_rooms_[room].users == 1 && st != nullptr) room_state_now(room, *st, set);
+}
+
+void node::room_left(const std::string& room, std::vector<std::string>& del) {
+  auto it = local_rooms_.find(room);
+  if (it == local_rooms_.end() || --it->second.users > 0) return;
+  local_rooms_.erase(it);
+  const auto folded = protocol::fold_nick(room);
+  del.push_back("t:" + folded);
+  del.push_back("m:" + folded);
+}
+
+void node::room_state_seen(std::shared_ptr<const chat::room_state> st, std::string room) {
+  asio::post(strand_, [self = shared_from_this(), st = std::move(st), room = std::move(room)] {
+    std::vector<std::pair<std::string, std::string>> set;
+    self->room_state_now(room, *st, set);
+    if (set.empty() || !self->client_->is_up()) return;
+    std::vector<std::string> args{"HSET", self->state_key(self->settings_.name)};
+    for (auto& [k, v] : set) {
+      args.push_back(std::move(k));
+      args.push_back(std::move(v));
+    }
+    self->send_script(std::move(args));
+  });
+}
+
 void node::user_online(const std::shared_ptr<chat::member>& m, std::string nick) {
   auto on = user_on_of(*m, std::move(nick));
   asio::post(strand_, [self = shared_from_this(), key = m.get(), on = std::move(on)]() mutable {
@@ -89,7 +133,10 @@ void node::user_offline(const chat::member* m, std::string nick, std::string rea
     if (it == self->locals_.end()) return;
     const auto folded = protocol::fold_nick(nick);
     std::vector<std::string> del{"u:" + folded};
-    for (const auto& r : it->second.rooms) del.push_back("j:" + protocol::fold_nick(r) + " " + folded);
+    for (const auto& r : it->second.rooms) {
+      del.push_back("j:" + protocol::fold_nick(r) + " " + folded);
+      self->room_left(r, del);
+    }
     self->locals_.erase(it);
     self->publish(self->users_channel(), pc::user_off{self->settings_.name, nick, reason}, {},
                   std::move(del));
@@ -125,27 +172,30 @@ void node::room_event(const chat::event& ev, const std::string& room) {
       return;
   }
   const chat::member* origin = ev.origin;
-  asio::post(strand_, [self = shared_from_this(), m = std::move(*m), room, origin]() mutable {
+  asio::post(strand_, [self = shared_from_this(), m = std::move(*m), room, origin, st = ev.state]() mutable {
     std::vector<std::pair<std::string, std::string>> set;
     std::vector<std::string> del;
     // This node's users' rooms, in its state hash.
     const auto room_key = protocol::fold_nick(room);
     if (auto* j = std::get_if<pc::joined>(&m)) {
       if (auto it = self->locals_.find(origin); it != self->locals_.end()) {
-        it->second.rooms.insert(room);
+        if (it->second.rooms.insert(room).second) self->room_entered(room, st.get(), set);
         set.emplace_back("j:" + room_key + " " + protocol::fold_nick(j->nick), pc::encode_message(m));
       }
     } else if (auto* p = std::get_if<pc::parted>(&m)) {
       if (auto it = self->locals_.find(origin); it != self->locals_.end()) {
-        it->second.rooms.erase(room);
+        if (it->second.rooms.erase(room) > 0) self->room_left(room, del);
         del.push_back("j:" + room_key + " " + protocol::fold_nick(p->nick));
       }
     } else if (auto* k = std::get_if<pc::kicked>(&m)) {
       for (auto& [key, local] : self->locals_) {
         if (protocol::fold_equal{}(local.nick, k->target) && local.rooms.erase(room) > 0) {
           del.push_back("j:" + room_key + " " + protocol::fold_nick(k->target));
+          self->room_left(room, del);
         }
       }
+    } else if (st && (std::holds_alternative<pc::topic_set>(m) || std::holds_alternative<pc::modes_set>(m))) {
+      self->room_state_now(room, *st, set);
     }
     self->publish(self->room_channel(room), m, std::move(set), std::move(del));
   });

@@ -30,8 +30,17 @@ void relay::told(const chat::event& ev, const std::string& target_account) {
 
 void relay::happened(const chat::event& ev, const std::string& room) {
   if (history_) history_->happened(ev, room);
+  if (ev.relayed) {
+    // Another node's change, applied here: what late nodes read of the room.
+    const bool changed =
+        ev.kind == chat::event_kind::topic_changed || ev.kind == chat::event_kind::mode_changed;
+    if (changed && ev.state) {
+      if (auto n = target()) n->room_state_seen(ev.state, room);
+    }
+    return;
+  }
   // Quits and nick changes travel as presence, once, not once per room.
-  if (ev.relayed || ev.kind == chat::event_kind::quit || ev.kind == chat::event_kind::nick_changed) return;
+  if (ev.kind == chat::event_kind::quit || ev.kind == chat::event_kind::nick_changed) return;
   if (auto n = target()) n->room_event(ev, room);
 }
 
