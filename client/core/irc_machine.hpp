@@ -148,6 +148,10 @@ class irc_machine {
   // message seen, if known), take the lines of a batch, end a batch.
   void request_history(effects& out, const std::string& target);
   bool batch_line(const protocol::irc::message& m, effects& out);
+  // JOIN, PART, QUIT, KICK, NICK from `from`; and 353/366 (NAMES):
+  // irc_members.cpp. False if `m` is none of them.
+  bool membership_line(const protocol::irc::message& m, std::string_view from, effects& out);
+  bool names_line(const protocol::irc::message& m, effects& out);
   void batch_command(const protocol::irc::message& m, effects& out);
   // The history of `key` (folded) is over or failed: show the live lines held meanwhile.
   void history_done(effects& out, const std::string& key);
