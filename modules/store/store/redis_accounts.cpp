@@ -18,126 +18,15 @@
 #include "store/accounts.hpp"  // fold_fingerprint
 #include "store/redis_backend.hpp"
 #include "store/redis_codec.hpp"
+#include "store/redis_scripts.hpp"
 
 namespace store {
 
 namespace {
 
 using namespace redis_codec;
+using namespace redis_scripts;
 using protocol::fold_nick;
-
-// ARGV: prefix, F, name, email, created, salt, iterations, stored_key,
-// server_key, kMaxCertsPerAccount, then its fingerprints (folded, distinct).
-constexpr std::string_view kCreateScript = R"lua(
-local p, f = ARGV[1], ARGV[2]
-local ak = p .. 'acct:' .. f
-if redis.call('EXISTS', ak) == 1 then return 'exists' end
-for i = 11, #ARGV do
-  local owner = redis.call('HGET', p .. 'certs', ARGV[i])
-  if owner and owner ~= f then return 'exists' end
-end
-if #ARGV - 10 > tonumber(ARGV[10]) then return 'limit' end
-redis.call('DEL', ak .. ':certs', ak .. ':chans', ak .. ':marks')
-redis.call('HSET', ak, 'name', ARGV[3], 'email', ARGV[4], 'created', ARGV[5], 'salt', ARGV[6],
-           'iterations', ARGV[7], 'stored_key', ARGV[8], 'server_key', ARGV[9])
-redis.call('SADD', p .. 'accounts', f)
-for i = 11, #ARGV do
-  redis.call('HSET', p .. 'certs', ARGV[i], f)
-  redis.call('SADD', ak .. ':certs', ARGV[i])
-end
-return 'ok'
-)lua";
-
-// KEYS: the account. ARGV: field, value pairs.
-constexpr std::string_view kUpdateScript = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
-redis.call('HSET', KEYS[1], unpack(ARGV))
-return 'ok'
-)lua";
-
-// KEYS: the account, certs, the account's certs. ARGV: fingerprint, F, max.
-constexpr std::string_view kAddCertScript = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
-local owner = redis.call('HGET', KEYS[2], ARGV[1])
-if owner then
-  if owner == ARGV[2] then return 'ok' end
-  return 'exists'
-end
-if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 'limit' end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[1])
-return 'ok'
-)lua";
-
-// KEYS: certs, the account's certs. ARGV: fingerprint, F.
-constexpr std::string_view kDelCertScript = R"lua(
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 'not_found' end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[1])
-return 'ok'
-)lua";
-
-// ARGV: prefix, F. The account goes with its certificates, channels and
-// read markers.
-constexpr std::string_view kDropScript = R"lua(
-local p, f = ARGV[1], ARGV[2]
-local ak = p .. 'acct:' .. f
-if redis.call('EXISTS', ak) == 0 then return 'not_found' end
-for _, fp in ipairs(redis.call('SMEMBERS', ak .. ':certs')) do
-  if redis.call('HGET', p .. 'certs', fp) == f then redis.call('HDEL', p .. 'certs', fp) end
-end
-for _, c in ipairs(redis.call('SMEMBERS', ak .. ':chans')) do
-  if redis.call('HGET', p .. 'chanfounder', c) == f then
-    redis.call('HDEL', p .. 'channels', c)
-    redis.call('HDEL', p .. 'chanfounder', c)
-  end
-end
-redis.call('DEL', ak, ak .. ':certs', ak .. ':chans', ak .. ':marks')
-redis.call('SREM', p .. 'accounts', f)
-return 'ok'
-)lua";
-
-// ARGV: prefix, folded channel, encoded channel, founder F.
-constexpr std::string_view kSaveChannelScript = R"lua(
-local p, c, f = ARGV[1], ARGV[2], ARGV[4]
-if redis.call('EXISTS', p .. 'acct:' .. f) == 0 then return 'not_found' end
-local old = redis.call('HGET', p .. 'chanfounder', c)
-if old and old ~= f then redis.call('SREM', p .. 'acct:' .. old .. ':chans', c) end
-redis.call('HSET', p .. 'channels', c, ARGV[3])
-redis.call('HSET', p .. 'chanfounder', c, f)
-redis.call('SADD', p .. 'acct:' .. f .. ':chans', c)
-return 'ok'
-)lua";
-
-// ARGV: prefix, folded channel.
-constexpr std::string_view kDropChannelScript = R"lua(
-local p, c = ARGV[1], ARGV[2]
-if redis.call('HDEL', p .. 'channels', c) == 0 then return 'not_found' end
-local old = redis.call('HGET', p .. 'chanfounder', c)
-redis.call('HDEL', p .. 'chanfounder', c)
-if old then redis.call('SREM', p .. 'acct:' .. old .. ':chans', c) end
-return 'ok'
-)lua";
-
-// KEYS: the account, its markers. ARGV: target, at, kMaxReadMarkers. Only
-// forward; past the limit the marker furthest back (ties: by target) goes,
-// never the one just set. Answers the time kept (nil: no such account).
-constexpr std::string_view kSetMarkerScript = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local old = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if old and tonumber(old) >= tonumber(ARGV[2]) then return old end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
-if over > 0 then
-  for _, t in ipairs(redis.call('ZRANGE', KEYS[2], 0, over)) do
-    if over > 0 and t ~= ARGV[1] then
-      redis.call('ZREM', KEYS[2], t)
-      over = over - 1
-    end
-  end
-end
-return redis.call('ZSCORE', KEYS[2], ARGV[1])
-)lua";
 
 std::string acct(std::string_view folded, std::string_view part = {}) {
   std::string k = key("acct:");

@@ -63,8 +63,10 @@ std::string redis_backend::where() const {
 void redis_backend::start() {
   // On the client's strand, which is on io_: the store's thread.
   client_->on_state([this](redis::state s) {
+    bool stopping = false;
     {
       std::lock_guard lk(mu_);
+      stopping = stop_;
       up_ = s == redis::state::up;
       if (up_) {
         st_.healthy = !failing_;
@@ -78,11 +80,11 @@ void redis_backend::start() {
       spdlog::info("store {}: connected", where());
       backoff_until_ = {};  // held lines go now, not at the end of a backoff
       wake_.cancel();
-    } else {
+    } else if (!stopping) {
       spdlog::warn("store {}: connection down; lines queue (up to {}) until it is back", where(),
                    kMaxPendingRows);
-      wake_waiters();
     }
+    if (s != redis::state::up) wake_waiters();
   });
   client_->start();
   next_retention_ = steady::now() + opts_.retention_interval;
@@ -221,16 +223,13 @@ void redis_backend::note_write_failure(const std::string& why) {
 asio::awaitable<bool> redis_backend::write_held() {
   while (!held_.empty()) {
     const std::size_t n = std::min(held_.size(), kScriptRows);
-    auto r = co_await client_->command(append_command(held_, n, uncertain_));
+    // Lost or timed out, the group may have been written: sent again, the
+    // script skips the msgids it finds (as it does a line other nodes saw).
+    auto r = co_await client_->command(append_command(held_, n));
     if (!r || r->is_error()) {
-      // Lost or timed out: the group may have been written; the next try
-      // skips the msgids it finds.
-      if (!r && (r.error().code == redis::errc::lost || r.error().code == redis::errc::timeout))
-        uncertain_ = true;
       note_write_failure(r ? r->str : r.error().message);
       co_return false;
     }
-    uncertain_ = false;
     std::size_t skipped = 0;
     if (r->is_array() && r->elements.size() == 2 && r->elements[1].is_integer())
       skipped = static_cast<std::size_t>(std::max<long long>(0, r->elements[1].integer));

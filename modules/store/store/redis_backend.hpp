@@ -123,7 +123,7 @@ class redis_backend final : public backend {
 
   // ---- redis_history.cpp ----
   static std::vector<std::string> append_command(const std::deque<std::pair<std::uint64_t, line>>& held,
-                                                 std::size_t n, bool retry);
+                                                 std::size_t n);
   asio::awaitable<void> do_history(std::uint64_t seq, query q, callback<std::vector<line>> done);
   asio::awaitable<tl::expected<std::vector<line>, errc>> run_query(const query& q);
   asio::awaitable<tl::expected<std::vector<line>, errc>> range(const std::string& target, std::string lo,
@@ -190,7 +190,6 @@ class redis_backend final : public backend {
   std::list<waiter*> waiters_;                       // reads waiting for lines up to their seq
   std::deque<std::pair<std::uint64_t, line>> held_;  // taken off the queue, not yet in Redis
   std::uint64_t taken_ = 0;
-  bool uncertain_ = false;  // a group may have run without an answer: the next one skips msgids it finds
   steady::time_point backoff_until_{};
   steady::time_point next_retention_{};
   bool retention_first_ = true;    // the first pass trims every target

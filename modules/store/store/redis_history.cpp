@@ -19,127 +19,16 @@
 #include "store/history.hpp"
 #include "store/redis_backend.hpp"
 #include "store/redis_codec.hpp"
+#include "store/redis_scripts.hpp"
 
 namespace store {
 
 namespace {
 
 using namespace redis_codec;
+using namespace redis_scripts;
 template <class T>
 using maybe = tl::expected<T, errc>;
-
-// ARGV: prefix, retry (1: skip a msgid already there), n, then per line
-// target, msgid, at_key, kind, encoded; then m, and per conversation row
-// identity, key, peer, latest. Keys are built here from the prefix (one
-// Redis, not Redis Cluster). A target whose keys hold another type is
-// skipped and counted, never an error that would stall every group.
-constexpr std::string_view kAppendScript = R"lua(
-local p = ARGV[1]
-local retry = ARGV[2] == '1'
-local n = tonumber(ARGV[3])
-local i = 4
-local added, skipped = 0, 0
-local usable = {}
-local function fits(t)
-  local v = usable[t]
-  if v == nil then
-    v = true
-    for _, part in ipairs({'all', 'msg'}) do
-      local ty = redis.call('TYPE', p .. 't:' .. t .. ':' .. part)['ok']
-      if ty ~= 'none' and ty ~= 'zset' then v = false end
-    end
-    for _, part in ipairs({'lines', 'ids'}) do
-      local ty = redis.call('TYPE', p .. 't:' .. t .. ':' .. part)['ok']
-      if ty ~= 'none' and ty ~= 'hash' then v = false end
-    end
-    usable[t] = v
-  end
-  return v
-end
-for _ = 1, n do
-  local t, mid, at, kind, val = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
-  i = i + 5
-  local k = p .. 't:' .. t .. ':'
-  if not fits(t) then
-    skipped = skipped + 1
-  elseif retry and mid ~= '' and redis.call('HEXISTS', k .. 'ids', mid) == 1 then
-    added = added + 1
-  else
-    local m = at .. string.format('%016x', redis.call('INCR', p .. 'seq'))
-    redis.call('ZADD', k .. 'all', 0, m)
-    if kind <= 3 then redis.call('ZADD', k .. 'msg', 0, m) end
-    redis.call('HSET', k .. 'lines', m, val)
-    if mid ~= '' then redis.call('HSETNX', k .. 'ids', mid, m) end
-    redis.call('SADD', p .. 'targets', t)
-    added = added + 1
-  end
-end
-local c = tonumber(ARGV[i])
-i = i + 1
-for _ = 1, c do
-  local ident, key, peer, latest = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  i = i + 4
-  local ck = p .. 'conv:' .. ident
-  local old = redis.pcall('ZSCORE', ck, key)
-  if type(old) ~= 'table' and (not old or tonumber(latest) >= tonumber(old)) then
-    if type(redis.pcall('ZADD', ck, latest, key)) == 'number' then
-      redis.pcall('HSET', p .. 'peer:' .. ident, key, peer)
-      redis.call('SADD', p .. 'idents', ident)
-    end
-  end
-end
-return {added, skipped}
-)lua";
-
-// ARGV: prefix, target, "age" or "keep", cutoff at_key or how many to keep,
-// chunk. Removes at most chunk lines of the target (the oldest first) with
-// their msgid entries; how many went.
-constexpr std::string_view kTrimScript = R"lua(
-local tk = ARGV[1] .. 't:' .. ARGV[2] .. ':'
-local chunk = tonumber(ARGV[5])
-local m = {}
-if ARGV[3] == 'age' then
-  m = redis.call('ZRANGEBYLEX', tk .. 'all', '-', '(' .. ARGV[4], 'LIMIT', 0, chunk)
-else
-  local n = redis.call('ZCARD', tk .. 'all') - tonumber(ARGV[4])
-  if n > chunk then n = chunk end
-  if n > 0 then m = redis.call('ZRANGE', tk .. 'all', 0, n - 1) end
-end
-for _, x in ipairs(m) do
-  local v = redis.call('HGET', tk .. 'lines', x)
-  if v then
-    local c = string.find(v, ':', 1, true)
-    local len = c and tonumber(string.sub(v, 1, c - 1))
-    if len then
-      local mid = string.sub(v, c + 1, c + len)
-      if mid ~= '' and redis.call('HGET', tk .. 'ids', mid) == x then redis.call('HDEL', tk .. 'ids', mid) end
-    end
-    redis.call('HDEL', tk .. 'lines', x)
-  end
-  redis.call('ZREM', tk .. 'msg', x)
-  redis.call('ZREM', tk .. 'all', x)
-end
-if redis.call('ZCARD', tk .. 'all') == 0 then
-  redis.call('DEL', tk .. 'msg', tk .. 'lines', tk .. 'ids')
-  redis.call('SREM', ARGV[1] .. 'targets', ARGV[2])
-end
-return #m
-)lua";
-
-// ARGV: prefix, identity, cutoff: forgets its conversations whose latest
-// line is older.
-constexpr std::string_view kTrimConversationsScript = R"lua(
-local ck = ARGV[1] .. 'conv:' .. ARGV[2]
-local pk = ARGV[1] .. 'peer:' .. ARGV[2]
-local old = redis.call('ZRANGEBYSCORE', ck, '-inf', '(' .. ARGV[3])
-for _, k in ipairs(old) do redis.call('HDEL', pk, k) end
-if #old > 0 then redis.call('ZREMRANGEBYSCORE', ck, '-inf', '(' .. ARGV[3]) end
-if redis.call('ZCARD', ck) == 0 then
-  redis.call('DEL', pk)
-  redis.call('SREM', ARGV[1] .. 'idents', ARGV[2])
-end
-return #old
-)lua";
 
 constexpr std::int64_t kMaxTime = std::numeric_limits<std::int64_t>::max();
 
@@ -173,14 +62,13 @@ struct resolved {
 }  // namespace
 
 std::vector<std::string> redis_backend::append_command(const std::deque<std::pair<std::uint64_t, line>>& held,
-                                                       std::size_t n, bool retry) {
+                                                       std::size_t n) {
   std::vector<std::string> args;
-  args.reserve(6 + 5 * n);
+  args.reserve(5 + 5 * n);
   args.emplace_back("EVAL");
   args.emplace_back(kAppendScript);
   args.emplace_back("0");
   args.emplace_back(kPrefix);
-  args.emplace_back(retry ? "1" : "0");
   args.push_back(std::to_string(n));
   history::conversations convs;
   for (std::size_t i = 0; i < n; ++i) {

@@ -155,3 +155,25 @@ TEST_CASE("store redis: after close every call answers unavailable") {
   CHECK(s->where().find("127.0.0.1") != std::string::npos);
   CHECK(s->file().empty());
 }
+
+TEST_CASE("store redis: two nodes on one Redis share accounts and keep a line both saw once") {
+  fixture f(backend::redis);
+  auto a = f.open();
+  auto b = f.open();
+  store::account acc;
+  acc.name = "Nia";
+  acc.created_ms = 3;
+  REQUIRE(store::wait<void>([&](auto cb) { a->create_account(acc, cb); }));
+  auto seen = store::wait<store::account>([&](auto cb) { b->find_account("nia", cb); });
+  REQUIRE(seen);
+  CHECK(seen->name == "Nia");
+  // Both nodes have members in #both: each records the line, one msgid.
+  const auto l = make_line("#both", "same-id", 10, "hello");
+  a->append(l);
+  b->append(l);
+  b->append(make_line("#both", "other", 11));
+  a->flush();
+  b->flush();
+  CHECK(msgids(history(*a, latest("#both"))) == std::vector<std::string>{"same-id", "other"});
+  CHECK(msgids(history(*b, latest("#both"))) == std::vector<std::string>{"same-id", "other"});
+}
