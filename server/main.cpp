@@ -64,11 +64,27 @@ std::string reload(int argc, char** argv, net::server& server) {
 
 // The store, or null: memory only (--no-store), or a database that cannot
 // be opened, which is logged and leaves the chat running without accounts
-// and history rather than not at all.
+// and history rather than not at all. In a cluster (--cluster) accounts and
+// history live in the cluster's Redis, so that every node sees the same.
 std::shared_ptr<store::store> open_store(const startup::options& o) {
   if (o.no_store) {
     spdlog::info("store: off (--no-store): no accounts, no history");
     return nullptr;
+  }
+  if (!o.cluster_url.empty()) {
+    store::redis_options ro;
+    ro.url = o.cluster_url;
+    ro.max_age = o.history_max_age_ms;
+    ro.max_per_target = o.history_max_per_target;
+    ro.retention_interval = std::chrono::milliseconds(o.store_retention_interval_ms);
+    auto opened = store::store::open_redis(ro);
+    if (!opened) {
+      spdlog::error("store: {}: running without accounts and history", opened.error());
+      return nullptr;
+    }
+    spdlog::info("store: accounts and history in the cluster's Redis ({}), not in {}", (*opened)->where(),
+                 o.data_dir);
+    return std::shared_ptr<store::store>(std::move(*opened));
   }
   store::options so;
   so.dir = o.data_dir;

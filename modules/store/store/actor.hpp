@@ -1,6 +1,7 @@
-// The store's insides (store::impl): the queue every caller hands work to,
-// the writer thread that commits it in groups, and the reader thread that
-// answers reads on its own connection. Shared by store.cpp and writer.cpp.
+// The SQLite backend's insides (sqlite_backend): the queue every caller
+// hands work to, the writer thread that commits it in groups, and the
+// reader thread that answers reads on its own connection. Shared by
+// sqlite_backend.cpp and writer.cpp.
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "store/accounts.hpp"
+#include "store/backend.hpp"
 #include "store/history.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
@@ -99,17 +101,44 @@ struct read_task {
   std::function<void()> run;
 };
 
-struct store::impl {
-  explicit impl(options o);
-  ~impl();
-  impl(const impl&) = delete;
-  impl& operator=(const impl&) = delete;
+// Thread-safe as the backend interface says: the shared part is guarded
+// by `mu`; the writer's and the reader's parts are each their thread's own.
+class sqlite_backend final : public backend {
+ public:
+  explicit sqlite_backend(options o);
+  ~sqlite_backend() override;
+
+  void append(line l) override;
+  void history(query q, callback<std::vector<line>> done) override;
+  void targets(targets_query q, callback<std::vector<target_entry>> done) override;
+  void find(std::string target, std::string msgid, callback<std::optional<line>> done) override;
+  void create_account(account a, callback<void> done) override;
+  void find_account(std::string name, callback<account> done) override;
+  void find_account_by_cert(std::string fingerprint, callback<account> done) override;
+  void set_credential(std::string name, protocol::sasl::scram_credential c, callback<void> done) override;
+  void set_email(std::string name, std::string email, callback<void> done) override;
+  void add_cert(std::string name, std::string fingerprint, callback<void> done) override;
+  void del_cert(std::string name, std::string fingerprint, callback<void> done) override;
+  void drop_account(std::string name, callback<void> done) override;
+  void list_accounts(callback<std::vector<account>> done) override;
+  void save_channel(channel c, callback<void> done) override;
+  void drop_channel(std::string name, callback<void> done) override;
+  void list_channels(callback<std::vector<channel>> done) override;
+  void set_read_marker(std::string account, std::string target, std::int64_t at_ms,
+                       callback<std::int64_t> done) override;
+  void read_marker(std::string account, std::string target,
+                   callback<std::optional<std::int64_t>> done) override;
+  void read_markers(std::string account, callback<std::vector<read_mark>> done) override;
+  void expire_now(callback<std::size_t> done) override;
+  [[nodiscard]] stats snapshot() const override;
+  [[nodiscard]] const std::filesystem::path& file() const noexcept override { return file_; }
+  [[nodiscard]] std::string where() const override { return file_.string(); }
 
   // Opening: both connections, the schema, the statements; then the threads.
   tl::expected<void, std::string> open_connections();
   void start();
-  void flush();
-  void close();
+  void flush() override;
+  void close() override;
 
   // Hands a change to the writer; answers unavailable once closed.
   template <class T>
@@ -119,7 +148,7 @@ struct store::impl {
   void read(std::function<sql::expected<result<T>>()> body, callback<T> done);
 
   const options opts;
-  const std::filesystem::path file;
+  const std::filesystem::path file_;
 
   // ---- Shared, under mu ----
   mutable std::mutex mu;
@@ -188,7 +217,7 @@ struct store::impl {
 };
 
 template <class T>
-void store::impl::submit(typename change_of<T>::body body, callback<T> done) {
+void sqlite_backend::submit(typename change_of<T>::body body, callback<T> done) {
   {
     std::unique_lock lk(mu);
     if (!closed) {

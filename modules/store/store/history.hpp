@@ -36,6 +36,11 @@ class conversations {
  public:
   void note(const line& l);
   [[nodiscard]] bool empty() const noexcept { return rows_.empty(); }
+  // Each row: fn(identity, key, peer, latest_ms) (the Redis backend).
+  template <class F>
+  void for_each(F&& fn) const {
+    for (const auto& [k, r] : rows_) fn(r.identity, r.key, r.peer, r.latest);
+  }
   void clear() noexcept { rows_.clear(); }
 
  private:

@@ -1,6 +1,7 @@
 // The server's memory: history, accounts and registered channels in one
 // SQLite database (WAL), behind an actor with a writer thread and a reader
-// thread. Rooms and sessions hand it work and never wait for the disk:
+// thread; or, for the nodes of a cluster, in Redis (open_redis), behind the
+// same calls. Rooms and sessions hand it work and never wait for the disk:
 // history queues and is committed in groups; reads and account changes
 // answer through a callback, on the store's thread (post it to your strand).
 #pragma once
@@ -171,7 +172,7 @@ struct stats {
   std::uint64_t failures = 0;   // transactions that failed
   std::size_t pending = 0;      // rows waiting now
   bool healthy = true;          // false while the database fails
-  std::string last_error;       // what failed last, as SQLite says it
+  std::string last_error;       // what failed last, as SQLite (or Redis) says it
 };
 
 struct options {
@@ -187,6 +188,21 @@ struct options {
   std::chrono::milliseconds retry_interval = kRetryInterval;
 };
 
+// A store in Redis, shared by the nodes of a cluster (docs/ARCHITECTURE.md
+// has its key layout). The same retention and intervals as options.
+struct redis_options {
+  std::string url;  // redis://[user:pass@]host:port[/db], rediss:// for TLS
+  std::chrono::milliseconds max_age{0};
+  std::size_t max_per_target = 0;
+  std::chrono::milliseconds commit_interval = kCommitInterval;
+  std::chrono::milliseconds retention_interval = kRetentionInterval;
+  std::chrono::milliseconds retry_interval = kRetryInterval;
+  bool tls_verify = true;   // rediss:// only
+  std::string tls_ca_file;  // rediss:// only; empty: the system's roots
+};
+
+class backend;
+
 template <class T>
 using result = tl::expected<T, errc>;
 template <class T>
@@ -200,6 +216,11 @@ class store {
   // or says why it could not (logged by the caller): a corrupt or
   // unreadable file, a newer schema, a directory that cannot be made.
   static tl::expected<std::unique_ptr<store>, std::string> open(const options& o);
+  // Opens a store in Redis, or says why not (a URL that does not parse).
+  // Redis need not be up yet: the store connects (and reconnects) in the
+  // background, and until it is there reads answer errc::unavailable and
+  // lines queue (up to kMaxPendingRows), as while it is down later.
+  static tl::expected<std::unique_ptr<store>, std::string> open_redis(const redis_options& o);
   ~store();  // close()
   store(const store&) = delete;
   store& operator=(const store&) = delete;
@@ -254,12 +275,14 @@ class store {
   void close();
 
   [[nodiscard]] stats snapshot() const;
+  // The SQLite file; empty for a store in Redis.
   [[nodiscard]] const std::filesystem::path& file() const noexcept;
+  // Where the data is, for the log: the file, or Redis's host:port.
+  [[nodiscard]] std::string where() const;
 
  private:
-  struct impl;
-  explicit store(std::unique_ptr<impl> p);
-  std::unique_ptr<impl> impl_;
+  explicit store(std::unique_ptr<backend> b);
+  std::unique_ptr<backend> impl_;
 };
 
 // For the offline admin command and tests: starts a request with a

@@ -21,7 +21,7 @@ std::int64_t now_ms() {
 
 }  // namespace
 
-void store::impl::writer_main() {
+void sqlite_backend::writer_main() {
   std::vector<item> batch;  // swapped with the queue: its capacity goes back and forth
   for (;;) {
     bool stopping = false;
@@ -48,7 +48,7 @@ void store::impl::writer_main() {
 // Sleeps until something is due: a full group, a group's first line
 // commit_interval old, a change (answered promptly), a flush, the retry
 // time after a failure, retention, or stop. Never a timed poll.
-void store::impl::wait_for_work(std::unique_lock<std::mutex>& lk) {
+void sqlite_backend::wait_for_work(std::unique_lock<std::mutex>& lk) {
   const bool retains = opts.max_age.count() > 0 || opts.max_per_target > 0;
   for (;;) {
     const auto now = steady::now();
@@ -77,7 +77,7 @@ void store::impl::wait_for_work(std::unique_lock<std::mutex>& lk) {
   }
 }
 
-void store::impl::take(std::vector<item>& batch) {
+void sqlite_backend::take(std::vector<item>& batch) {
   for (auto& it : batch) {
     if (it.c) {
       changes.emplace_back(it.seq, std::move(it.c));
@@ -94,7 +94,7 @@ void store::impl::take(std::vector<item>& batch) {
 // while failing, so that each retry costs little); the changes go with the
 // first group (a change never waits behind a backlog, even a failing one).
 // Stops at the first failure: the rest waits for the retry.
-void store::impl::commit_held() {
+void sqlite_backend::commit_held() {
   bool ok = true;
   while (ok && (!held.empty() || !changes.empty())) {
     ok = attempt(std::min(held.size(), failing ? kCommitRows : kMaxGroupRows), changes);
@@ -106,8 +106,8 @@ void store::impl::commit_held() {
   progress_cv.notify_all();
 }
 
-bool store::impl::attempt(std::size_t lines,
-                          std::vector<std::pair<std::uint64_t, std::unique_ptr<change>>>& ch) {
+bool sqlite_backend::attempt(std::size_t lines,
+                             std::vector<std::pair<std::uint64_t, std::unique_ptr<change>>>& ch) {
   const auto run = [&]() -> sql::expected<void> {
     if (auto ok = begin_.run(); !ok) return ok;
     // In call order, lines and changes merged by sequence number.
@@ -173,7 +173,7 @@ bool store::impl::attempt(std::size_t lines,
   if (failing) {
     spdlog::warn(
         "store {}: the database works again after {} failed attempts; {} history lines still waiting",
-        file.string(), failed_attempts, still_pending);
+        file_.string(), failed_attempts, still_pending);
     failing = false;
     failed_attempts = 0;
   }
@@ -182,7 +182,7 @@ bool store::impl::attempt(std::size_t lines,
   return true;
 }
 
-void store::impl::note_failure(const sql::error& e, std::string_view doing) {
+void sqlite_backend::note_failure(const sql::error& e, std::string_view doing) {
   const auto now = steady::now();
   std::size_t kept = 0;
   {
@@ -200,22 +200,22 @@ void store::impl::note_failure(const sql::error& e, std::string_view doing) {
     spdlog::error(
         "store {}: {} failed: {} (SQLite code {}); history stays in memory ({} lines now, at most {}) and is "
         "retried every {} ms; account changes are refused meanwhile",
-        file.string(), doing, e.message, e.code, kept, kMaxPendingRows, opts.retry_interval.count());
+        file_.string(), doing, e.message, e.code, kept, kMaxPendingRows, opts.retry_interval.count());
     last_logged = now;
   } else if (now - last_logged >= opts.retry_interval) {
-    spdlog::error("store {}: still failing after {} attempts: {}; {} history lines waiting", file.string(),
+    spdlog::error("store {}: still failing after {} attempts: {}; {} history lines waiting", file_.string(),
                   failed_attempts, e.message, kept);
     last_logged = now;
   }
   failing = true;
 }
 
-void store::impl::retention(bool timer) {
+void sqlite_backend::retention(bool timer) {
   const bool retains = opts.max_age.count() > 0 || opts.max_per_target > 0;
   sql::expected<std::size_t> n = std::size_t{0};
   if (retains) n = expire();
   if (timer) next_retention = steady::now() + opts.retention_interval;
-  if (n && *n > 0) spdlog::debug("store {}: retention removed {} history lines", file.string(), *n);
+  if (n && *n > 0) spdlog::debug("store {}: retention removed {} history lines", file_.string(), *n);
   auto asked = std::move(expires);
   expires.clear();
   for (auto& done : asked) {
@@ -228,7 +228,7 @@ void store::impl::retention(bool timer) {
   }
 }
 
-sql::expected<std::size_t> store::impl::expire() {
+sql::expected<std::size_t> sqlite_backend::expire() {
   std::size_t total = 0;
   if (opts.max_age.count() > 0) {
     // Older than max_age goes: a line exactly max_age old stays.
@@ -279,7 +279,7 @@ sql::expected<std::size_t> store::impl::expire() {
 // Runs `chunk` in its own transactions until it deletes fewer than a full
 // chunk; between chunks history that is due is committed, so a big expiry
 // neither holds the write lock nor keeps lines waiting for long.
-sql::expected<std::size_t> store::impl::delete_in_chunks(
+sql::expected<std::size_t> sqlite_backend::delete_in_chunks(
     const std::function<sql::expected<std::size_t>()>& chunk) {
   std::size_t total = 0;
   for (;;) {
@@ -298,7 +298,7 @@ sql::expected<std::size_t> store::impl::delete_in_chunks(
   }
 }
 
-void store::impl::commit_due_between_chunks() {
+void sqlite_backend::commit_due_between_chunks() {
   std::vector<item> batch;
   {
     std::lock_guard lk(mu);
@@ -319,7 +319,7 @@ void store::impl::commit_due_between_chunks() {
 // The writer stops: what it still holds could not be committed (the
 // database failed for good) and is counted as dropped; everyone waiting
 // is answered.
-void store::impl::finish_writer() {
+void sqlite_backend::finish_writer() {
   std::vector<item> left;
   {
     std::lock_guard lk(mu);
@@ -345,7 +345,7 @@ void store::impl::finish_writer() {
   progress_cv.notify_all();
   if (lost > 0) {
     spdlog::error("store {}: closed while the database was failing: {} history lines were not saved",
-                  file.string(), lost);
+                  file_.string(), lost);
   }
 }
 

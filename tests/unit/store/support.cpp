@@ -45,6 +45,32 @@ std::unique_ptr<store::store> open_store(const store::options& o) {
   return std::move(*s);
 }
 
+fixture::fixture(backend b) : kind_(b) {
+  if (b == backend::redis) redis_.emplace();
+}
+
+store::options fixture::options() const {
+  return options_for(dir_.path());
+}
+
+store::redis_options fixture::redis_options(const store::options& o) const {
+  store::redis_options r;
+  r.url = redis_ ? redis_->url() : std::string();
+  r.max_age = o.max_age;
+  r.max_per_target = o.max_per_target;
+  r.commit_interval = o.commit_interval;
+  r.retention_interval = o.retention_interval;
+  r.retry_interval = o.retry_interval;
+  return r;
+}
+
+std::unique_ptr<store::store> fixture::open(const store::options& o) {
+  if (kind_ == backend::sqlite) return open_store(o);
+  auto s = store::store::open_redis(redis_options(o));
+  if (!s) FAIL("open_redis: " << s.error());
+  return std::move(*s);
+}
+
 store::line make_line(const std::string& target, const std::string& msgid, std::int64_t at_ms,
                       const std::string& text) {
   store::line l;

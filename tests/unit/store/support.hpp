@@ -1,6 +1,7 @@
 // What the store's tests share: a fresh temporary directory per test (real
-// SQLite files, removed afterwards), options with short intervals, and
-// blocking wrappers around the store's callbacks.
+// SQLite files, removed afterwards), or a fresh redis-server of the test's
+// own (STORE_FIXTURE runs a test once against each backend), options with
+// short intervals, and blocking wrappers around the store's callbacks.
 #pragma once
 
 #include <spdlog/sinks/ringbuffer_sink.h>
@@ -12,10 +13,12 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "store/store.hpp"
+#include "support/redis_server.hpp"
 
 namespace store_test {
 
@@ -39,6 +42,39 @@ class temp_dir {
 store::options options_for(const std::filesystem::path& dir);
 
 std::unique_ptr<store::store> open_store(const store::options& o);
+
+// The backends the same tests run against.
+enum class backend { sqlite, redis };
+
+// One backend for one run of a test: a temporary directory, and for Redis a
+// redis-server on a free loopback port that lives as long as the fixture
+// (so a test can reopen the store on it, or kill and restart it).
+class fixture {
+ public:
+  explicit fixture(backend b);
+  [[nodiscard]] backend kind() const noexcept { return kind_; }
+  [[nodiscard]] const char* name() const noexcept { return kind_ == backend::sqlite ? "sqlite" : "redis"; }
+  [[nodiscard]] const temp_dir& dir() const noexcept { return dir_; }
+  // options_for(dir()): for Redis the same intervals and retention.
+  [[nodiscard]] store::options options() const;
+  // Opens the backend with these options (FAIL if it cannot).
+  std::unique_ptr<store::store> open(const store::options& o);
+  std::unique_ptr<store::store> open() { return open(options()); }
+  // Redis only (null for SQLite).
+  test::redis_server* redis() noexcept { return redis_ ? &*redis_ : nullptr; }
+  [[nodiscard]] store::redis_options redis_options(const store::options& o) const;
+
+ private:
+  backend kind_;
+  temp_dir dir_;
+  std::optional<test::redis_server> redis_;
+};
+
+// In a test case: `STORE_FIXTURE(f);` runs the test once per backend, each
+// run with its own fixture `f`, the backend named in any failure.
+#define STORE_FIXTURE(f)                                                                    \
+  store_test::fixture f(GENERATE(store_test::backend::sqlite, store_test::backend::redis)); \
+  INFO("backend: " << f.name())
 
 // A line with realistic fields; `at_ms` also names it unless msgid is given.
 store::line make_line(const std::string& target, const std::string& msgid, std::int64_t at_ms,

@@ -1,6 +1,6 @@
 // Accounts, certificates, registered channels and read markers in a real
-// SQLite file: folded names, conflicts, cascades, markers that only move
-// forward.
+// SQLite file and in a real Redis (each test runs against both): folded names, conflicts, cascades, markers
+// that only move forward.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -61,8 +61,8 @@ store::channel make_channel(const std::string& name, const std::string& founder)
 }  // namespace
 
 TEST_CASE("store: an account is created and found by its folded name") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   const auto a = make_account("Alice");
   REQUIRE(create(*s, a));
   auto got = find(*s, "ALICE");
@@ -82,8 +82,8 @@ TEST_CASE("store: an account is created and found by its folded name") {
 }
 
 TEST_CASE("store: credential and email change") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   REQUIRE(create(*s, make_account("bob")));
   protocol::sasl::scram_credential c;
   c.salt = "newsalt";
@@ -105,8 +105,8 @@ TEST_CASE("store: credential and email change") {
 }
 
 TEST_CASE("store: certificates are added found and deleted") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   auto a = make_account("carol");
   a.certfps = {"AB12"};
   REQUIRE(create(*s, a));
@@ -139,8 +139,8 @@ TEST_CASE("store: certificates are added found and deleted") {
 }
 
 TEST_CASE("store: an account has at most kMaxCertsPerAccount certificates") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   REQUIRE(create(*s, make_account("ivy")));
   const auto fp = [](std::size_t i) { return "c" + std::to_string(i); };
   for (std::size_t i = 0; i < store::kMaxCertsPerAccount; ++i) REQUIRE(add_cert(*s, "ivy", fp(i)));
@@ -159,8 +159,8 @@ TEST_CASE("store: an account has at most kMaxCertsPerAccount certificates") {
 }
 
 TEST_CASE("store: an account whose certificate is taken is not created at all") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   auto a = make_account("erin");
   a.certfps = {"ff00"};
   REQUIRE(create(*s, a));
@@ -175,8 +175,8 @@ TEST_CASE("store: an account whose certificate is taken is not created at all") 
 }
 
 TEST_CASE("store: dropping an account takes its certificates channels and markers") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   auto a = make_account("gina");
   a.certfps = {"0a0a"};
   REQUIRE(create(*s, a));
@@ -201,8 +201,8 @@ TEST_CASE("store: dropping an account takes its certificates channels and marker
 }
 
 TEST_CASE("store: accounts are listed with their certificates") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   auto a = make_account("Zed");
   a.certfps = {"02", "01"};
   REQUIRE(create(*s, a));
@@ -217,8 +217,8 @@ TEST_CASE("store: accounts are listed with their certificates") {
 }
 
 TEST_CASE("store: channels are saved replaced listed and dropped") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   REQUIRE(create(*s, make_account("Ivy")));
   auto c = make_channel("#Garden", "Ivy");
   REQUIRE(save(*s, c));
@@ -241,8 +241,8 @@ TEST_CASE("store: channels are saved replaced listed and dropped") {
 }
 
 TEST_CASE("store: read markers only move forward") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   REQUIRE(create(*s, make_account("jo")));
   const auto set = [&](std::int64_t t) {
     auto r = store::wait<std::int64_t>([&](auto cb) { s->set_read_marker("Jo", "#Room", t, cb); });
@@ -266,8 +266,8 @@ TEST_CASE("store: read markers only move forward") {
 }
 
 TEST_CASE("store: an account keeps at most kMaxReadMarkers read markers") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   REQUIRE(create(*s, make_account("kim")));
   // kMaxReadMarkers of them, the first furthest back; the writer takes them
   // in order, so waiting for the last waits for all.
@@ -301,10 +301,10 @@ TEST_CASE("store: an account keeps at most kMaxReadMarkers read markers") {
 }
 
 TEST_CASE("store: a refused change does not spoil the history committed with it") {
-  temp_dir d;
-  auto o = options_for(d.path());
+  STORE_FIXTURE(f);
+  auto o = f.options();
   o.commit_interval = std::chrono::milliseconds(500);  // the line and the change share a group
-  auto s = open_store(o);
+  auto s = f.open(o);
   REQUIRE(create(*s, make_account("kim")));
   s->append(make_line("#k", "k1", 1));
   auto r = create(*s, make_account("KIM"));

@@ -1,6 +1,6 @@
-// History in a real SQLite file: read-your-writes, every CHATHISTORY query
-// kind with msgid and timestamp bounds, limits, TARGETS, persistence and
-// the schema's version.
+// History in a real SQLite file and in a real Redis (each test runs against
+// both): read-your-writes, every CHATHISTORY query kind with msgid and
+// timestamp bounds, limits, TARGETS, persistence; SQLite's schema version.
 #include <string>
 #include <vector>
 
@@ -53,12 +53,12 @@ std::vector<std::string> ids(std::initializer_list<int> ns) {
 }  // namespace
 
 TEST_CASE("store: an appended line is read back without a flush") {
-  temp_dir d;
-  auto o = options_for(d.path());
+  STORE_FIXTURE(f);
+  auto o = f.options();
   // Longer than a loaded machine's scheduling hiccups: the read's wait for
   // the commit is bounded by two of these.
   o.commit_interval = std::chrono::milliseconds(500);
-  auto s = open_store(o);
+  auto s = f.open(o);
   s->append(make_line("#Lobby", "a1", 100, "first"));
   s->append(make_line("#lobby", "a2", 200, "second"));
   const auto got = history(*s, q_of(kind::latest, "#LOBBY", star(), 10));
@@ -71,8 +71,8 @@ TEST_CASE("store: an appended line is read back without a flush") {
 }
 
 TEST_CASE("store: every field of a line survives") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   store::line l = make_line("#x", "zz", 42, "hi there");
   l.kind = store::line_kind::action;
   l.account = "";
@@ -91,8 +91,8 @@ TEST_CASE("store: every field of a line survives") {
 }
 
 TEST_CASE("store: channel events are read only by queries that ask for them") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   store::line join = make_line("#e", "j1", 100, "Real Name");
   join.kind = store::line_kind::join;
   store::line kick = make_line("#e", "k1", 300, "bob be nice");
@@ -125,8 +125,8 @@ TEST_CASE("store: channel events are read only by queries that ask for them") {
 }
 
 TEST_CASE("store: LATEST") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   fill_ten(*s);
   CHECK(msgids(history(*s, q_of(kind::latest, "#t", star(), 3))) == ids({8, 9, 10}));
   CHECK(msgids(history(*s, q_of(kind::latest, "#t", star(), 100))) == ids({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
@@ -139,8 +139,8 @@ TEST_CASE("store: LATEST") {
 }
 
 TEST_CASE("store: BEFORE and AFTER are exclusive") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   fill_ten(*s);
   CHECK(msgids(history(*s, q_of(kind::before, "#t", id("m05"), 2))) == ids({3, 4}));
   // m05 and m06 share a millisecond: the msgid bound still splits them.
@@ -158,8 +158,8 @@ TEST_CASE("store: BEFORE and AFTER are exclusive") {
 }
 
 TEST_CASE("store: BETWEEN from either side") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   fill_ten(*s);
   CHECK(msgids(history(*s, q_of(kind::between, "#t", id("m02"), 100, id("m08")))) == ids({3, 4, 5, 6, 7}));
   // a < b: the oldest after a; a > b: the newest before a. Oldest first.
@@ -173,8 +173,8 @@ TEST_CASE("store: BETWEEN from either side") {
 }
 
 TEST_CASE("store: AROUND centres on its bound") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   fill_ten(*s);
   // A msgid's own line is in the middle.
   CHECK(msgids(history(*s, q_of(kind::around, "#t", id("m05"), 5))) == ids({3, 4, 5, 6, 7}));
@@ -190,8 +190,8 @@ TEST_CASE("store: AROUND centres on its bound") {
 }
 
 TEST_CASE("store: an unknown msgid is an empty answer, not an error") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   fill_ten(*s);
   s->append(make_line("#other", "o1", 3500));
   for (const auto k : {kind::latest, kind::before, kind::after, kind::around, kind::between}) {
@@ -206,8 +206,8 @@ TEST_CASE("store: an unknown msgid is an empty answer, not an error") {
 }
 
 TEST_CASE("store: the limit is clamped to 1 and kMaxQueryLimit") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   for (std::size_t i = 0; i < store::kMaxQueryLimit + 5; ++i) {
     s->append(make_line("#big", "b" + std::to_string(i), static_cast<std::int64_t>(i)));
   }
@@ -226,8 +226,8 @@ TEST_CASE("store: the limit is clamped to 1 and kMaxQueryLimit") {
 }
 
 TEST_CASE("store: targets are kept apart") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   for (int i = 0; i < 30; ++i) {
     s->append(make_line(i % 3 == 0 ? "#a" : i % 3 == 1 ? "#b" : "#c", "x" + std::to_string(i), i));
   }
@@ -251,8 +251,8 @@ TEST_CASE("store: private_key is symmetric and never a channel") {
 }
 
 TEST_CASE("store: private lines are kept under their key") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   store::line l = make_line(store::private_key("alice", "bob"), "p1", 10, "psst");
   l.to = "Bob";
   s->append(l);
@@ -262,8 +262,8 @@ TEST_CASE("store: private lines are kept under their key") {
 }
 
 TEST_CASE("store: TARGETS lists the identity's channels and conversations in a window") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   const auto say = [&](const std::string& from, const std::string& to, std::int64_t t, const std::string& m) {
     store::line l = make_line(store::private_key(from, to), m, t);
     l.source = from + "!~" + from + "@host";
@@ -312,9 +312,9 @@ TEST_CASE("store: TARGETS lists the identity's channels and conversations in a w
 }
 
 TEST_CASE("store: everything is there after a reopen") {
-  temp_dir d;
+  STORE_FIXTURE(f);
   {
-    auto s = open_store(options_for(d.path()));
+    auto s = f.open();
     fill_ten(*s);
     store::account a;
     a.name = "Dana";
@@ -322,7 +322,7 @@ TEST_CASE("store: everything is there after a reopen") {
     REQUIRE(store::wait<void>([&](auto cb) { s->create_account(a, cb); }));
     s->close();
   }
-  auto s = open_store(options_for(d.path()));
+  auto s = f.open();
   CHECK(msgids(history(*s, q_of(kind::latest, "#t", star(), 100))) == ids({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
   auto a = store::wait<store::account>([&](auto cb) { s->find_account("dana", cb); });
   REQUIRE(a);

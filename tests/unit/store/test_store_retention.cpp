@@ -1,4 +1,4 @@
-// Retention in a real SQLite file: max_age at its edge, max_per_target
+// Retention in a real SQLite file and in a real Redis: max_age at its edge, max_per_target
 // exactly, chunked deletes, the first pass after open, expire_now's count.
 #include <string>
 #include <vector>
@@ -30,10 +30,10 @@ std::vector<std::string> all(store::store& s, const std::string& target) {
 }  // namespace
 
 TEST_CASE("store: max_age removes lines older than the edge and keeps those inside") {
-  temp_dir d;
-  auto o = options_for(d.path());
+  STORE_FIXTURE(f);
+  auto o = f.options();
   o.max_age = 1h;
-  auto s = open_store(o);
+  auto s = f.open(o);
   const std::int64_t edge = now_ms() - std::chrono::milliseconds(1h).count();
   // A minute either side of now - max_age: the pass runs a little after
   // `edge` was computed, never a minute after. Exactly at the edge a line
@@ -50,10 +50,10 @@ TEST_CASE("store: max_age removes lines older than the edge and keeps those insi
 }
 
 TEST_CASE("store: max_per_target keeps exactly the newest N of each target") {
-  temp_dir d;
-  auto o = options_for(d.path());
+  STORE_FIXTURE(f);
+  auto o = f.options();
   o.max_per_target = 5;
-  auto s = open_store(o);
+  auto s = f.open(o);
   for (int i = 0; i < 5; ++i) s->append(make_line("#five", "f" + std::to_string(i), i));
   for (int i = 0; i < 6; ++i) s->append(make_line("#six", "s" + std::to_string(i), i));
   for (int i = 0; i < 20; ++i) s->append(make_line("#many", "m" + std::to_string(i), 100 + i));
@@ -69,25 +69,25 @@ TEST_CASE("store: max_per_target keeps exactly the newest N of each target") {
 }
 
 TEST_CASE("store: the first pass after open trims targets written before it") {
-  temp_dir d;
+  STORE_FIXTURE(f);
   {
-    auto s = open_store(options_for(d.path()));
+    auto s = f.open();
     for (int i = 0; i < 10; ++i) s->append(make_line("#old", "o" + std::to_string(i), i));
     s->append(make_line(store::private_key("a", "b"), "p", 1));
   }
-  auto o = options_for(d.path());
+  auto o = f.options();
   o.max_per_target = 3;
-  auto s = open_store(o);
+  auto s = f.open(o);
   CHECK(expire(*s) == 7);
   CHECK(all(*s, "#old") == std::vector<std::string>{"o7", "o8", "o9"});
   CHECK(all(*s, store::private_key("a", "b")) == std::vector<std::string>{"p"});
 }
 
 TEST_CASE("store: a big expiry goes in chunks and counts every line") {
-  temp_dir d;
-  auto o = options_for(d.path());
+  STORE_FIXTURE(f);
+  auto o = f.options();
   o.max_per_target = 10;
-  auto s = open_store(o);
+  auto s = f.open(o);
   const int n = static_cast<int>(store::history::kRetentionChunk) * 2 + 500;  // three chunks
   for (int i = 0; i < n; ++i) s->append(make_line("#big", "b" + std::to_string(i), i));
   s->append(make_line("#small", "x", 1));
@@ -99,19 +99,19 @@ TEST_CASE("store: a big expiry goes in chunks and counts every line") {
 }
 
 TEST_CASE("store: without retention expire_now removes nothing") {
-  temp_dir d;
-  auto s = open_store(options_for(d.path()));
+  STORE_FIXTURE(f);
+  auto s = f.open();
   s->append(make_line("#a", "x", 0));
   CHECK(expire(*s) == 0);
   CHECK(all(*s, "#a").size() == 1);
 }
 
 TEST_CASE("store: retention runs by itself every interval") {
-  temp_dir d;
-  auto o = options_for(d.path());
+  STORE_FIXTURE(f);
+  auto o = f.options();
   o.max_per_target = 2;
   o.retention_interval = 50ms;
-  auto s = open_store(o);
+  auto s = f.open(o);
   for (int i = 0; i < 5; ++i) s->append(make_line("#auto", "a" + std::to_string(i), i));
   CHECK(eventually([&] { return all(*s, "#auto").size() == 2; }));
 }

@@ -1,0 +1,115 @@
+"""Accounts and history in cluster mode, end to end: two chat-server nodes
+over one real redis-server keep accounts and CHATHISTORY there, so an
+account registered on one node logs in on the other, lines said on one are
+read back on the other (once each, though both nodes recorded them), and a
+node restarted still reads them.
+
+Every server and Redis listens on 127.0.0.1, on ports the kernel picks.
+
+usage: cluster_store_e2e.py CHAT_SERVER CASE
+"""
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "accounts"))
+from accounts_e2e import HISTORY_CAPS, Client, register, text_of  # noqa: E402
+from cluster_e2e import Redis, connected, eventually, knows, node  # noqa: E402
+
+PASSWORD = "correct horse"
+
+
+def in_redis(s):
+    assert s.saw("accounts and history in the cluster's Redis"), "".join(s.log)
+    return s
+
+
+def case_accounts_span_nodes(r):
+    """REGISTER on one node; SASL PLAIN and SCRAM-SHA-256 on the other."""
+    a = in_redis(connected(node(r.url(), "north")))
+    b = in_redis(connected(node(r.url(), "south")))
+    try:
+        register(a.irc_port, "alice", PASSWORD).close()
+        # Other nicks: the cluster frees "alice" a moment after its QUIT.
+        for nick, mech in (("al1", "PLAIN"), ("al2", "SCRAM-SHA-256")):
+            c = Client(b.irc_port, nick, sasl=(mech, "alice", PASSWORD))
+            c.send("WHOIS " + nick)
+            assert " alice " in c.expect(" 330 ", " 318 "), c.seen[-3:]
+            c.close()
+        # A wrong password is refused there too.
+        bad = Client(b.irc_port, "mallory", caps=("sasl",), register=False)
+        assert not bad.authenticate("PLAIN", "alice", "wrong password")
+    finally:
+        a.stop(signal.SIGTERM)
+        b.stop(signal.SIGTERM)
+
+
+def say_on_north_read_on_south(r, north, south):
+    """alice on north says five lines in #hall; bob on south is in #hall."""
+    register(north.irc_port, "alice", PASSWORD).close()
+    alice = Client(north.irc_port, "alice", caps=HISTORY_CAPS, sasl=("PLAIN", "alice", PASSWORD))
+    bob = Client(south.irc_port, "bob", caps=HISTORY_CAPS)
+    knows(bob, "alice")
+    alice.send("JOIN #hall")
+    alice.expect(" 366 ")
+    bob.send("JOIN #hall")
+    bob.expect(" 366 ")
+    alice.expect(" JOIN #hall")
+    for i in range(5):
+        alice.send(f"PRIVMSG #hall :from north {i}")
+    for i in range(5):
+        assert text_of(bob.expect(" PRIVMSG #hall ")) == f"from north {i}"
+    want = [f"from north {i}" for i in range(5)]
+    # Both nodes recorded each line (each has a member there): kept once.
+    eventually(lambda: [text_of(x) for x in bob.history("LATEST", "#hall", "*", "50")] == want,
+               "south's CHATHISTORY has north's lines once each")
+    return alice, bob, want
+
+
+def case_history_spans_nodes(r):
+    a = in_redis(connected(node(r.url(), "north")))
+    b = in_redis(connected(node(r.url(), "south")))
+    try:
+        alice, bob, want = say_on_north_read_on_south(r, a, b)
+        got = alice.history("LATEST", "#hall", "*", "50")
+        assert [text_of(x) for x in got] == want, got
+        ids = [x.split("msgid=", 1)[1].split(";", 1)[0].split(" ", 1)[0] for x in got]
+        after = bob.history("AFTER", "#hall", f"msgid={ids[1]}", "2")
+        assert [text_of(x) for x in after] == want[2:4], after
+    finally:
+        a.stop(signal.SIGTERM)
+        b.stop(signal.SIGTERM)
+
+
+def case_restart_keeps_history(r):
+    a = in_redis(connected(node(r.url(), "north")))
+    b = in_redis(connected(node(r.url(), "south")))
+    try:
+        alice, bob, want = say_on_north_read_on_south(r, a, b)
+        bob.close()
+        assert b.stop(signal.SIGTERM) == 0
+        b = in_redis(connected(node(r.url(), "south")))
+        # Its own data directory is fresh: what it reads is in Redis.
+        back = Client(b.irc_port, "alice2", caps=HISTORY_CAPS, sasl=("PLAIN", "alice", PASSWORD))
+        back.send("JOIN #hall")
+        back.expect(" 366 ")
+        eventually(lambda: [text_of(x) for x in back.history("LATEST", "#hall", "*", "50")] == want,
+                   "the restarted node reads the lines")
+    finally:
+        a.stop(signal.SIGTERM)
+        b.stop(signal.SIGTERM)
+
+
+def main():
+    case = sys.argv[2]
+    r = Redis()
+    try:
+        globals()["case_" + case](r)
+    finally:
+        r.close()
+    print(f"cluster store {case}: ok")
+
+
+if __name__ == "__main__":
+    main()
