@@ -101,6 +101,45 @@ def case_restart_keeps_history(r):
         b.stop(signal.SIGTERM)
 
 
+def case_events_kept_once(r):
+    """Channel events (draft/event-playback) across nodes are kept once, by
+    the node where they happened, and played back once on every node."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "accounts"))
+    from playback_e2e import PLAYBACK, source_nick, verb_and_params  # noqa: E402
+    a = in_redis(connected(node(r.url(), "north")))
+    b = in_redis(connected(node(r.url(), "south")))
+    try:
+        alice = Client(a.irc_port, "alice", caps=HISTORY_CAPS)
+        bob = Client(b.irc_port, "bob", caps=HISTORY_CAPS)
+        knows(bob, "alice")
+        alice.send("JOIN #hall")
+        alice.expect(" 366 ")
+        bob.send("JOIN #hall")
+        bob.expect(" 366 ")
+        alice.expect(" JOIN #hall")
+        alice.send("TOPIC #hall :north's topic")
+        bob.expect(" TOPIC #hall ")
+        bob.send("PRIVMSG #hall :from south")
+        alice.expect(" PRIVMSG #hall ")
+        bob.send("PART #hall :bye")
+        alice.expect(" PART #hall ")
+        want = [("alice", "JOIN #hall"), ("bob", "JOIN #hall"), ("alice", "TOPIC #hall :north's topic"),
+                ("bob", "PRIVMSG #hall :from south"), ("bob", "PART #hall :bye")]
+        for port, nick in ((a.irc_port, "vera"), (b.irc_port, "walt")):
+            viewer = Client(port, nick, caps=PLAYBACK)
+            viewer.send("JOIN #hall")
+            viewer.expect(" 366 ")
+
+            def played():
+                lines = viewer.history("LATEST", "#hall", "*", "50")
+                return [(source_nick(x), verb_and_params(x)) for x in lines][:len(want)]
+            eventually(lambda: played() == want, f"{nick} is played each event once")
+            viewer.close()
+    finally:
+        a.stop(signal.SIGTERM)
+        b.stop(signal.SIGTERM)
+
+
 def main():
     case = sys.argv[2]
     r = Redis()

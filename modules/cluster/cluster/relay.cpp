@@ -29,7 +29,11 @@ void relay::told(const chat::event& ev, const std::string& target_account) {
 }
 
 void relay::happened(const chat::event& ev, const std::string& room) {
-  if (history_) history_->happened(ev, room);
+  // A channel event is kept by the node where it happened: the store is
+  // the cluster's, and the copies the other nodes make of it have ids of
+  // their own, which would play it back once per node. (A dead node's
+  // users' quits, which only its survivors see, are not kept.)
+  if (history_ && !ev.relayed) history_->happened(ev, room);
   if (ev.relayed) {
     // Another node's change, applied here: what late nodes read of the room.
     const bool changed =
