@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -15,6 +16,7 @@
 #include <asio/strand.hpp>
 
 #include "account_admin.hpp"
+#include "data_lock.hpp"
 #include "logging.hpp"
 #include "metrics/metrics.hpp"
 #include "net/server.hpp"
@@ -86,6 +88,14 @@ std::shared_ptr<store::store> open_store(const startup::options& o) {
                  o.data_dir);
     return std::shared_ptr<store::store>(std::move(*opened));
   }
+  // Held for the life of the process: one server per data directory.
+  static std::optional<startup::data_lock> held;
+  auto lock = startup::data_lock::take(o.data_dir);
+  if (!lock) {
+    spdlog::error("store: {}: running without accounts and history", lock.error());
+    return nullptr;
+  }
+  held.emplace(std::move(*lock));
   store::options so;
   so.dir = o.data_dir;
   so.max_age = o.history_max_age_ms;

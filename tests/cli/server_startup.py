@@ -8,6 +8,7 @@ Only the standard library: runs with any python3. Loopback only.
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -240,6 +241,37 @@ def case_log_format():
         assert re.match(r"^" + stamp + r"$", r["time"]), r
     assert records[0]["message"].startswith("chat-server "), records[0]
     assert any(r["level"] == "warning" and "plain password" in r["message"] for r in records), records
+
+
+def case_data_dir_in_use():
+    """A second server on a data directory that a running one holds is told
+    which server has it and runs without a store; once the first has gone,
+    the directory is free again."""
+    with tempfile.TemporaryDirectory(prefix="chat-test-data-") as d:
+        first = ServerProcess(SERVER, "--data-dir", d)
+        try:
+            assert first.saw("store: " + os.path.join(d, "chat.db")), "".join(first.log)
+            with open(os.path.join(d, "lock")) as f:
+                assert f.read().strip() == str(first.proc.pid)
+            second = ServerProcess(SERVER, "--data-dir", d)
+            try:
+                want = f"store: the data directory {d} is in use by another chat-server (pid {first.proc.pid})"
+                assert second.saw(want), "".join(second.log)
+                assert second.saw("running without accounts and history")
+                # It serves all the same, without history.
+                c = Irc(second.irc_port, "t")
+                c.send("PING :still")
+                c.expect("PONG")
+            finally:
+                second.kill()
+        finally:
+            assert first.stop(signal.SIGTERM) == 0
+        third = ServerProcess(SERVER, "--data-dir", d)
+        try:
+            assert third.saw("store: " + os.path.join(d, "chat.db")), "".join(third.log)
+            assert not any("in use" in line for line in third.log)
+        finally:
+            third.kill()
 
 
 CASES = {name[5:]: f for name, f in globals().items() if name.startswith("case_")}
