@@ -101,13 +101,20 @@ std::string node::users_channel() const {
 
 void node::start() {
   auto self = shared_from_this();
-  client_->on_state(
-      [self](redis::state s) { asio::post(self->strand_, [self, s] { self->on_client_state(s); }); });
-  subscriber_->on_state(
-      [self](redis::state s) { asio::post(self->strand_, [self, s] { self->on_subscriber_state(s); }); });
-  subscriber_->on_message([self](std::string_view channel, std::string_view payload) {
-    asio::post(self->strand_, [self, channel = std::string(channel), payload = std::string(payload)] {
-      self->on_frame(channel, payload);
+  // The links' callbacks hold the node weakly: the node owns the links, and
+  // a strong hold would be a cycle that outlives the server (a leak at exit).
+  const std::weak_ptr<node> weak = self;
+  client_->on_state([weak](redis::state s) {
+    if (auto n = weak.lock()) asio::post(n->strand_, [n, s] { n->on_client_state(s); });
+  });
+  subscriber_->on_state([weak](redis::state s) {
+    if (auto n = weak.lock()) asio::post(n->strand_, [n, s] { n->on_subscriber_state(s); });
+  });
+  subscriber_->on_message([weak](std::string_view channel, std::string_view payload) {
+    auto n = weak.lock();
+    if (!n) return;
+    asio::post(n->strand_, [n, channel = std::string(channel), payload = std::string(payload)] {
+      n->on_frame(channel, payload);
     });
   });
   subscriber_->psubscribe(key("*"));
