@@ -17,21 +17,25 @@ std::shared_ptr<node> relay::target() const {
   return node_.lock();
 }
 
+// In a cluster the store is shared (the cluster's Redis): what happens is
+// kept once, by the node where it happened, not once per node that shows
+// it. A line lost with a node that dies before its group commit is lost as
+// on a single server.
 void relay::said(const chat::event& ev) {
-  if (history_) history_->said(ev);
   if (ev.relayed) return;
+  if (history_) history_->said(ev);
   if (auto n = target()) n->room_event(ev, ev.room);
 }
 
 void relay::told(const chat::event& ev, const std::string& target_account) {
-  // The message went to a remote_user, which sent it on (remote_user.cpp).
-  if (history_) history_->told(ev, target_account);
+  // From here to a remote_user, which sent it on (remote_user.cpp); or
+  // from another node to a user here, kept by the sender's node.
+  if (history_ && !ev.relayed) history_->told(ev, target_account);
 }
 
 void relay::happened(const chat::event& ev, const std::string& room) {
-  // A channel event is kept by the node where it happened: the store is
-  // the cluster's, and the copies the other nodes make of it have ids of
-  // their own, which would play it back once per node. (A dead node's
+  // A channel event too: the copies the other nodes make of it have ids
+  // of their own, which would play it back once per node. (A dead node's
   // users' quits, which only its survivors see, are not kept.)
   if (history_ && !ev.relayed) history_->happened(ev, room);
   if (ev.relayed) {
