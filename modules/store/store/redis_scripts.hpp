@@ -39,24 +39,30 @@ local function fits(t)
   end
   return v
 end
+-- One INCRBY for the group's sequence numbers and one SADD per target:
+-- per line only what the line needs (HSETNX, which is also the check for
+-- a msgid kept already, two ZADDs at most and an HSET).
+local seq = n > 0 and redis.call('INCRBY', p .. 'seq', n) - n or 0
+local targets = {}
 for _ = 1, n do
   local t, mid, at, kind, val = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   i = i + 5
+  seq = seq + 1
   local k = p .. 't:' .. t .. ':'
+  local m = at .. string.format('%016x', seq)
   if not fits(t) then
     skipped = skipped + 1
-  elseif mid ~= '' and redis.call('HEXISTS', k .. 'ids', mid) == 1 then
+  elseif mid ~= '' and redis.call('HSETNX', k .. 'ids', mid, m) == 0 then
     added = added + 1
   else
-    local m = at .. string.format('%016x', redis.call('INCR', p .. 'seq'))
     redis.call('ZADD', k .. 'all', 0, m)
     if kind <= 3 then redis.call('ZADD', k .. 'msg', 0, m) end
     redis.call('HSET', k .. 'lines', m, val)
-    if mid ~= '' then redis.call('HSETNX', k .. 'ids', mid, m) end
-    redis.call('SADD', p .. 'targets', t)
+    targets[t] = true
     added = added + 1
   end
 end
+for t in pairs(targets) do redis.call('SADD', p .. 'targets', t) end
 local c = tonumber(ARGV[i])
 i = i + 1
 for _ = 1, c do
