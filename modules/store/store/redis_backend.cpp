@@ -30,6 +30,11 @@ constexpr std::size_t kMaxRoundRows = 16 * kScriptRows;
 tl::expected<std::unique_ptr<redis_backend>, std::string> redis_backend::open(const redis_options& o) {
   auto ep = redis::parse_url(o.url);
   if (!ep) return tl::unexpected(fmt::format("the store's Redis URL: {}", ep.error()));
+  // spdlog's registry is made on first use: here, before the store's thread
+  // logs, so that its creation happens before that thread starts (the
+  // registry lives in spdlog's library, whose own guard ThreadSanitizer
+  // cannot see).
+  (void)spdlog::default_logger_raw();
   auto b = std::make_unique<redis_backend>(o, *ep);
   b->start();
   std::unique_lock lk(b->mu_);
