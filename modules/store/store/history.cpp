@@ -63,6 +63,17 @@ std::string_view nick_of(std::string_view source) {
 
 }  // namespace
 
+std::vector<line> merge_around(std::vector<line> before, std::vector<line> after, std::size_t limit) {
+  std::size_t nb = std::min(before.size(), (limit - 1) / 2);
+  const std::size_t na = std::min(after.size(), limit - nb);
+  nb = std::min(before.size(), limit - na);
+  std::vector<line> out;
+  out.reserve(nb + na);
+  std::move(before.end() - static_cast<std::ptrdiff_t>(nb), before.end(), std::back_inserter(out));
+  std::move(after.begin(), after.begin() + static_cast<std::ptrdiff_t>(na), std::back_inserter(out));
+  return out;
+}
+
 std::optional<key_halves> split_private_key(std::string_view target) noexcept {
   if (target.empty() || target.front() != kPrivateMark) return std::nullopt;
   const auto second = target.find(kPrivateMark, 1);
@@ -324,14 +335,7 @@ sql::expected<std::vector<line>> reader::run(const query& q) {
       if (!before) return before;
       auto after = range(q.target, from, last, limit, false, last_kind);
       if (!after) return after;
-      std::size_t nb = std::min(before->size(), (limit - 1) / 2);
-      const std::size_t na = std::min(after->size(), limit - nb);
-      nb = std::min(before->size(), limit - na);
-      std::vector<line> out;
-      out.reserve(nb + na);
-      std::move(before->end() - static_cast<std::ptrdiff_t>(nb), before->end(), std::back_inserter(out));
-      std::move(after->begin(), after->begin() + static_cast<std::ptrdiff_t>(na), std::back_inserter(out));
-      return out;
+      return merge_around(std::move(*before), std::move(*after), limit);
     }
   }
   return std::vector<line>();

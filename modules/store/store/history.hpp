@@ -23,6 +23,11 @@ inline constexpr std::size_t kRetentionChunk = 10'000;
 // The first byte of every private_key(): no channel name and no nick has it.
 inline constexpr char kPrivateMark = '\x01';
 
+// CHATHISTORY AROUND from the lines before the point (oldest first) and
+// those from it on: about half before, the rest after, at most `limit`,
+// oldest first. Both backends answer AROUND with it.
+std::vector<line> merge_around(std::vector<line> before, std::vector<line> after, std::size_t limit);
+
 // The two identities of a private key, or nullopt for a channel.
 struct key_halves {
   std::string_view a;

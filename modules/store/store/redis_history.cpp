@@ -187,14 +187,7 @@ asio::awaitable<maybe<std::vector<line>>> redis_backend::run_query(const query& 
       if (!before) co_return before;
       auto after = co_await range(q.target, ra.from(), all.upper(), limit, false, q.events);
       if (!after) co_return after;
-      std::size_t nb = std::min(before->size(), (limit - 1) / 2);
-      const std::size_t na = std::min(after->size(), limit - nb);
-      nb = std::min(before->size(), limit - na);
-      std::vector<line> out;
-      out.reserve(nb + na);
-      std::move(before->end() - static_cast<std::ptrdiff_t>(nb), before->end(), std::back_inserter(out));
-      std::move(after->begin(), after->begin() + static_cast<std::ptrdiff_t>(na), std::back_inserter(out));
-      co_return out;
+      co_return history::merge_around(std::move(*before), std::move(*after), limit);
     }
   }
   co_return std::vector<line>();
